@@ -1,0 +1,473 @@
+/* SPDX-License-Identifier: Proprietary
+ * Config document -> snapshot. The dataplane trusts nothing it is sent: every
+ * member is checked for type, range and consistency here, and the first
+ * failure is reported with its JSON pointer. Unknown members are refused so
+ * that a typo cannot silently leave a default in force.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config.h"
+
+#define CONFIG_SCHEMA 1
+
+/* Ranges, in one place: {min, default, max}. */
+static const struct { uint32_t min, def, max; }
+	LIM_REACHABLE_MS = { 1000, 30000, 3600000 },
+	LIM_RETRANS_MS   = { 100, 1000, 60000 },
+	LIM_PROBES       = { 1, 3, 10 },
+	LIM_PENDING_MAX  = { 1, 8, 256 },
+	LIM_ENTRIES_MAX  = { 16, 1024, 16384 },
+	LIM_MTU          = { 576, 1500, 9000 };
+#define IPV6_MIN_MTU 1280
+
+static bool
+fail(struct config_error *err, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+
+	snprintf(err->path, sizeof(err->path), "%s", path);
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+/* Refuse members not in the NULL-terminated list. */
+static bool
+only_members(const json_t *obj, const char *path, const char *const *allowed,
+	     struct config_error *err)
+{
+	const char *key;
+	json_t *val;
+
+	json_object_foreach((json_t *)obj, key, val) {
+		const char *const *a;
+
+		for (a = allowed; *a; a++)
+			if (strcmp(*a, key) == 0)
+				break;
+		if (*a == NULL) {
+			char p[128];
+
+			snprintf(p, sizeof(p), "%s/%s", path, key);
+			return fail(err, p, "unknown member '%s'", key);
+		}
+	}
+	return true;
+}
+
+static bool
+get_u32(const json_t *obj, const char *path, const char *name,
+	uint32_t min, uint32_t def, uint32_t max, uint32_t *out,
+	struct config_error *err)
+{
+	json_t *v = json_object_get(obj, name);
+	char p[128];
+	json_int_t i;
+
+	snprintf(p, sizeof(p), "%s/%s", path, name);
+	if (v == NULL) {
+		*out = def;
+		return true;
+	}
+	if (!json_is_integer(v))
+		return fail(err, p, "'%s' must be an integer", name);
+	i = json_integer_value(v);
+	if (i < (json_int_t)min || i > (json_int_t)max)
+		return fail(err, p, "'%s' is %lld, must be %u..%u", name,
+			    (long long)i, min, max);
+	*out = (uint32_t)i;
+	return true;
+}
+
+static bool
+is_bad_unicast4(uint32_t host_order)
+{
+	uint8_t first = host_order >> 24;
+
+	return host_order == 0 || first == 0 || first == 127 || first >= 224;
+}
+
+static bool
+parse_addr4(const char *s, uint32_t *addr)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return false;
+	*addr = a.s_addr;
+	return true;
+}
+
+/* "a.b.c.d/len" or "x::y/len" into family, bytes and prefix length. */
+static bool
+split_prefix(const char *s, char *addr, size_t addr_len, unsigned *plen)
+{
+	const char *slash = strchr(s, '/');
+	char *end;
+	unsigned long v;
+
+	if (slash == NULL || (size_t)(slash - s) >= addr_len || slash == s)
+		return false;
+	memcpy(addr, s, slash - s);
+	addr[slash - s] = '\0';
+	if (!isdigit((unsigned char)slash[1]))
+		return false;
+	errno = 0;
+	v = strtoul(slash + 1, &end, 10);
+	if (errno || *end != '\0' || v > 128)
+		return false;
+	*plen = v;
+	return true;
+}
+
+static bool
+addr4_used(const struct snapshot *s, uint32_t addr)
+{
+	for (unsigned i = 0; i < CFG_MAX_PORTS; i++)
+		if (s->port[i].configured && cfg_port_has4(&s->port[i], addr))
+			return true;
+	return false;
+}
+
+static bool
+addr6_used(const struct snapshot *s, const uint8_t addr[16])
+{
+	for (unsigned i = 0; i < CFG_MAX_PORTS; i++)
+		for (unsigned j = 0; s->port[i].configured && j < s->port[i].n6; j++)
+			if (memcmp(s->port[i].v6[j].addr, addr, 16) == 0)
+				return true;
+	return false;
+}
+
+static bool
+parse_address(struct snapshot *s, struct cfg_port *port, const json_t *v,
+	      const char *path, struct config_error *err)
+{
+	const char *str = json_string_value(v);
+	char addr[INET6_ADDRSTRLEN + 1];
+	unsigned plen;
+
+	if (str == NULL)
+		return fail(err, path, "an address must be a string 'address/prefix-length'");
+	if (!split_prefix(str, addr, sizeof(addr), &plen))
+		return fail(err, path, "'%s' is not 'address/prefix-length'", str);
+
+	if (strchr(addr, ':') == NULL) {
+		struct cfg_addr4 *a;
+		uint32_t a4, host, mask;
+
+		if (!parse_addr4(addr, &a4))
+			return fail(err, path, "'%s' is not an IPv4 address", addr);
+		if (plen < 1 || plen > 32)
+			return fail(err, path, "IPv4 prefix length %u must be 1..32", plen);
+		host = ntohl(a4);
+		mask = plen == 32 ? 0xffffffffu : ~(0xffffffffu >> plen);
+		if (is_bad_unicast4(host))
+			return fail(err, path, "%s is not a usable unicast address", addr);
+		if (plen < 31 && ((host & ~mask) == 0 || (host & ~mask) == ~mask))
+			return fail(err, path, "%s is the network or broadcast address of /%u",
+				    addr, plen);
+		if (addr4_used(s, a4))
+			return fail(err, path, "%s is configured twice", addr);
+		if (port->n4 == CFG_MAX_ADDRS)
+			return fail(err, path, "more than %d IPv4 addresses on one port",
+				    CFG_MAX_ADDRS);
+		a = &port->v4[port->n4++];
+		a->addr = a4;
+		a->mask = htonl(mask);
+		a->plen = plen;
+		return true;
+	} else {
+		struct cfg_addr6 *a;
+		struct in6_addr a6;
+
+		if (inet_pton(AF_INET6, addr, &a6) != 1)
+			return fail(err, path, "'%s' is not an IPv6 address", addr);
+		if (plen < 1 || plen > 128)
+			return fail(err, path, "IPv6 prefix length %u must be 1..128", plen);
+		if (a6.s6_addr[0] == 0xff || IN6_IS_ADDR_UNSPECIFIED(&a6) ||
+		    IN6_IS_ADDR_LOOPBACK(&a6) || IN6_IS_ADDR_V4MAPPED(&a6))
+			return fail(err, path, "%s is not a usable unicast address", addr);
+		if (IN6_IS_ADDR_LINKLOCAL(&a6))
+			return fail(err, path, "%s: link-local addresses are derived from the port MAC, not configured",
+				    addr);
+		if (addr6_used(s, a6.s6_addr))
+			return fail(err, path, "%s is configured twice", addr);
+		if (port->n6 == CFG_MAX_ADDRS)
+			return fail(err, path, "more than %d IPv6 addresses on one port",
+				    CFG_MAX_ADDRS);
+		a = &port->v6[port->n6++];
+		memcpy(a->addr, a6.s6_addr, 16);
+		a->plen = plen;
+		return true;
+	}
+}
+
+static bool
+onlink6(const struct cfg_port *p, const uint8_t a[16])
+{
+	for (unsigned i = 0; i < p->n6; i++) {
+		unsigned bits = p->v6[i].plen, bytes = bits / 8, rem = bits % 8;
+
+		if (memcmp(a, p->v6[i].addr, bytes) != 0)
+			continue;
+		if (rem && ((a[bytes] ^ p->v6[i].addr[bytes]) & (0xff << (8 - rem))))
+			continue;
+		return true;
+	}
+	return false;
+}
+
+static bool
+valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= CFG_NAME_MAX)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("-_.", *s))
+			return false;
+	return true;
+}
+
+static bool
+parse_port(struct snapshot *s, const json_t *v, const char *path,
+	   struct config_error *err)
+{
+	static const char *const members[] = {
+		"port", "name", "addresses", "gateway4", "gateway6", "mtu", NULL };
+	char p[128];
+	const json_t *idx, *name, *addrs, *gw;
+	struct cfg_port *port;
+	json_int_t i;
+	uint32_t mtu;
+	size_t k;
+
+	if (!json_is_object(v))
+		return fail(err, path, "a port must be an object");
+	if (!only_members(v, path, members, err))
+		return false;
+
+	idx = json_object_get(v, "port");
+	snprintf(p, sizeof(p), "%s/port", path);
+	if (!json_is_integer(idx))
+		return fail(err, p, "'port' (the port index) is required and must be an integer");
+	i = json_integer_value(idx);
+	if (i < 0 || i >= s->nports || i >= CFG_MAX_PORTS)
+		return fail(err, p, "port %lld does not exist (this dataplane has %u port%s)",
+			    (long long)i, s->nports, s->nports == 1 ? "" : "s");
+	port = &s->port[i];
+	if (port->configured)
+		return fail(err, p, "port %lld is configured twice", (long long)i);
+	port->configured = true;
+
+	name = json_object_get(v, "name");
+	snprintf(p, sizeof(p), "%s/name", path);
+	if (name != NULL) {
+		if (!json_is_string(name) || !valid_name(json_string_value(name)))
+			return fail(err, p, "'name' must be 1..%d characters of [A-Za-z0-9._-]",
+				    CFG_NAME_MAX - 1);
+		snprintf(port->name, sizeof(port->name), "%s", json_string_value(name));
+	} else {
+		snprintf(port->name, sizeof(port->name), "port%lld", (long long)i);
+	}
+
+	if (!get_u32(v, path, "mtu", LIM_MTU.min, LIM_MTU.def, LIM_MTU.max, &mtu, err))
+		return false;
+	port->mtu = mtu;
+
+	addrs = json_object_get(v, "addresses");
+	snprintf(p, sizeof(p), "%s/addresses", path);
+	if (addrs != NULL && !json_is_array(addrs))
+		return fail(err, p, "'addresses' must be an array of 'address/prefix-length'");
+	for (k = 0; addrs && k < json_array_size(addrs); k++) {
+		snprintf(p, sizeof(p), "%s/addresses/%zu", path, k);
+		if (!parse_address(s, port, json_array_get(addrs, k), p, err))
+			return false;
+	}
+	if (port->n6 && port->mtu < IPV6_MIN_MTU) {
+		snprintf(p, sizeof(p), "%s/mtu", path);
+		return fail(err, p, "mtu %u is below IPv6's minimum of %u", port->mtu,
+			    IPV6_MIN_MTU);
+	}
+
+	gw = json_object_get(v, "gateway4");
+	snprintf(p, sizeof(p), "%s/gateway4", path);
+	if (gw != NULL) {
+		if (!json_is_string(gw) || !parse_addr4(json_string_value(gw), &port->gw4))
+			return fail(err, p, "'gateway4' must be an IPv4 address");
+		if (!cfg_port_onlink4(port, port->gw4) || cfg_port_has4(port, port->gw4) ||
+		    cfg_port_bcast4(port, port->gw4))
+			return fail(err, p, "gateway %s is not a host on one of the port's IPv4 subnets",
+				    json_string_value(gw));
+		port->has_gw4 = true;
+	}
+
+	gw = json_object_get(v, "gateway6");
+	snprintf(p, sizeof(p), "%s/gateway6", path);
+	if (gw != NULL) {
+		struct in6_addr a6;
+
+		if (!json_is_string(gw) || inet_pton(AF_INET6, json_string_value(gw), &a6) != 1)
+			return fail(err, p, "'gateway6' must be an IPv6 address");
+		if (!IN6_IS_ADDR_LINKLOCAL(&a6) && !onlink6(port, a6.s6_addr))
+			return fail(err, p, "gateway %s is neither link-local nor on one of the port's IPv6 prefixes",
+				    json_string_value(gw));
+		memcpy(port->gw6, a6.s6_addr, 16);
+		port->has_gw6 = true;
+	}
+	return true;
+}
+
+static bool
+parse_neigh(struct snapshot *s, const json_t *v, struct config_error *err)
+{
+	static const char *const members[] = { "reachable-ms", "retrans-ms",
+		"probes", "pending-max", "entries-max", NULL };
+	const char *path = "/neighbour";
+
+	if (v == NULL)
+		return true;	/* config_empty() set the defaults */
+	if (!json_is_object(v))
+		return fail(err, path, "'neighbour' must be an object");
+	if (!only_members(v, path, members, err))
+		return false;
+	return get_u32(v, path, "reachable-ms", LIM_REACHABLE_MS.min, LIM_REACHABLE_MS.def,
+		       LIM_REACHABLE_MS.max, &s->neigh.reachable_ms, err) &&
+	       get_u32(v, path, "retrans-ms", LIM_RETRANS_MS.min, LIM_RETRANS_MS.def,
+		       LIM_RETRANS_MS.max, &s->neigh.retrans_ms, err) &&
+	       get_u32(v, path, "probes", LIM_PROBES.min, LIM_PROBES.def,
+		       LIM_PROBES.max, &s->neigh.probes, err) &&
+	       get_u32(v, path, "pending-max", LIM_PENDING_MAX.min, LIM_PENDING_MAX.def,
+		       LIM_PENDING_MAX.max, &s->neigh.pending_max, err) &&
+	       get_u32(v, path, "entries-max", LIM_ENTRIES_MAX.min, LIM_ENTRIES_MAX.def,
+		       LIM_ENTRIES_MAX.max, &s->neigh.entries_max, err);
+}
+
+static bool
+parse_icmp(struct snapshot *s, const json_t *v, struct config_error *err)
+{
+	static const char *const members[] = { "echo", NULL };
+	const json_t *echo;
+
+	s->icmp_echo = true;
+	if (v == NULL)
+		return true;
+	if (!json_is_object(v))
+		return fail(err, "/icmp", "'icmp' must be an object");
+	if (!only_members(v, "/icmp", members, err))
+		return false;
+	echo = json_object_get(v, "echo");
+	if (echo != NULL) {
+		if (!json_is_boolean(echo))
+			return fail(err, "/icmp/echo", "'echo' must be true or false");
+		s->icmp_echo = json_is_true(echo);
+	}
+	return true;
+}
+
+struct snapshot *
+config_empty(uint16_t nports)
+{
+	struct snapshot *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->nports = nports;
+	s->icmp_echo = true;
+	s->neigh = (struct cfg_neigh){ LIM_REACHABLE_MS.def, LIM_RETRANS_MS.def,
+		LIM_PROBES.def, LIM_PENDING_MAX.def, LIM_ENTRIES_MAX.def };
+	return s;
+}
+
+struct snapshot *
+config_parse(const json_t *doc, uint16_t nports, struct config_error *err)
+{
+	static const char *const members[] = { "schema", "ports", "neighbour",
+		"icmp", NULL };
+	struct snapshot *s;
+	const json_t *schema, *ports;
+	size_t i;
+
+	memset(err, 0, sizeof(*err));
+	if (!json_is_object(doc)) {
+		fail(err, "", "the configuration must be a JSON object");
+		return NULL;
+	}
+	s = config_empty(nports);
+	if (s == NULL) {
+		fail(err, "", "out of memory");
+		return NULL;
+	}
+	if (!only_members(doc, "", members, err))
+		goto err;
+
+	schema = json_object_get(doc, "schema");
+	if (!json_is_integer(schema) || json_integer_value(schema) != CONFIG_SCHEMA) {
+		fail(err, "/schema", "'schema' must be %d", CONFIG_SCHEMA);
+		goto err;
+	}
+
+	ports = json_object_get(doc, "ports");
+	if (!json_is_array(ports)) {
+		fail(err, "/ports", "'ports' must be an array");
+		goto err;
+	}
+	if (json_array_size(ports) > CFG_MAX_PORTS) {
+		fail(err, "/ports", "at most %d ports", CFG_MAX_PORTS);
+		goto err;
+	}
+	for (i = 0; i < json_array_size(ports); i++) {
+		char p[32];
+
+		snprintf(p, sizeof(p), "/ports/%zu", i);
+		if (!parse_port(s, json_array_get(ports, i), p, err))
+			goto err;
+	}
+	if (!parse_neigh(s, json_object_get(doc, "neighbour"), err) ||
+	    !parse_icmp(s, json_object_get(doc, "icmp"), err))
+		goto err;
+
+	s->source = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	if (s->source == NULL) {
+		fail(err, "", "out of memory");
+		goto err;
+	}
+	return s;
+err:
+	snapshot_free(s);
+	return NULL;
+}
+
+void
+snapshot_free(struct snapshot *s)
+{
+	if (s == NULL)
+		return;
+	free(s->source);
+	free(s);
+}
+
+void
+config_ll6_from_mac(const struct rte_ether_addr *mac, uint8_t out[16])
+{
+	memset(out, 0, 16);
+	out[0] = 0xfe;
+	out[1] = 0x80;
+	out[8] = mac->addr_bytes[0] ^ 0x02;
+	out[9] = mac->addr_bytes[1];
+	out[10] = mac->addr_bytes[2];
+	out[11] = 0xff;
+	out[12] = 0xfe;
+	out[13] = mac->addr_bytes[3];
+	out[14] = mac->addr_bytes[4];
+	out[15] = mac->addr_bytes[5];
+}

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: Proprietary
+ * Boot and teardown of the dataplane's shared resources: mbuf pool, RCU
+ * variable, punt ring, neighbour table, ports, workers and their rings, and
+ * the boot snapshot. Shared by rampart-dp and the unit-test harness.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "dataplane.h"
+#include "worker.h"
+#include "config/snapshot.h"
+#include "net/neigh.h"
+#include "port/port.h"
+
+#define NEIGH_CAPACITY     16384
+#define PUNT_RING_SIZE     4096
+#define HANDOFF_RING_SIZE  1024
+#define INJECT_RING_SIZE   1024
+#define MBUF_CACHE         256
+
+struct dataplane dp;
+struct counters main_counters;
+int rampart_logtype;
+
+static int
+create_workers(const unsigned *lcores)
+{
+	char name[RTE_RING_NAMESIZE];
+
+	for (unsigned id = 0; id < dp.nworkers; id++) {
+		unsigned lcore = lcores[id];
+		struct worker *w = rte_zmalloc_socket("worker", sizeof(*w), RTE_CACHE_LINE_SIZE,
+						      rte_lcore_to_socket_id(lcore));
+
+		if (w == NULL)
+			return -ENOMEM;
+		w->id = id;
+		w->lcore = lcore;
+		dp.workers[id] = w;
+		snprintf(name, sizeof(name), "inject_%u", w->id);
+		w->inject = rte_ring_create(name, INJECT_RING_SIZE, rte_lcore_to_socket_id(lcore),
+					    RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (w->inject == NULL || worker_setup_tx(w) != 0)
+			return -ENOMEM;
+	}
+	for (unsigned from = 0; from < dp.nworkers; from++) {
+		for (unsigned to = 0; to < dp.nworkers; to++) {
+			struct rte_ring *r;
+
+			if (from == to)
+				continue;
+			snprintf(name, sizeof(name), "hoff_%u_%u", from % 100, to % 100);
+			r = rte_ring_create(name, HANDOFF_RING_SIZE,
+					    rte_lcore_to_socket_id(dp.workers[to]->lcore),
+					    RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (r == NULL)
+				return -ENOMEM;
+			dp.workers[from]->handoff_out[to] = r;
+			dp.workers[to]->handoff_in[from] = r;
+		}
+	}
+	/* Worker w polls queue w of every port that has that many. */
+	for (uint16_t p = 0; p < dp.nports; p++) {
+		for (unsigned q = 0; q < port_info[p].nrxq; q++) {
+			struct worker *w = dp.workers[q];
+
+			w->rxq[w->nrxq++] = (struct worker_rxq){
+				.port = p, .queue = q,
+				.dispatch = dp.nworkers > 1 && !port_info[p].rss,
+			};
+		}
+	}
+	return 0;
+}
+
+static void
+free_workers(void)
+{
+	for (unsigned i = 0; i < dp.nworkers; i++) {
+		struct worker *w = dp.workers[i];
+
+		if (w == NULL)
+			continue;
+		for (unsigned to = 0; to < dp.nworkers; to++)
+			rte_ring_free(w->handoff_out[to]);
+		rte_ring_free(w->inject);
+		for (uint16_t p = 0; p < dp.nports; p++) {
+			if (w->txb[p] == NULL)
+				continue;
+			rte_pktmbuf_free_bulk(w->txb[p]->pkts, w->txb[p]->length);
+			rte_free(w->txb[p]);
+		}
+		rte_free(w);
+		dp.workers[i] = NULL;
+	}
+}
+
+static void
+drain_ring(struct rte_ring *r)
+{
+	struct rte_mbuf *m;
+
+	while (r && rte_ring_dequeue(r, (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+}
+
+static void
+drain_punt(void)
+{
+	struct punt_msg msg;
+
+	while (dp.punt && rte_ring_dequeue_elem(dp.punt, &msg, sizeof(msg)) == 0)
+		if (msg.kind == PUNT_RESOLVE)
+			rte_pktmbuf_free(msg.m);
+}
+
+int
+dp_init(const unsigned *lcores, unsigned nworkers)
+{
+	unsigned nmbufs;
+	size_t sz;
+
+	dp.nports = rte_eth_dev_count_avail();
+	dp.nworkers = nworkers;
+	if (dp.nports == 0 || dp.nports > CFG_MAX_PORTS) {
+		LOG(ERR, "%u ports found; 1..%d needed (give --vdev or PCI devices)",
+		    dp.nports, CFG_MAX_PORTS);
+		return -EINVAL;
+	}
+	if (nworkers < 1 || nworkers > MAX_WORKERS) {
+		LOG(ERR, "%u worker lcores; 1..%d needed (e.g. -l 0,1: main on 0, worker on 1)",
+		    nworkers, MAX_WORKERS);
+		return -EINVAL;
+	}
+
+	/* Every rx and tx descriptor of every queue, hand-off and inject rings,
+	 * per-lcore caches, and the neighbour pending bound. */
+	nmbufs = dp.nports * nworkers * 2 * 1024 +
+		 nworkers * nworkers * HANDOFF_RING_SIZE +
+		 nworkers * (INJECT_RING_SIZE + MBUF_CACHE * 2) + 4096 + 4096;
+	dp.pool = rte_pktmbuf_pool_create("rampart_mbufs", nmbufs, MBUF_CACHE, 0,
+					  RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	if (dp.pool == NULL) {
+		LOG(ERR, "mbuf pool of %u: %s (more hugepages, or -m with --no-huge)",
+		    nmbufs, rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	sz = rte_rcu_qsbr_get_memsize(nworkers);
+	dp.qsv = rte_zmalloc("rampart_qsbr", sz, RTE_CACHE_LINE_SIZE);
+	if (dp.qsv == NULL || rte_rcu_qsbr_init(dp.qsv, nworkers) != 0) {
+		LOG(ERR, "RCU QSBR init failed");
+		return -ENOMEM;
+	}
+	dp.punt = rte_ring_create_elem("rampart_punt", sizeof(struct punt_msg),
+				       PUNT_RING_SIZE, rte_socket_id(), RING_F_SC_DEQ);
+	if (dp.punt == NULL) {
+		LOG(ERR, "punt ring: %s", rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	if (neigh_init(NEIGH_CAPACITY) != 0)
+		return -ENOMEM;
+	if (port_init_all(dp.nports, nworkers, dp.pool) != 0)
+		return -EINVAL;
+	if (create_workers(lcores) != 0) {
+		LOG(ERR, "worker setup failed: out of memory");
+		return -ENOMEM;
+	}
+	return snapshot_boot();
+}
+
+void
+dp_fini(void)
+{
+	port_fini_all(dp.nports);
+	for (unsigned i = 0; i < dp.nworkers; i++)
+		if (dp.workers[i]) {
+			drain_ring(dp.workers[i]->inject);
+			for (unsigned j = 0; j < dp.nworkers; j++)
+				drain_ring(dp.workers[i]->handoff_out[j]);
+		}
+	drain_punt();
+	free_workers();
+	neigh_fini();
+	snapshot_fini();
+	rte_ring_free(dp.punt);
+	rte_free(dp.qsv);
+	rte_mempool_free(dp.pool);
+	dp.punt = NULL;
+	dp.qsv = NULL;
+	dp.pool = NULL;
+}

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: Proprietary */
+#include <errno.h>
+#include <string.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+#include <rte_thash.h>
+
+#include "dataplane.h"
+#include "net/net.h"
+#include "port/port.h"
+
+#define RX_DESC 1024
+#define TX_DESC 1024
+
+struct port_info port_info[CFG_MAX_PORTS];
+uint8_t port_reta[PORT_RETA_SIZE];
+
+/* A repeated 16-bit pattern makes Toeplitz symmetric: swapping source and
+ * destination gives the same hash (Woo & Park, "Scalable TCP Session
+ * Monitoring with Symmetric Receive-side Scaling"). */
+static uint8_t rss_key[52];
+
+static void
+rss_key_init(void)
+{
+	for (unsigned i = 0; i < sizeof(rss_key); i += 2) {
+		rss_key[i] = 0x6d;
+		rss_key[i + 1] = 0x5a;
+	}
+}
+
+static int
+port_init(uint16_t port, unsigned nworkers, struct rte_mempool *pool)
+{
+	struct port_info *pi = &port_info[port];
+	struct rte_eth_conf conf = { 0 };
+	struct rte_eth_dev_info info;
+	uint16_t nrx, nrxd = RX_DESC, ntxd = TX_DESC;
+	int rc;
+
+	rc = rte_eth_dev_info_get(port, &info);
+	if (rc != 0) {
+		LOG(ERR, "port %u: cannot read device info: %s", port, rte_strerror(-rc));
+		return rc;
+	}
+	snprintf(pi->driver, sizeof(pi->driver), "%s", info.driver_name);
+	if (info.max_tx_queues < nworkers) {
+		LOG(ERR, "port %u (%s): offers %u tx queues, %u needed (one per worker); "
+		    "for net_af_packet pass qpairs=%u", port, info.driver_name,
+		    info.max_tx_queues, nworkers, nworkers);
+		return -EINVAL;
+	}
+	pi->ntxq = nworkers;
+
+	pi->rss = nworkers > 1 && info.max_rx_queues >= nworkers &&
+		  (info.flow_type_rss_offloads & RTE_ETH_RSS_IP) &&
+		  info.hash_key_size <= sizeof(rss_key) && info.hash_key_size > 0;
+	if (pi->rss) {
+		nrx = nworkers;
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_key = rss_key;
+		conf.rx_adv_conf.rss_conf.rss_key_len = info.hash_key_size;
+		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
+	} else {
+		nrx = RTE_MIN(info.max_rx_queues, nworkers);
+	}
+	pi->nrxq = nrx;
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
+
+	rc = rte_eth_dev_configure(port, nrx, nworkers, &conf);
+	if (rc == 0)
+		rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nrxd, &ntxd);
+	if (rc != 0) {
+		LOG(ERR, "port %u (%s): configure %u rx / %u tx queues failed: %s",
+		    port, info.driver_name, nrx, nworkers, rte_strerror(-rc));
+		return rc;
+	}
+	for (uint16_t q = 0; q < nrx; q++) {
+		rc = rte_eth_rx_queue_setup(port, q, nrxd, rte_eth_dev_socket_id(port),
+					    NULL, pool);
+		if (rc != 0) {
+			LOG(ERR, "port %u: rx queue %u setup failed: %s", port, q,
+			    rte_strerror(-rc));
+			return rc;
+		}
+	}
+	for (uint16_t q = 0; q < nworkers; q++) {
+		rc = rte_eth_tx_queue_setup(port, q, ntxd, rte_eth_dev_socket_id(port),
+					    NULL);
+		if (rc != 0) {
+			LOG(ERR, "port %u: tx queue %u setup failed: %s", port, q,
+			    rte_strerror(-rc));
+			return rc;
+		}
+	}
+	if (pi->rss) {
+		/* Program the NIC's table like port_reta so hardware and software
+		 * agree on owners. Drivers without a settable table keep their
+		 * default, which is the same round robin. */
+		struct rte_eth_rss_reta_entry64 reta[PORT_RETA_SIZE / RTE_ETH_RETA_GROUP_SIZE];
+
+		memset(reta, 0, sizeof(reta));
+		for (unsigned i = 0; i < PORT_RETA_SIZE; i++) {
+			reta[i / RTE_ETH_RETA_GROUP_SIZE].mask |= 1ULL << (i % RTE_ETH_RETA_GROUP_SIZE);
+			reta[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] = port_reta[i];
+		}
+		if (info.reta_size == PORT_RETA_SIZE)
+			rte_eth_dev_rss_reta_update(port, reta, PORT_RETA_SIZE);
+	}
+	rc = rte_eth_dev_start(port);
+	if (rc != 0) {
+		LOG(ERR, "port %u: start failed: %s", port, rte_strerror(-rc));
+		return rc;
+	}
+	rte_eth_promiscuous_disable(port);
+	rte_eth_allmulticast_enable(port);  /* IPv6 ND needs solicited-node groups */
+	rte_eth_macaddr_get(port, &pi->mac);
+	LOG(INFO, "port %u: %s, mac " RTE_ETHER_ADDR_PRT_FMT ", %u rx queue%s (%s), %u tx queues",
+	    port, info.driver_name, RTE_ETHER_ADDR_BYTES(&pi->mac), nrx, nrx == 1 ? "" : "s",
+	    nworkers == 1 ? "single worker" : pi->rss ? "hardware RSS" : "software dispatch",
+	    nworkers);
+	return 0;
+}
+
+int
+port_init_all(uint16_t nports, unsigned nworkers, struct rte_mempool *pool)
+{
+	rss_key_init();
+	for (unsigned i = 0; i < PORT_RETA_SIZE; i++)
+		port_reta[i] = i % nworkers;
+	for (uint16_t p = 0; p < nports; p++) {
+		int rc = port_init(p, nworkers, pool);
+
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+void
+port_fini_all(uint16_t nports)
+{
+	for (uint16_t p = 0; p < nports; p++) {
+		rte_eth_dev_stop(p);
+		rte_eth_dev_close(p);
+	}
+}
+
+uint32_t
+port_flow_hash(const struct rte_mbuf *m)
+{
+	const uint8_t *start = rte_pktmbuf_mtod(m, const uint8_t *);
+	const uint8_t *end = start + rte_pktmbuf_data_len(m);
+	const struct rte_ether_hdr *eth = (const void *)start;
+	union rte_thash_tuple t;
+	uint32_t len;
+
+	if (end - start < (ptrdiff_t)sizeof(*eth))
+		return 0;
+	if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) &&
+	    end - start >= (ptrdiff_t)(sizeof(*eth) + sizeof(struct rte_ipv4_hdr))) {
+		const struct rte_ipv4_hdr *ip = (const void *)(eth + 1);
+		const uint8_t *l4 = (const uint8_t *)ip + rte_ipv4_hdr_len(ip);
+
+		t.v4.src_addr = rte_be_to_cpu_32(ip->src_addr);
+		t.v4.dst_addr = rte_be_to_cpu_32(ip->dst_addr);
+		len = RTE_THASH_V4_L3_LEN;
+		/* Ports only where every packet of the flow has them: not in
+		 * fragments, so all pieces of a datagram meet on one worker. */
+		if ((ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP) &&
+		    !ipv4_is_fragment(ip) && l4 + 4 <= end) {
+			t.v4.sport = rte_be_to_cpu_16(*(const uint16_t *)l4);
+			t.v4.dport = rte_be_to_cpu_16(*(const uint16_t *)(l4 + 2));
+			len = RTE_THASH_V4_L4_LEN;
+		}
+		return rte_softrss((uint32_t *)&t, len, rss_key);
+	}
+	if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6) &&
+	    end - start >= (ptrdiff_t)(sizeof(*eth) + sizeof(struct rte_ipv6_hdr))) {
+		const struct rte_ipv6_hdr *ip = (const void *)(eth + 1);
+		const uint8_t *l4 = (const uint8_t *)(ip + 1);
+
+		rte_thash_load_v6_addrs(ip, &t);
+		len = RTE_THASH_V6_L3_LEN;
+		if ((ip->proto == IPPROTO_TCP || ip->proto == IPPROTO_UDP) && l4 + 4 <= end) {
+			t.v6.sport = rte_be_to_cpu_16(*(const uint16_t *)l4);
+			t.v6.dport = rte_be_to_cpu_16(*(const uint16_t *)(l4 + 2));
+			len = RTE_THASH_V6_L4_LEN;
+		}
+		return rte_softrss((uint32_t *)&t, len, rss_key);
+	}
+	return 0;
+}

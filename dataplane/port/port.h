@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: Proprietary
+ * Ports: device setup and the software dispatcher.
+ *
+ * Every worker owns one tx queue on every port. Rx: a port whose NIC does RSS
+ * gets one rx queue per worker with a symmetric Toeplitz key, so both
+ * directions of a flow land on the same worker. A port without RSS (vdevs:
+ * af_packet, tap, memif, ring) gets as many rx queues as it offers up to the
+ * worker count; the worker polling such a queue computes the same symmetric
+ * Toeplitz hash in software and hands each packet to its owner over an SP/SC
+ * ring. Either way the owner of a flow is port_owner(hash), the one function
+ * the TCP layer will also use to pick local ports for upstream connections.
+ */
+#ifndef RAMPART_PORT_H
+#define RAMPART_PORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "config/config_types.h"
+
+#define PORT_RETA_SIZE 128
+
+struct port_info {
+	bool rss;                    /* hardware spreads flows for us */
+	uint16_t nrxq, ntxq;
+	struct rte_ether_addr mac;
+	char driver[32];
+};
+
+extern struct port_info port_info[CFG_MAX_PORTS];
+extern uint8_t port_reta[PORT_RETA_SIZE];  /* hash -> worker, shared by all ports */
+
+/* Configure and start every probed port for nworkers workers.
+ * Returns 0, or -errno after logging which port and why. Main lcore, at boot. */
+int port_init_all(uint16_t nports, unsigned nworkers, struct rte_mempool *pool);
+
+/* Stop and close every port. Main lcore, after the workers have stopped. */
+void port_fini_all(uint16_t nports);
+
+/* The symmetric flow hash of a packet starting at its Ethernet header, the
+ * same value a NIC with our RSS key would compute. Non-IP frames hash to 0. */
+uint32_t port_flow_hash(const struct rte_mbuf *m);
+
+static inline unsigned
+port_owner(uint32_t hash)
+{
+	return port_reta[hash % PORT_RETA_SIZE];
+}
+
+#endif
