@@ -44,6 +44,9 @@ require_root() {
 
 have() { command -v "$1" >/dev/null 2>&1; }
 
+# Print the calling script's header comment (its usage text).
+usage() { awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0" >&2; }
+
 # Run a command quietly; on failure print its output and return its status.
 run_quiet() {
 	local out rc=0

@@ -29,7 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import rampart  # noqa: E402
 
-TOPO_PREFIX = "rt"
+# RAMPART_TOPO_PREFIX lets two runs share a machine without meeting.
+TOPO_PREFIX = os.environ.get("RAMPART_TOPO_PREFIX", "rt")
 
 
 def pytest_addoption(parser):

@@ -672,3 +672,59 @@ class Gateway:
 
     def telemetry(self, cmd: str, timeout: float = 5.0, raw: bool = False) -> Any:
         return telemetry(self.file_prefix, cmd, timeout, raw)
+
+
+# --------------------------------------------------------------------------
+# crafted frames on the wire
+
+# Runs inside a namespace: sends the hex frames read from stdin on an
+# interface, then prints (hex) every frame of the given EtherType (0 = all)
+# the interface receives for `listen` seconds.
+_WIRE = r"""
+import select, socket, sys, time
+ifc, listen, etype = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(etype or 3))
+s.bind((ifc, 0))
+for line in sys.stdin:
+    if line.strip():
+        s.send(bytes.fromhex(line.strip()))
+end = time.monotonic() + listen
+while True:
+    left = end - time.monotonic()
+    if left <= 0 or not select.select([s], [], [], left)[0]:
+        break
+    data, addr = s.recvfrom(65535)
+    if addr[2] != socket.PACKET_OUTGOING:
+        print(data.hex(), flush=True)
+"""
+
+
+def wire(ns: str, frames: Iterable[bytes], listen: float = 0.0, ethertype: int = 0,
+         ifname: str = "eth0") -> list[bytes]:
+    """Send raw frames (bytes, or anything bytes() accepts, such as scapy
+    packets) from ns's interface; return the frames of `ethertype` (0: all)
+    that arrived during `listen` seconds."""
+    import sys
+    data = "".join(bytes(f).hex() + "\n" for f in frames)
+    r = netns_run(ns, [sys.executable, "-c", _WIRE, ifname, str(listen), str(ethertype)],
+                  input=data, timeout=listen + 20, check=True)
+    return [bytes.fromhex(line) for line in r.stdout.split()]
+
+
+def mac_of(ns: str, ifname: str = "eth0") -> str:
+    return netns_run(ns, ["cat", f"/sys/class/net/{ifname}/address"], check=True).stdout.strip()
+
+
+def counters(gw: "Gateway") -> dict:
+    """All rampart counters, flattened to {"layer.name": value}."""
+    return {f"{layer}.{name}": v for layer, d in gw.telemetry("/rampart/stats").items()
+            for name, v in d.items()}
+
+
+def counters_delta(before: dict, after: dict) -> dict:
+    """Counters that changed, with how much."""
+    return {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)}
+
+
+def gateway_mac(gw: "Gateway", port: int = 0) -> str:
+    return gw.telemetry(f"/ethdev/info,{port}")["mac_addr"].lower()

@@ -51,6 +51,9 @@ boot(void)
 			fprintf(stderr, "harness: ring port %u: %d\n", p, id);
 			exit(1);
 		}
+		/* Ring ports come with a zero MAC; give each a distinct one. */
+		struct rte_ether_addr mac = {{ 0x02, 0, 0, 0, 0, 0x10 + p }};
+		rte_eth_dev_default_mac_addr_set(id, &mac);
 	}
 	if (dp_init(&lcore, 1) != 0) {
 		fprintf(stderr, "harness: dp_init failed\n");

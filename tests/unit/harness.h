@@ -22,7 +22,8 @@
 
 #define H_PORTS 2
 
-/* The MACs of the ring ports, and a neighbour MAC tests use. */
+/* The MACs of the ring ports (02:00:00:00:00:10 + port), and a neighbour
+ * MAC tests use. */
 extern struct rte_ether_addr h_port_mac[H_PORTS];
 extern const struct rte_ether_addr h_peer_mac;
 
