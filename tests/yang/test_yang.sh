@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The YANG modules parse cleanly with yanglint, the control plane's embedded
+# default configuration is valid instance data of rampart-dataplane, and
+# documents the dataplane would refuse are refused by the model too.
+#   test_yang.sh YANG_DIR DEFAULT_CONFIG_JSON
+set -euo pipefail
+yang_dir="$1" default_config="$2"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+fails=0 passes=0
+
+for m in "$yang_dir"/*.yang; do
+	if ! out="$(yanglint -p "$yang_dir" "$m" 2>&1)" || [[ -n $out ]]; then
+		echo "FAIL lint $m: $out"
+		fails=$((fails + 1))
+	else
+		echo "ok   lint $(basename "$m")"
+		passes=$((passes + 1))
+	fi
+done
+
+wrap() { # JSON document -> rampart-dataplane instance data
+	/usr/bin/python3 -c 'import json,sys; print(json.dumps({"rampart-dataplane:dataplane": json.loads(sys.argv[1])}))' "$1"
+}
+
+check() { # expect(valid|invalid) name document
+	local want="$1" name="$2" doc="$3" got=valid
+	wrap "$doc" >"$tmp/data.json"
+	yanglint -t config -p "$yang_dir" "$yang_dir/rampart-dataplane.yang" "$tmp/data.json" \
+		>"$tmp/out" 2>&1 || got=invalid
+	if [[ $got == "$want" ]]; then
+		echo "ok   $name: $want"
+		passes=$((passes + 1))
+	else
+		echo "FAIL $name: want $want, got $got: $(cat "$tmp/out")"
+		fails=$((fails + 1))
+	fi
+}
+
+check valid "embedded default config" "$(cat "$default_config")"
+check invalid "port index out of range" '{"schema":1,"ports":[{"port":9}]}'
+check invalid "bad IPv4 address" '{"schema":1,"ports":[{"port":0,"addresses":["10.10.1.300/24"]}]}'
+check invalid "mtu too small" '{"schema":1,"ports":[{"port":0,"mtu":100}]}'
+check invalid "unknown member" '{"schema":1,"ports":[],"colour":1}'
+check invalid "probes out of range" '{"schema":1,"neighbour":{"probes":0}}'
+check invalid "wrong schema" '{"schema":2}'
+
+echo "$passes passed, $fails failed"
+[[ $fails -eq 0 ]]
