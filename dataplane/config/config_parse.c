@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "net/ipv6.h"
 
 #define CONFIG_SCHEMA 1
 
@@ -211,21 +212,6 @@ parse_address(struct snapshot *s, struct cfg_port *port, const json_t *v,
 }
 
 static bool
-onlink6(const struct cfg_port *p, const uint8_t a[16])
-{
-	for (unsigned i = 0; i < p->n6; i++) {
-		unsigned bits = p->v6[i].plen, bytes = bits / 8, rem = bits % 8;
-
-		if (memcmp(a, p->v6[i].addr, bytes) != 0)
-			continue;
-		if (rem && ((a[bytes] ^ p->v6[i].addr[bytes]) & (0xff << (8 - rem))))
-			continue;
-		return true;
-	}
-	return false;
-}
-
-static bool
 valid_name(const char *s)
 {
 	size_t n = strlen(s);
@@ -318,7 +304,7 @@ parse_port(struct snapshot *s, const json_t *v, const char *path,
 
 		if (!json_is_string(gw) || inet_pton(AF_INET6, json_string_value(gw), &a6) != 1)
 			return fail(err, p, "'gateway6' must be an IPv6 address");
-		if (!IN6_IS_ADDR_LINKLOCAL(&a6) && !onlink6(port, a6.s6_addr))
+		if (!cfg_port_onlink6(port, a6.s6_addr))
 			return fail(err, p, "gateway %s is neither link-local nor on one of the port's IPv6 prefixes",
 				    json_string_value(gw));
 		memcpy(port->gw6, a6.s6_addr, 16);

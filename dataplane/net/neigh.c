@@ -303,9 +303,12 @@ handle_learn(const struct punt_msg *msg, uint64_t now_ms)
 	}
 	e = &nt.entries[pos];
 	word = mac_word(msg->mac) | NEIGH_USABLE;
+	/* A known MAC changes only on an override (ARP always, NA with the O
+	 * flag): RFC 4861 7.2.5 ignores a solicited NA without O that names
+	 * another address. */
 	if (e->state != NS_INCOMPLETE && e->state != NS_FREE &&
 	    (e->word & ~NEIGH_USABLE) != (word & ~NEIGH_USABLE)) {
-		if (!(msg->flags & (NEIGH_F_OVERRIDE | NEIGH_F_CONFIRM)))
+		if (!(msg->flags & NEIGH_F_OVERRIDE))
 			return;
 		count(CNT_NEIGH_MAC_CHANGED, 1);
 	}

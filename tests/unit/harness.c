@@ -51,16 +51,17 @@ boot(void)
 			fprintf(stderr, "harness: ring port %u: %d\n", p, id);
 			exit(1);
 		}
-		/* Ring ports come with a zero MAC; give each a distinct one. */
-		struct rte_ether_addr mac = {{ 0x02, 0, 0, 0, 0, 0x10 + p }};
-		rte_eth_dev_default_mac_addr_set(id, &mac);
 	}
 	if (dp_init(&lcore, 1) != 0) {
 		fprintf(stderr, "harness: dp_init failed\n");
 		exit(1);
 	}
-	for (unsigned p = 0; p < H_PORTS; p++)
-		h_port_mac[p] = port_info[p].mac;
+	/* Ring ports have a zero MAC and cannot change it; the layers read
+	 * the MAC from port_info, so give each port a distinct one there. */
+	for (unsigned p = 0; p < H_PORTS; p++) {
+		h_port_mac[p] = (struct rte_ether_addr){{ 0x02, 0, 0, 0, 0, 0x10 + p }};
+		port_info[p].mac = h_port_mac[p];
+	}
 	booted = true;
 }
 

@@ -17,6 +17,12 @@
  * source IPv4, ICMP id/seq and both checksums incrementally. The rx path uses a
  * separate pool, so a peer's bytes never land in a tx buffer.
  *
+ * Backpressure: at full rate, frames the port refuses (a memif ring is full
+ * because the peer is behind) are offered again before new ones are built, so
+ * the generator neither loses them nor burns its core rebuilding them; at a
+ * fixed --rate the schedule goes on and refused frames are dropped and counted
+ * (tx_dropped_by_port).
+ *
  * Frame sizes follow RFC 2544 / Pktgen: --size counts the 4-byte FCS, so a
  * 64-byte frame is a 60-byte mbuf (memif and net_ring carry no FCS).
  */

@@ -725,7 +725,8 @@ fail(struct gen_ctx *g, const char *what, int rc)
 {
 	char msg[160];
 
-	snprintf(msg, sizeof(msg), "%s: %s", what, rte_strerror(rc < 0 ? -rc : rc));
+	/* Some PMDs return a bare -1 (net_memif's start when no server listens). */
+	snprintf(msg, sizeof(msg), "%s: %s (%d)", what, rte_strerror(rc < 0 ? -rc : rc), rc);
 	fprintf(stderr, "rampart-gen: %s\n", msg);
 	report(g, msg);
 	return 1;
@@ -757,7 +758,7 @@ run(struct gen_ctx *g)
 		return fail(g, "arp ring", rte_errno);
 	rc = port_setup(g);
 	if (rc)
-		return fail(g, "port setup", rc);
+		return fail(g, "port setup (for memif: is the server side up?)", rc);
 	if (!o->have_src_mac)
 		rte_eth_macaddr_get(o->port, &g->fc.src_mac);
 	rc = wait_link_up(o->port, o->link_timeout);

@@ -4,11 +4,11 @@ the client namespace, counters and neighbour entries read over telemetry."""
 from __future__ import annotations
 
 import ipaddress
-import sys
 
 from scapy.all import Ether, ICMPv6ND_NS, ICMPv6NDOptSrcLLAddr, IPv6
 
-from rampart import default_config, netns_run
+import rampart
+from rampart import default_config
 
 GW6 = "fd00:10:1::1"
 CLIENT6 = "fd00:10:1::2"
@@ -24,41 +24,14 @@ def config(**neigh) -> dict:
 
 # ----------------------------------------------------------------- helpers
 
-# Runs inside the client namespace: sends the hex frames read from stdin on
-# eth0, then prints (hex) every IPv6 frame eth0 receives for `listen` seconds.
-_WIRE = r"""
-import select, socket, sys, time
-ifc, listen = sys.argv[1], float(sys.argv[2])
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x86dd))
-s.bind((ifc, 0))
-for line in sys.stdin:
-    if line.strip():
-        s.send(bytes.fromhex(line.strip()))
-end = time.monotonic() + listen
-while True:
-    left = end - time.monotonic()
-    if left <= 0 or not select.select([s], [], [], left)[0]:
-        break
-    data, addr = s.recvfrom(65535)
-    if addr[2] != socket.PACKET_OUTGOING:
-        print(data.hex(), flush=True)
-"""
-
-
 def wire(ns: str, frames, listen: float = 0.0) -> list:
-    """Send frames from ns's eth0; return what came in during `listen` s."""
-    data = "".join(bytes(f).hex() + "\n" for f in frames)
-    r = netns_run(ns, [sys.executable, "-c", _WIRE, "eth0", str(listen)],
-                  input=data, timeout=listen + 20, check=True)
-    return [Ether(bytes.fromhex(l)) for l in r.stdout.split()]
+    """Send frames from ns's eth0; return the IPv6 frames that came in during
+    `listen` s, parsed."""
+    return [Ether(f) for f in rampart.wire(ns, frames, listen, ethertype=0x86DD)]
 
 
-def mac_of(ns: str) -> str:
-    return netns_run(ns, "cat /sys/class/net/eth0/address", check=True).stdout.strip()
-
-
-def gw_mac(gw) -> str:
-    return gw.telemetry("/ethdev/info,0")["mac_addr"].lower()
+mac_of = rampart.mac_of
+gw_mac = rampart.gateway_mac
 
 
 def ll_from_mac(mac: str) -> str:
