@@ -91,8 +91,9 @@ nd_parse_opts(const uint8_t *opt, uint32_t len, uint8_t want,
 	return 0;
 }
 
-/* RFC 4861 7.1.1 / 7.1.2 checks common to NS and NA. Returns 0, or the
- * counter to drop with. */
+/* RFC 4861 7.1.1 / 7.1.2 checks common to NS and NA. Returns ND_VALID, or
+ * the counter to drop with. */
+#define ND_VALID CNT__MAX
 static enum cnt_id
 nd_check_common(const struct rte_ipv6_hdr *ip, const struct nd_msg *nd, uint32_t len)
 {
@@ -104,7 +105,7 @@ nd_check_common(const struct rte_ipv6_hdr *ip, const struct nd_msg *nd, uint32_t
 		return CNT_ICMP6_DROP_TRUNCATED;
 	if (ip6_is_mcast(nd->target))
 		return CNT_ICMP6_DROP_ND_BAD_TARGET;
-	return 0;
+	return ND_VALID;
 }
 
 static void
@@ -225,7 +226,7 @@ ns_input(struct worker *w, struct rte_mbuf *m, const struct cfg_port *p,
 
 	worker_count(w, CNT_ICMP6_RX_NS);
 	why = nd_check_common(ip, ns, len);
-	if (unlikely(why != 0)) {
+	if (unlikely(why != ND_VALID)) {
 		worker_drop(w, m, why);
 		return;
 	}
@@ -266,7 +267,7 @@ na_input(struct worker *w, struct rte_mbuf *m, const struct cfg_port *p,
 
 	worker_count(w, CNT_ICMP6_RX_NA);
 	why = nd_check_common(ip, na, len);
-	if (unlikely(why != 0)) {
+	if (unlikely(why != ND_VALID)) {
 		worker_drop(w, m, why);
 		return;
 	}

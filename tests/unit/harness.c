@@ -15,6 +15,7 @@
 #include "config/snapshot.h"
 #include "net/neigh.h"
 #include "port/port.h"
+#include "stats/telemetry.h"
 
 struct rte_ether_addr h_port_mac[H_PORTS];
 const struct rte_ether_addr h_peer_mac = {{ 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 }};
@@ -153,11 +154,19 @@ h_tx_count(uint16_t port)
 uint64_t
 h_cnt(enum cnt_id id)
 {
-	uint64_t sum = cnt_read(&main_counters, id);
+	return stats_sum(id);
+}
 
-	for (unsigned i = 0; i < dp.nworkers; i++)
-		sum += cnt_read(&dp.workers[i]->cnt, id);
-	return sum;
+void
+h_expect_dropped(enum cnt_id id, const uint8_t *frame, size_t len)
+{
+	uint64_t before = h_cnt(id);
+
+	h_rx(0, frame, len);
+	h_main(1);
+	assert_int_equal(h_cnt(id), before + 1);
+	for (uint16_t p = 0; p < H_PORTS; p++)
+		assert_int_equal(h_tx_count(p), 0);
 }
 
 uint32_t

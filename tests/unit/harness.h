@@ -53,6 +53,10 @@ unsigned h_tx_count(uint16_t port);
 /* Sum of a counter over the worker and the main lcore. */
 uint64_t h_cnt(enum cnt_id id);
 
+/* Feed frame on port 0, run the main lcore's work, and check that exactly
+ * counter `id` moved by one and nothing was transmitted on any port. */
+void h_expect_dropped(enum cnt_id id, const uint8_t *frame, size_t len);
+
 /* Frame builders: write into buf, return the frame length. Addresses as
  * dotted strings; checksums correct unless a test breaks them after. */
 size_t h_eth(uint8_t *buf, const struct rte_ether_addr *dst,

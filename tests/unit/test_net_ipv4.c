@@ -49,18 +49,6 @@ learn_peer(uint64_t now)
 }
 
 static void
-expect_dropped(enum cnt_id id, const uint8_t *f, size_t n)
-{
-	uint64_t before = h_cnt(id);
-
-	h_rx(0, f, n);
-	h_main(1);
-	assert_int_equal(h_cnt(id), before + 1);
-	assert_int_equal(h_tx_count(0), 0);
-	assert_int_equal(h_tx_count(1), 0);
-}
-
-static void
 test_arp_request_answered(void **state)
 {
 	uint8_t f[64];
@@ -112,28 +100,28 @@ test_arp_refusals(void **state)
 
 	(void)state;
 	n = h_arp(f, RTE_ARP_OP_REQUEST, &bcast, &h_peer_mac, "10.0.0.2", &zero_mac, "10.0.0.1");
-	expect_dropped(CNT_ARP_DROP_TRUNCATED, f, sizeof(struct rte_ether_hdr) + 27);
+	h_expect_dropped(CNT_ARP_DROP_TRUNCATED, f, sizeof(struct rte_ether_hdr) + 27);
 
 	f[sizeof(struct rte_ether_hdr) + 4] = 8;   /* hlen */
-	expect_dropped(CNT_ARP_DROP_BAD_FORMAT, f, n);
+	h_expect_dropped(CNT_ARP_DROP_BAD_FORMAT, f, n);
 
 	n = h_arp(f, 9, &bcast, &h_peer_mac, "10.0.0.2", &zero_mac, "10.0.0.1");
-	expect_dropped(CNT_ARP_DROP_BAD_OP, f, n);
+	h_expect_dropped(CNT_ARP_DROP_BAD_OP, f, n);
 
 	/* Sender MAC differs from the frame's source: poisoning attempt. */
 	n = h_arp(f, RTE_ARP_OP_REQUEST, &bcast, &h_peer_mac, "10.0.0.2", &zero_mac, "10.0.0.1");
 	memcpy(&((struct rte_arp_hdr *)(f + 14))->arp_data.arp_sha, &other_mac, 6);
-	expect_dropped(CNT_ARP_DROP_BAD_SENDER, f, n);
+	h_expect_dropped(CNT_ARP_DROP_BAD_SENDER, f, n);
 
 	n = h_arp(f, RTE_ARP_OP_REQUEST, &bcast, &h_peer_mac, "224.0.0.5", &zero_mac, "10.0.0.1");
-	expect_dropped(CNT_ARP_DROP_BAD_SENDER, f, n);
+	h_expect_dropped(CNT_ARP_DROP_BAD_SENDER, f, n);
 
 	/* Claims to be us. */
 	n = h_arp(f, RTE_ARP_OP_REPLY, &h_port_mac[0], &h_peer_mac, "10.0.0.1", &zero_mac, "10.0.0.1");
-	expect_dropped(CNT_ARP_DROP_BAD_SENDER, f, n);
+	h_expect_dropped(CNT_ARP_DROP_BAD_SENDER, f, n);
 
 	n = h_arp(f, RTE_ARP_OP_REQUEST, &bcast, &h_peer_mac, "10.0.0.2", &zero_mac, "10.0.0.9");
-	expect_dropped(CNT_ARP_DROP_NOT_FOR_US, f, n);
+	h_expect_dropped(CNT_ARP_DROP_NOT_FOR_US, f, n);
 	assert_int_equal(h_cnt(CNT_NEIGH_CREATED), 0);
 }
 
@@ -145,21 +133,21 @@ test_eth_refusals(void **state)
 
 	(void)state;
 	n = h_ipv4_icmp_echo(f, &h_port_mac[0], "10.0.0.2", "10.0.0.1", 1, 1, 8);
-	expect_dropped(CNT_ETH_DROP_TRUNCATED, f, 13);
+	h_expect_dropped(CNT_ETH_DROP_TRUNCATED, f, 13);
 
 	n = h_ipv4_icmp_echo(f, &other_mac, "10.0.0.2", "10.0.0.1", 1, 1, 8);
-	expect_dropped(CNT_ETH_DROP_NOT_FOR_US, f, n);
+	h_expect_dropped(CNT_ETH_DROP_NOT_FOR_US, f, n);
 
 	n = h_ipv4_icmp_echo(f, &h_port_mac[0], "10.0.0.2", "10.0.0.1", 1, 1, 8);
 	f[6] = 0x01;  /* multicast source MAC */
-	expect_dropped(CNT_ETH_DROP_BAD_SRC, f, n);
+	h_expect_dropped(CNT_ETH_DROP_BAD_SRC, f, n);
 
 	n = h_ipv4_icmp_echo(f, &h_port_mac[0], "10.0.0.2", "10.0.0.1", 1, 1, 8);
 	f[12] = 0x81; f[13] = 0x00;
-	expect_dropped(CNT_ETH_DROP_VLAN, f, n);
+	h_expect_dropped(CNT_ETH_DROP_VLAN, f, n);
 
 	f[12] = 0x88; f[13] = 0xb5;
-	expect_dropped(CNT_ETH_DROP_UNKNOWN_TYPE, f, n);
+	h_expect_dropped(CNT_ETH_DROP_UNKNOWN_TYPE, f, n);
 }
 
 static void
@@ -171,7 +159,7 @@ test_port_without_config(void **state)
 	(void)state;
 	h_setup("{\"schema\":1,\"ports\":[{\"port\":1,\"addresses\":[\"10.0.1.1/24\"]}]}");
 	n = h_ipv4_icmp_echo(f, &h_port_mac[0], "10.0.0.2", "10.0.0.1", 1, 1, 8);
-	expect_dropped(CNT_PORT_DROP_NO_CONFIG, f, n);
+	h_expect_dropped(CNT_PORT_DROP_NO_CONFIG, f, n);
 }
 
 /* Break one thing in a valid echo request; expect one counter. */
@@ -188,25 +176,25 @@ test_ipv4_refusals(void **state)
 	learn_peer(1);
 
 	FRESH();
-	expect_dropped(CNT_IPV4_DROP_TRUNCATED, f, 14 + 19);
+	h_expect_dropped(CNT_IPV4_DROP_TRUNCATED, f, 14 + 19);
 
 	FRESH(); ip->version_ihl = 0x65; RESUM();
-	expect_dropped(CNT_IPV4_DROP_BAD_VERSION, f, n);
+	h_expect_dropped(CNT_IPV4_DROP_BAD_VERSION, f, n);
 
 	FRESH(); ip->version_ihl = 0x44;
-	expect_dropped(CNT_IPV4_DROP_BAD_IHL, f, n);
+	h_expect_dropped(CNT_IPV4_DROP_BAD_IHL, f, n);
 
 	FRESH(); ip->version_ihl = 0x4f;   /* 60 bytes of header in a 36-byte packet */
-	expect_dropped(CNT_IPV4_DROP_BAD_IHL, f, n);
+	h_expect_dropped(CNT_IPV4_DROP_BAD_IHL, f, n);
 
 	FRESH(); ip->total_length = rte_cpu_to_be_16(19); RESUM();
-	expect_dropped(CNT_IPV4_DROP_BAD_LENGTH, f, n);
+	h_expect_dropped(CNT_IPV4_DROP_BAD_LENGTH, f, n);
 
 	FRESH(); ip->total_length = rte_cpu_to_be_16(200); RESUM();
-	expect_dropped(CNT_IPV4_DROP_TRUNCATED, f, n);
+	h_expect_dropped(CNT_IPV4_DROP_TRUNCATED, f, n);
 
 	FRESH(); ip->hdr_checksum ^= 0x0100;
-	expect_dropped(CNT_IPV4_DROP_BAD_CHECKSUM, f, n);
+	h_expect_dropped(CNT_IPV4_DROP_BAD_CHECKSUM, f, n);
 
 	/* 4 bytes of options (NOP NOP NOP EOL); the packet grows by 4. */
 	FRESH();
@@ -215,31 +203,31 @@ test_ipv4_refusals(void **state)
 	ip->version_ihl = 0x46;
 	ip->total_length = rte_cpu_to_be_16(n - 14 + 4);
 	RESUM();
-	expect_dropped(CNT_IPV4_DROP_OPTIONS, f, n + 4);
+	h_expect_dropped(CNT_IPV4_DROP_OPTIONS, f, n + 4);
 
 	FRESH(); ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG); RESUM();
-	expect_dropped(CNT_IPV4_DROP_FRAGMENT, f, n);
+	h_expect_dropped(CNT_IPV4_DROP_FRAGMENT, f, n);
 
 	FRESH(); ip->fragment_offset = rte_cpu_to_be_16(3); RESUM();
-	expect_dropped(CNT_IPV4_DROP_FRAGMENT, f, n);
+	h_expect_dropped(CNT_IPV4_DROP_FRAGMENT, f, n);
 
 	FRESH(); ip->time_to_live = 0; RESUM();
-	expect_dropped(CNT_IPV4_DROP_TTL, f, n);
+	h_expect_dropped(CNT_IPV4_DROP_TTL, f, n);
 
 	FRESH(); ip->src_addr = h_ip4("127.0.0.1"); RESUM();
-	expect_dropped(CNT_IPV4_DROP_BAD_SRC, f, n);
+	h_expect_dropped(CNT_IPV4_DROP_BAD_SRC, f, n);
 
 	FRESH(); ip->src_addr = h_ip4("10.0.0.255"); RESUM();
-	expect_dropped(CNT_IPV4_DROP_BAD_SRC, f, n);
+	h_expect_dropped(CNT_IPV4_DROP_BAD_SRC, f, n);
 
 	FRESH(); ip->src_addr = h_ip4("10.0.0.1"); RESUM();
-	expect_dropped(CNT_IPV4_DROP_BAD_SRC, f, n);
+	h_expect_dropped(CNT_IPV4_DROP_BAD_SRC, f, n);
 
 	FRESH(); ip->dst_addr = h_ip4("10.0.0.3"); RESUM();
-	expect_dropped(CNT_IPV4_DROP_NOT_FOR_US, f, n);
+	h_expect_dropped(CNT_IPV4_DROP_NOT_FOR_US, f, n);
 
 	FRESH(); ip->next_proto_id = 47; RESUM();
-	expect_dropped(CNT_IPV4_DROP_NO_PROTO, f, n);
+	h_expect_dropped(CNT_IPV4_DROP_NO_PROTO, f, n);
 #undef FRESH
 #undef RESUM
 }
@@ -255,13 +243,13 @@ test_icmp_refusals(void **state)
 	learn_peer(1);
 	n = h_ipv4_icmp_echo(f, &h_port_mac[0], "10.0.0.2", "10.0.0.1", 7, 1, 8);
 	icmp->icmp_cksum ^= 1;
-	expect_dropped(CNT_ICMP_DROP_BAD_CHECKSUM, f, n);
+	h_expect_dropped(CNT_ICMP_DROP_BAD_CHECKSUM, f, n);
 
 	n = h_ipv4_icmp_echo(f, &h_port_mac[0], "10.0.0.2", "10.0.0.1", 7, 1, 8);
 	icmp->icmp_type = 13;   /* timestamp */
 	icmp->icmp_cksum = 0;
 	icmp->icmp_cksum = ~rte_raw_cksum(icmp, 16);
-	expect_dropped(CNT_ICMP_DROP_UNHANDLED, f, n);
+	h_expect_dropped(CNT_ICMP_DROP_UNHANDLED, f, n);
 
 	/* IP says 4 bytes of ICMP: shorter than an ICMP header. */
 	n = h_ipv4_icmp_echo(f, &h_port_mac[0], "10.0.0.2", "10.0.0.1", 7, 1, 0);
@@ -272,7 +260,7 @@ test_icmp_refusals(void **state)
 		ip->hdr_checksum = 0;
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
 	}
-	expect_dropped(CNT_ICMP_DROP_TRUNCATED, f, n);
+	h_expect_dropped(CNT_ICMP_DROP_TRUNCATED, f, n);
 }
 
 static void
@@ -285,7 +273,7 @@ test_echo_disabled(void **state)
 	h_setup("{\"schema\":1,\"ports\":[{\"port\":0,\"addresses\":[\"10.0.0.1/24\"]}],"
 		"\"icmp\":{\"echo\":false}}");
 	n = h_ipv4_icmp_echo(f, &h_port_mac[0], "10.0.0.2", "10.0.0.1", 7, 1, 8);
-	expect_dropped(CNT_ICMP_DROP_ECHO_DISABLED, f, n);
+	h_expect_dropped(CNT_ICMP_DROP_ECHO_DISABLED, f, n);
 }
 
 static void

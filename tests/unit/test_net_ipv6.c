@@ -162,18 +162,6 @@ na6(uint8_t *f, const struct rte_ether_addr *dmac, const char *src, const char *
 }
 
 static void
-expect_dropped(enum cnt_id id, const uint8_t *f, size_t n)
-{
-	uint64_t before = h_cnt(id);
-
-	h_rx(0, f, n);
-	h_main(1);
-	assert_int_equal(h_cnt(id), before + 1);
-	assert_int_equal(h_tx_count(0), 0);
-	assert_int_equal(h_tx_count(1), 0);
-}
-
-static void
 assert_addr(const uint8_t a[16], const char *s)
 {
 	uint8_t b[16];
@@ -515,10 +503,10 @@ test_na_handling(void **state)
 	assert_int_equal(h_cnt(CNT_NEIGH_CREATED), 0);
 
 	n = na6(f, &all_nodes_mac, PEER, "ff02::1", PEER, ND_NA_F_OVERRIDE, NULL);
-	expect_dropped(CNT_ICMP6_NA_IGNORED, f, n);
+	h_expect_dropped(CNT_ICMP6_NA_IGNORED, f, n);
 
 	n = na6(f, &all_nodes_mac, PEER, "ff02::1", OURS, ND_NA_F_OVERRIDE, &h_peer_mac);
-	expect_dropped(CNT_ICMP6_DROP_NA_CONFLICT, f, n);
+	h_expect_dropped(CNT_ICMP6_DROP_NA_CONFLICT, f, n);
 }
 
 static void
@@ -584,7 +572,7 @@ test_echo_disabled(void **state)
 	h_setup("{\"schema\":1,\"ports\":[{\"port\":0,\"addresses\":[\"2001:db8:1::1/64\"]}],"
 		"\"icmp\":{\"echo\":false}}");
 	n = echo6(f, &h_port_mac[0], PEER, OURS, 1, 8);
-	expect_dropped(CNT_ICMP6_DROP_ECHO_DISABLED, f, n);
+	h_expect_dropped(CNT_ICMP6_DROP_ECHO_DISABLED, f, n);
 }
 
 /* Refusals ----------------------------------------------------------------- */
@@ -603,77 +591,77 @@ test_ipv6_refusals(void **state)
 	learn_peer(1);
 
 	FRESH();
-	expect_dropped(CNT_IPV6_DROP_TRUNCATED, f, ETH + 39);
+	h_expect_dropped(CNT_IPV6_DROP_TRUNCATED, f, ETH + 39);
 
 	FRESH(); ip->payload_len = rte_cpu_to_be_16(17);
-	expect_dropped(CNT_IPV6_DROP_TRUNCATED, f, n);
+	h_expect_dropped(CNT_IPV6_DROP_TRUNCATED, f, n);
 
 	FRESH(); ip->vtc_flow = rte_cpu_to_be_32(4u << 28);
-	expect_dropped(CNT_IPV6_DROP_BAD_VERSION, f, n);
+	h_expect_dropped(CNT_IPV6_DROP_BAD_VERSION, f, n);
 
 	FRESH(); ip->hop_limits = 0;
-	expect_dropped(CNT_IPV6_DROP_HOP_LIMIT, f, n);
+	h_expect_dropped(CNT_IPV6_DROP_HOP_LIMIT, f, n);
 
 	static const char *const martians[] = { "ff02::1", "::1", OURS, OUR_LL,
 		"::ffff:10.0.0.2", "::" };
 	for (unsigned i = 0; i < RTE_DIM(martians); i++) {
 		FRESH(); a6(martians[i], ip->src_addr); fix_cksum(f);
-		expect_dropped(CNT_IPV6_DROP_BAD_SRC, f, n);
+		h_expect_dropped(CNT_IPV6_DROP_BAD_SRC, f, n);
 	}
 
 	static const char *const not_ours[] = { "2001:db8:1::3", "2001:db8:2::1",
 		"fe80::1", "ff02::2", "ff02::1:ff00:3", "ff05::1" };
 	for (unsigned i = 0; i < RTE_DIM(not_ours); i++) {
 		FRESH(); a6(not_ours[i], ip->dst_addr); fix_cksum(f);
-		expect_dropped(CNT_IPV6_DROP_NOT_FOR_US, f, n);
+		h_expect_dropped(CNT_IPV6_DROP_NOT_FOR_US, f, n);
 	}
 
 	/* Multicast in a unicast frame, unicast in a multicast frame, and a
 	 * solicited-node group in another group's frame. */
 	FRESH(); a6("ff02::1", ip->dst_addr); fix_cksum(f);
-	expect_dropped(CNT_IPV6_DROP_L2_MISMATCH, f, n);
+	h_expect_dropped(CNT_IPV6_DROP_L2_MISMATCH, f, n);
 	FRESH(); memcpy(f, &all_nodes_mac, 6);
-	expect_dropped(CNT_IPV6_DROP_L2_MISMATCH, f, n);
+	h_expect_dropped(CNT_IPV6_DROP_L2_MISMATCH, f, n);
 	FRESH(); sol_node(OURS, ip->dst_addr); fix_cksum(f);
 	memcpy(f, "\x33\x33\xff\x00\x00\x99", 6);
-	expect_dropped(CNT_IPV6_DROP_L2_MISMATCH, f, n);
+	h_expect_dropped(CNT_IPV6_DROP_L2_MISMATCH, f, n);
 
 	static const uint8_t ext[] = { IPPROTO_HOPOPTS, IPPROTO_ROUTING, IPPROTO_DSTOPTS,
 		IPPROTO_AH, IPPROTO_ESP, 135, 139, 140, 253, 254 };
 	for (unsigned i = 0; i < RTE_DIM(ext); i++) {
 		FRESH(); ip->proto = ext[i];
-		expect_dropped(CNT_IPV6_DROP_EXT_HEADER, f, n);
+		h_expect_dropped(CNT_IPV6_DROP_EXT_HEADER, f, n);
 	}
 	FRESH(); ip->proto = IPPROTO_FRAGMENT;
-	expect_dropped(CNT_IPV6_DROP_FRAGMENT, f, n);
+	h_expect_dropped(CNT_IPV6_DROP_FRAGMENT, f, n);
 
 	FRESH(); ip->proto = IPPROTO_UDP;
-	expect_dropped(CNT_IPV6_DROP_NO_PROTO, f, n);
+	h_expect_dropped(CNT_IPV6_DROP_NO_PROTO, f, n);
 	FRESH(); ip->proto = 59;   /* no next header */
-	expect_dropped(CNT_IPV6_DROP_NO_PROTO, f, n);
+	h_expect_dropped(CNT_IPV6_DROP_NO_PROTO, f, n);
 
 	/* ICMPv6 layer. */
 	FRESH(); ip->payload_len = rte_cpu_to_be_16(3);
-	expect_dropped(CNT_ICMP6_DROP_TRUNCATED, f, n);
+	h_expect_dropped(CNT_ICMP6_DROP_TRUNCATED, f, n);
 
 	FRESH(); l4[9] ^= 1;
-	expect_dropped(CNT_ICMP6_DROP_BAD_CHECKSUM, f, n);
+	h_expect_dropped(CNT_ICMP6_DROP_BAD_CHECKSUM, f, n);
 
 	/* The checksum covers the pseudo-header: change an address only. */
 	FRESH(); a6("2001:db8:1::4", ip->src_addr);
-	expect_dropped(CNT_ICMP6_DROP_BAD_CHECKSUM, f, n);
+	h_expect_dropped(CNT_ICMP6_DROP_BAD_CHECKSUM, f, n);
 
 	FRESH(); ip->payload_len = rte_cpu_to_be_16(6); fix_cksum(f);
-	expect_dropped(CNT_ICMP6_DROP_TRUNCATED, f, n);
+	h_expect_dropped(CNT_ICMP6_DROP_TRUNCATED, f, n);
 
 	FRESH(); l4[1] = 1; fix_cksum(f);
-	expect_dropped(CNT_ICMP6_DROP_UNHANDLED, f, n);
+	h_expect_dropped(CNT_ICMP6_DROP_UNHANDLED, f, n);
 
 	static const uint8_t unhandled[] = { ICMP6_ECHO_REPLY, 1, 2, 3, 4, ND_ROUTER_SOLICIT,
 		ND_ROUTER_ADVERT, ND_REDIRECT, 143 };
 	for (unsigned i = 0; i < RTE_DIM(unhandled); i++) {
 		FRESH(); l4[0] = unhandled[i]; fix_cksum(f);
-		expect_dropped(CNT_ICMP6_DROP_UNHANDLED, f, n);
+		h_expect_dropped(CNT_ICMP6_DROP_UNHANDLED, f, n);
 	}
 	assert_int_equal(h_cnt(CNT_ICMP6_TX_ECHO_REPLY), 0);
 #undef FRESH
@@ -692,67 +680,67 @@ test_nd_refusals(void **state)
 #define NS() (n = ns6(f, PEER, OURS, &h_peer_mac))
 	(void)state;
 	NS(); ip->hop_limits = 254; fix_cksum(f);
-	expect_dropped(CNT_ICMP6_DROP_ND_HOP_LIMIT, f, n);
+	h_expect_dropped(CNT_ICMP6_DROP_ND_HOP_LIMIT, f, n);
 
 	NS(); nd->code = 1; fix_cksum(f);
-	expect_dropped(CNT_ICMP6_DROP_BAD_ND, f, n);
+	h_expect_dropped(CNT_ICMP6_DROP_BAD_ND, f, n);
 
 	NS(); ip->payload_len = rte_cpu_to_be_16(23); fix_cksum(f);
-	expect_dropped(CNT_ICMP6_DROP_TRUNCATED, f, n);
+	h_expect_dropped(CNT_ICMP6_DROP_TRUNCATED, f, n);
 
 	/* Multicast target (sent unicast so that the IPv6 layer lets it in). */
 	NS(); a6("ff02::1", nd->target); a6(OURS, ip->dst_addr);
 	memcpy(f, &h_port_mac[0], 6); fix_cksum(f);
-	expect_dropped(CNT_ICMP6_DROP_ND_BAD_TARGET, f, n);
+	h_expect_dropped(CNT_ICMP6_DROP_ND_BAD_TARGET, f, n);
 
 	NS(); l4[25] = 0; fix_cksum(f);                      /* option length 0 */
-	expect_dropped(CNT_ICMP6_DROP_ND_BAD_OPTION, f, n);
+	h_expect_dropped(CNT_ICMP6_DROP_ND_BAD_OPTION, f, n);
 
 	NS(); l4[25] = 2; fix_cksum(f);                      /* past the end */
-	expect_dropped(CNT_ICMP6_DROP_ND_BAD_OPTION, f, n);
+	h_expect_dropped(CNT_ICMP6_DROP_ND_BAD_OPTION, f, n);
 
 	NS(); l4[26] = 0x01; fix_cksum(f);                   /* multicast SLLA */
-	expect_dropped(CNT_ICMP6_DROP_ND_BAD_OPTION, f, n);
+	h_expect_dropped(CNT_ICMP6_DROP_ND_BAD_OPTION, f, n);
 
 	NS(); memset(l4 + 26, 0, 6); fix_cksum(f);           /* zero SLLA */
-	expect_dropped(CNT_ICMP6_DROP_ND_BAD_OPTION, f, n);
+	h_expect_dropped(CNT_ICMP6_DROP_ND_BAD_OPTION, f, n);
 
 	/* One stray byte of options. */
 	NS(); ip->payload_len = rte_cpu_to_be_16(25); fix_cksum(f);
-	expect_dropped(CNT_ICMP6_DROP_ND_BAD_OPTION, f, n);
+	h_expect_dropped(CNT_ICMP6_DROP_ND_BAD_OPTION, f, n);
 
 	/* DAD: must go to the solicited-node group, without SLLA. */
 	n = ns6(f, "::", OURS, &h_peer_mac);
-	expect_dropped(CNT_ICMP6_DROP_BAD_ND, f, n);
+	h_expect_dropped(CNT_ICMP6_DROP_BAD_ND, f, n);
 	n = ns6(f, "::", OURS, NULL);
 	a6(OURS, ip->dst_addr); memcpy(f, &h_port_mac[0], 6); fix_cksum(f);
-	expect_dropped(CNT_ICMP6_DROP_BAD_ND, f, n);
+	h_expect_dropped(CNT_ICMP6_DROP_BAD_ND, f, n);
 	n = ns6(f, "::", OURS, NULL);
 	a6("ff02::1", ip->dst_addr); memcpy(f, &all_nodes_mac, 6); fix_cksum(f);
-	expect_dropped(CNT_ICMP6_DROP_BAD_ND, f, n);
+	h_expect_dropped(CNT_ICMP6_DROP_BAD_ND, f, n);
 
 	/* Only an NS may come from ::. */
 	n = na6(f, &all_nodes_mac, "::", "ff02::1", PEER, 0, &h_peer_mac);
-	expect_dropped(CNT_IPV6_DROP_BAD_SRC, f, n);
+	h_expect_dropped(CNT_IPV6_DROP_BAD_SRC, f, n);
 
 	n = ns6(f, PEER, "2001:db8:1::9", &h_peer_mac);
 	a6(OURS, ip->dst_addr); memcpy(f, &h_port_mac[0], 6); fix_cksum(f);
-	expect_dropped(CNT_ICMP6_DROP_NOT_FOR_US, f, n);
+	h_expect_dropped(CNT_ICMP6_DROP_NOT_FOR_US, f, n);
 
 	/* NA rules. */
 	n = na6(f, &h_port_mac[0], PEER, OURS, PEER, ND_NA_F_SOLICITED, &h_peer_mac);
 	ip->hop_limits = 64; fix_cksum(f);
-	expect_dropped(CNT_ICMP6_DROP_ND_HOP_LIMIT, f, n);
+	h_expect_dropped(CNT_ICMP6_DROP_ND_HOP_LIMIT, f, n);
 
 	n = na6(f, &all_nodes_mac, PEER, "ff02::1", PEER, ND_NA_F_SOLICITED, &h_peer_mac);
-	expect_dropped(CNT_ICMP6_DROP_BAD_ND, f, n);
+	h_expect_dropped(CNT_ICMP6_DROP_BAD_ND, f, n);
 
 	n = na6(f, &all_nodes_mac, PEER, "ff02::1", "ff02::1", 0, NULL);
-	expect_dropped(CNT_ICMP6_DROP_ND_BAD_TARGET, f, n);
+	h_expect_dropped(CNT_ICMP6_DROP_ND_BAD_TARGET, f, n);
 
 	n = na6(f, &h_port_mac[0], PEER, OURS, PEER, ND_NA_F_SOLICITED, &h_peer_mac);
 	l4[25] = 0; fix_cksum(f);
-	expect_dropped(CNT_ICMP6_DROP_ND_BAD_OPTION, f, n);
+	h_expect_dropped(CNT_ICMP6_DROP_ND_BAD_OPTION, f, n);
 
 	assert_int_equal(h_cnt(CNT_ICMP6_TX_NA), 0);
 	assert_int_equal(h_cnt(CNT_NEIGH_PUNT_LEARN), 0);

@@ -125,4 +125,23 @@ void gen_arp_request(const struct gen_frame_cfg *cfg, struct rte_mbuf *m);
  */
 bool gen_arp_reply_from(struct rte_mbuf *m, uint32_t ip, struct rte_ether_addr *mac);
 
+/*
+ * memif teardown guard (gen_memif_guard.c). Thread ids: 0 = main lcore,
+ * 1 = rx lcore. A polling loop goes online before its first burst, reports a
+ * quiescent state once per iteration (between bursts) and goes offline when
+ * it stops polling; an online thread that stops reporting would stall the EAL
+ * interrupt thread, so never sleep or block while online.
+ */
+#define GEN_GUARD_MAIN 0u
+#define GEN_GUARD_RX   1u
+
+/** Create the QSBR variable for @p max_threads pollers. 0 or -ENOMEM/-EINVAL. */
+int gen_guard_init(unsigned int max_threads);
+/** Free it; munmap() goes straight to the kernel again. */
+void gen_guard_fini(void);
+void gen_guard_online(unsigned int thread_id);
+void gen_guard_offline(unsigned int thread_id);
+/** Between bursts, on the polling lcore; after gen_guard_online() only. */
+void gen_guard_quiescent(unsigned int thread_id);
+
 #endif /* RAMPART_GEN_H */

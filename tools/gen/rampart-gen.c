@@ -376,9 +376,11 @@ arp_resolve(struct gen_ctx *g)
 	struct rte_mbuf *rx[RX_BURST];
 	bool found = false;
 
+	gen_guard_online(GEN_GUARD_MAIN);
 	while (!found && !force_quit && (now = rte_get_tsc_cycles()) < deadline) {
 		uint16_t n, i;
 
+		gen_guard_quiescent(GEN_GUARD_MAIN);
 		if (now >= next_req) {
 			struct rte_mbuf *m = rte_pktmbuf_alloc(g->rx_pool);
 
@@ -403,9 +405,13 @@ arp_resolve(struct gen_ctx *g)
 				continue;
 			rte_pktmbuf_free(rx[i]);
 		}
-		if (n == 0)
+		if (n == 0) {
+			gen_guard_offline(GEN_GUARD_MAIN);
 			rte_delay_us_sleep(1000);
+			gen_guard_online(GEN_GUARD_MAIN);
+		}
 	}
+	gen_guard_offline(GEN_GUARD_MAIN);
 	return found ? 0 : (force_quit ? -EINTR : -ETIMEDOUT);
 }
 
@@ -557,8 +563,12 @@ rx_lcore_main(void *arg)
 {
 	struct gen_ctx *g = arg;
 
-	while (rx_phase(g, rte_rdtsc()))
+	gen_guard_online(GEN_GUARD_RX);
+	while (rx_phase(g, rte_rdtsc())) {
 		rx_step(g);
+		gen_guard_quiescent(GEN_GUARD_RX);
+	}
+	gen_guard_offline(GEN_GUARD_RX);
 	rx_phase(g, UINT64_MAX - 1); /* make sure the end snapshot exists */
 	return 0;
 }
@@ -569,9 +579,11 @@ run_main(struct gen_ctx *g)
 {
 	bool tx_on = true;
 
+	gen_guard_online(GEN_GUARD_MAIN);
 	for (;;) {
 		uint64_t now = rte_rdtsc();
 
+		gen_guard_quiescent(GEN_GUARD_MAIN);
 		if (tx_on) {
 			tx_on = tx_phase(g, now);
 			if (tx_on) {
@@ -588,6 +600,7 @@ run_main(struct gen_ctx *g)
 			break;
 		}
 	}
+	gen_guard_offline(GEN_GUARD_MAIN);
 	tx_phase(g, UINT64_MAX);
 	xstats_snapshot(g, g->xs_end);
 }
@@ -613,6 +626,7 @@ report(const struct gen_ctx *g, const char *error)
 	uint64_t matched = 0, drain_pkts = 0;
 	struct in_addr a;
 	char sip[INET_ADDRSTRLEN], dip[INET_ADDRSTRLEN];
+	struct rte_eth_link link;
 	bool first;
 	int i;
 
@@ -674,7 +688,10 @@ report(const struct gen_ctx *g, const char *error)
 		printf("%s\"%s\":%" PRIu64, first ? "" : ",", g->xs_names[i].name, d);
 		first = false;
 	}
-	printf("},\"interrupted\":%s", force_quit ? "true" : "false");
+	printf("},\"link_up_at_end\":%s,\"interrupted\":%s",
+	       rte_eth_dev_is_valid_port(g->o.port) &&
+	       rte_eth_link_get_nowait(g->o.port, &link) == 0 && link.link_status ? "true" : "false",
+	       force_quit ? "true" : "false");
 	if (error)
 		printf(",\"error\":\"%s\"", error);
 	printf("}\n");
@@ -756,6 +773,9 @@ run(struct gen_ctx *g)
 				     RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (!g->arp_out)
 		return fail(g, "arp ring", rte_errno);
+	rc = gen_guard_init(2);
+	if (rc)
+		return fail(g, "memif teardown guard", rc);
 	rc = port_setup(g);
 	if (rc)
 		return fail(g, "port setup (for memif: is the server side up?)", rc);
@@ -834,6 +854,7 @@ main(int argc, char **argv)
 		rte_eth_dev_stop(g.o.port);
 		rte_eth_dev_close(g.o.port);
 	}
+	gen_guard_fini();
 	rte_ring_free(g.arp_out);
 	rte_mempool_free(g.tx_pool);
 	rte_mempool_free(g.rx_pool);
