@@ -204,8 +204,8 @@ parse_args(int argc, char **argv, struct gen_opts *o)
 
 	*o = (struct gen_opts){
 		.dst_mac_auto = true,
-		.src_ip = RTE_IPV4(198, 18, 0, 2),
-		.dst_ip = RTE_IPV4(198, 18, 0, 1),
+		.src_ip = (198u << 24) | (18u << 16) | 2u, /* 198.18.0.2 */
+		.dst_ip = (198u << 24) | (18u << 16) | 1u, /* 198.18.0.1 */
 		.size = GEN_MIN_SIZE, .flows = 1, .burst = 32, .rate = 0,
 		.duration = 5.0, .warmup = 1.0, .drain = 0.1,
 		.link_timeout = 10.0, .arp_timeout = 2.0, .linger = 0.0,
