@@ -14,6 +14,7 @@
 
 #include "dataplane.h"
 #include "worker.h"
+#include "tcp/tcp.h"
 #include "config/snapshot.h"
 #include "net/neigh.h"
 #include "port/port.h"
@@ -46,7 +47,7 @@ create_workers(const unsigned *lcores)
 		snprintf(name, sizeof(name), "inject_%u", w->id);
 		w->inject = rte_ring_create(name, INJECT_RING_SIZE, rte_lcore_to_socket_id(lcore),
 					    RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (w->inject == NULL || worker_setup_tx(w) != 0)
+		if (w->inject == NULL || worker_setup_tx(w) != 0 || tcp_worker_init(w) != 0)
 			return -ENOMEM;
 	}
 	for (unsigned from = 0; from < dp.nworkers; from++) {
@@ -87,6 +88,7 @@ free_workers(void)
 
 		if (w == NULL)
 			continue;
+		tcp_worker_fini(w);
 		for (unsigned to = 0; to < dp.nworkers; to++)
 			rte_ring_free(w->handoff_out[to]);
 		rte_ring_free(w->inject);
@@ -111,11 +113,11 @@ drain_ring(struct rte_ring *r)
 }
 
 static void
-drain_punt(void)
+drain_punt(struct rte_ring *r)
 {
 	struct punt_msg msg;
 
-	while (dp.punt && rte_ring_dequeue_elem(dp.punt, &msg, sizeof(msg)) == 0)
+	while (r && rte_ring_dequeue_elem(r, &msg, sizeof(msg)) == 0)
 		if (msg.kind == PUNT_RESOLVE)
 			rte_pktmbuf_free(msg.m);
 }
@@ -152,19 +154,31 @@ dp_init(const unsigned *lcores, unsigned nworkers)
 		return -ENOMEM;
 	}
 	sz = rte_rcu_qsbr_get_memsize(nworkers);
-	dp.qsv = rte_zmalloc("rampart_qsbr", sz, RTE_CACHE_LINE_SIZE);
-	if (dp.qsv == NULL || rte_rcu_qsbr_init(dp.qsv, nworkers) != 0) {
-		LOG(ERR, "RCU QSBR init failed");
-		return -ENOMEM;
+	{
+		struct rte_rcu_qsbr *qsv = rte_zmalloc("rampart_qsbr", sz, RTE_CACHE_LINE_SIZE);
+
+		if (qsv == NULL || rte_rcu_qsbr_init(qsv, nworkers) != 0) {
+			LOG(ERR, "RCU QSBR init failed");
+			rte_free(qsv);
+			return -ENOMEM;
+		}
+		/* Published once ready: port/memif_guard.c reads it. */
+		__atomic_store_n(&dp.qsv, qsv, __ATOMIC_RELEASE);
 	}
 	dp.punt = rte_ring_create_elem("rampart_punt", sizeof(struct punt_msg),
 				       PUNT_RING_SIZE, rte_socket_id(), RING_F_SC_DEQ);
-	if (dp.punt == NULL) {
+	dp.learn = rte_ring_create_elem("rampart_learn", sizeof(struct punt_msg),
+					PUNT_RING_SIZE, rte_socket_id(), RING_F_SC_DEQ);
+	if (dp.punt == NULL || dp.learn == NULL) {
 		LOG(ERR, "punt ring: %s", rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
 	if (neigh_init(NEIGH_CAPACITY) != 0)
 		return -ENOMEM;
+	if (tcp_global_init() != 0) {
+		LOG(ERR, "TCP ISN key: no random bytes");
+		return -EIO;
+	}
 	if (port_init_all(dp.nports, nworkers, dp.pool) != 0)
 		return -EINVAL;
 	if (create_workers(lcores) != 0) {
@@ -184,14 +198,22 @@ dp_fini(void)
 			for (unsigned j = 0; j < dp.nworkers; j++)
 				drain_ring(dp.workers[i]->handoff_out[j]);
 		}
-	drain_punt();
+	drain_punt(dp.punt);
+	drain_punt(dp.learn);
 	free_workers();
 	neigh_fini();
 	snapshot_fini();
 	rte_ring_free(dp.punt);
-	rte_free(dp.qsv);
+	rte_ring_free(dp.learn);
+	{
+		/* Unpublish before freeing: port/memif_guard.c reads it from
+		 * the interrupt thread. */
+		struct rte_rcu_qsbr *qsv = __atomic_exchange_n(&dp.qsv, NULL, __ATOMIC_ACQ_REL);
+
+		rte_free(qsv);
+	}
 	rte_mempool_free(dp.pool);
 	dp.punt = NULL;
-	dp.qsv = NULL;
+	dp.learn = NULL;
 	dp.pool = NULL;
 }

@@ -33,7 +33,11 @@ struct dataplane {
 	uint64_t generation;          /* of active, for readers outside RCU */
 	struct rte_rcu_qsbr *qsv;     /* one thread id per worker */
 
-	struct rte_ring *punt;        /* workers -> main: struct punt_msg */
+	/* Workers -> main, struct punt_msg. Two rings so that a flood of
+	 * packets waiting for resolution cannot crowd out the ARP/ND answers
+	 * that would resolve them: the main lcore drains `learn` first. */
+	struct rte_ring *learn;       /* PUNT_LEARN */
+	struct rte_ring *punt;        /* PUNT_RESOLVE, with the packet */
 	struct neigh_table *neigh;
 
 	uint32_t idle_sleep_us;       /* 0: pure polling */

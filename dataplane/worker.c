@@ -11,6 +11,7 @@
 #include "worker.h"
 #include "net/net.h"
 #include "port/port.h"
+#include "tcp/tcp.h"
 
 #define IDLE_LOOPS_BEFORE_SLEEP 64
 
@@ -124,6 +125,8 @@ worker_poll_once(struct worker *w)
 		for (unsigned i = 0; i < n; i++)
 			worker_tx(w, pkts[i]);
 	}
+
+	tcp_poll(w);
 
 	for (uint16_t p = 0; p < dp.nports; p++) {
 		uint16_t sent = rte_eth_tx_buffer_flush(p, w->id, w->txb[p]);

@@ -45,6 +45,8 @@ struct worker {
 	uint64_t busy_cycles, idle_cycles, loops;
 	uint32_t idle_streak;
 
+	struct tcp_worker *tcp;            /* this worker's TCP stack (tcp/tcp.h) */
+
 	struct counters cnt;
 } __rte_cache_aligned;
 

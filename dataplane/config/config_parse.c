@@ -24,7 +24,15 @@ static const struct { uint32_t min, def, max; }
 	LIM_PROBES       = { 1, 3, 10 },
 	LIM_PENDING_MAX  = { 1, 8, 256 },
 	LIM_ENTRIES_MAX  = { 16, 1024, 16384 },
-	LIM_MTU          = { 576, 1500, 9000 };
+	LIM_MTU          = { 576, 1500, 9000 },
+	LIM_TCP_CONNS    = { 1, 1024, 8192 },       /* TCP_MAX_CONNS */
+	LIM_TCP_RCVBUF   = { 4096, 131072, 1048576 },
+	LIM_TCP_SNDBUF   = { 4096, 131072, 1048576 },
+	LIM_TCP_OOO      = { 0, 32, 32 },           /* TCP_OOO_MAX */
+	LIM_TCP_RTO_MIN  = { 10, 200, 1000 },
+	LIM_TCP_DELACK   = { 1, 40, 500 },          /* RFC 1122 4.2.3.2: < 500 ms */
+	LIM_TCP_TW       = { 100, 60000, 240000 },
+	LIM_TCP_CHAL     = { 1, 1000, 100000 };
 #define IPV6_MIN_MTU 1280
 
 static bool
@@ -360,6 +368,97 @@ parse_icmp(struct snapshot *s, const json_t *v, struct config_error *err)
 	return true;
 }
 
+static void
+tcp_defaults(struct cfg_tcp *t)
+{
+	*t = (struct cfg_tcp){ LIM_TCP_CONNS.def, LIM_TCP_RCVBUF.def, LIM_TCP_SNDBUF.def,
+		LIM_TCP_OOO.def, LIM_TCP_RTO_MIN.def, LIM_TCP_DELACK.def, LIM_TCP_TW.def,
+		LIM_TCP_CHAL.def, 0, { { 0, 0 } } };
+}
+
+static bool
+parse_tcp(struct snapshot *s, const json_t *v, struct config_error *err)
+{
+	static const char *const members[] = { "max-connections-per-worker",
+		"receive-buffer", "send-buffer", "ooo-max-segments", "rto-min-ms",
+		"delayed-ack-ms", "time-wait-ms", "challenge-acks-per-second", NULL };
+	const char *path = "/tcp";
+	struct cfg_tcp *t = &s->tcp;
+
+	if (v == NULL)
+		return true;
+	if (!json_is_object(v))
+		return fail(err, path, "'tcp' must be an object");
+	if (!only_members(v, path, members, err))
+		return false;
+	return get_u32(v, path, "max-connections-per-worker", LIM_TCP_CONNS.min,
+		       LIM_TCP_CONNS.def, LIM_TCP_CONNS.max, &t->max_conns, err) &&
+	       get_u32(v, path, "receive-buffer", LIM_TCP_RCVBUF.min, LIM_TCP_RCVBUF.def,
+		       LIM_TCP_RCVBUF.max, &t->rcvbuf, err) &&
+	       get_u32(v, path, "send-buffer", LIM_TCP_SNDBUF.min, LIM_TCP_SNDBUF.def,
+		       LIM_TCP_SNDBUF.max, &t->sndbuf, err) &&
+	       get_u32(v, path, "ooo-max-segments", LIM_TCP_OOO.min, LIM_TCP_OOO.def,
+		       LIM_TCP_OOO.max, &t->ooo_max, err) &&
+	       get_u32(v, path, "rto-min-ms", LIM_TCP_RTO_MIN.min, LIM_TCP_RTO_MIN.def,
+		       LIM_TCP_RTO_MIN.max, &t->rto_min_ms, err) &&
+	       get_u32(v, path, "delayed-ack-ms", LIM_TCP_DELACK.min, LIM_TCP_DELACK.def,
+		       LIM_TCP_DELACK.max, &t->delack_ms, err) &&
+	       get_u32(v, path, "time-wait-ms", LIM_TCP_TW.min, LIM_TCP_TW.def,
+		       LIM_TCP_TW.max, &t->time_wait_ms, err) &&
+	       get_u32(v, path, "challenge-acks-per-second", LIM_TCP_CHAL.min,
+		       LIM_TCP_CHAL.def, LIM_TCP_CHAL.max, &t->challenge_acks, err);
+}
+
+/* Test services (echo, discard) served by rampart-dp itself: test
+ * configurations only. */
+static bool
+parse_test_services(struct snapshot *s, const json_t *v, struct config_error *err)
+{
+	static const char *const members[] = { "port", "service", NULL };
+	size_t i;
+
+	if (v == NULL)
+		return true;
+	if (!json_is_array(v))
+		return fail(err, "/test-services", "'test-services' must be an array");
+	if (json_array_size(v) > CFG_MAX_TEST_SERVICES)
+		return fail(err, "/test-services", "at most %d test services",
+			    CFG_MAX_TEST_SERVICES);
+	for (i = 0; i < json_array_size(v); i++) {
+		const json_t *e = json_array_get(v, i), *port, *svc;
+		char p[64], q[80];
+		const char *name;
+		json_int_t n;
+		uint8_t kind;
+
+		snprintf(p, sizeof(p), "/test-services/%zu", i);
+		if (!json_is_object(e))
+			return fail(err, p, "a test service must be an object");
+		if (!only_members(e, p, members, err))
+			return false;
+		port = json_object_get(e, "port");
+		snprintf(q, sizeof(q), "%s/port", p);
+		if (!json_is_integer(port) || (n = json_integer_value(port)) < 1 || n > 65535)
+			return fail(err, q, "'port' is required and must be 1..65535");
+		for (unsigned j = 0; j < s->tcp.nservices; j++)
+			if (s->tcp.service[j].port == n)
+				return fail(err, q, "port %lld has two services", (long long)n);
+		svc = json_object_get(e, "service");
+		snprintf(q, sizeof(q), "%s/service", p);
+		name = json_string_value(svc);
+		if (name != NULL && strcmp(name, "echo") == 0)
+			kind = CFG_SVC_ECHO;
+		else if (name != NULL && strcmp(name, "discard") == 0)
+			kind = CFG_SVC_DISCARD;
+		else
+			return fail(err, q, "'service' must be \"echo\" or \"discard\"");
+		s->tcp.service[s->tcp.nservices].port = (uint16_t)n;
+		s->tcp.service[s->tcp.nservices].kind = kind;
+		s->tcp.nservices++;
+	}
+	return true;
+}
+
 struct snapshot *
 config_empty(uint16_t nports)
 {
@@ -371,6 +470,7 @@ config_empty(uint16_t nports)
 	s->icmp_echo = true;
 	s->neigh = (struct cfg_neigh){ LIM_REACHABLE_MS.def, LIM_RETRANS_MS.def,
 		LIM_PROBES.def, LIM_PENDING_MAX.def, LIM_ENTRIES_MAX.def };
+	tcp_defaults(&s->tcp);
 	return s;
 }
 
@@ -378,7 +478,7 @@ struct snapshot *
 config_parse(const json_t *doc, uint16_t nports, struct config_error *err)
 {
 	static const char *const members[] = { "schema", "ports", "neighbour",
-		"icmp", NULL };
+		"icmp", "tcp", "test-services", NULL };
 	struct snapshot *s;
 	const json_t *schema, *ports;
 	size_t i;
@@ -419,7 +519,9 @@ config_parse(const json_t *doc, uint16_t nports, struct config_error *err)
 			goto err;
 	}
 	if (!parse_neigh(s, json_object_get(doc, "neighbour"), err) ||
-	    !parse_icmp(s, json_object_get(doc, "icmp"), err))
+	    !parse_icmp(s, json_object_get(doc, "icmp"), err) ||
+	    !parse_tcp(s, json_object_get(doc, "tcp"), err) ||
+	    !parse_test_services(s, json_object_get(doc, "test-services"), err))
 		goto err;
 
 	s->source = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);

@@ -52,12 +52,30 @@ struct cfg_neigh {
 	uint32_t entries_max;      /* neighbours in the table */
 };
 
+#define CFG_MAX_TEST_SERVICES 8
+
+enum cfg_test_service { CFG_SVC_ECHO = 1, CFG_SVC_DISCARD };
+
+struct cfg_tcp {
+	uint32_t max_conns;        /* per worker */
+	uint32_t rcvbuf;           /* receive queue bytes per connection */
+	uint32_t sndbuf;           /* send queue bytes per connection */
+	uint32_t ooo_max;          /* out-of-order segments per connection */
+	uint32_t rto_min_ms;
+	uint32_t delack_ms;
+	uint32_t time_wait_ms;     /* TIME-WAIT and FIN-WAIT-2 */
+	uint32_t challenge_acks;   /* per second and worker (RFC 5961 7) */
+	uint8_t nservices;
+	struct { uint16_t port; uint8_t kind; } service[CFG_MAX_TEST_SERVICES];
+};
+
 struct snapshot {
 	uint64_t generation;       /* 0: the empty boot snapshot */
 	uint16_t nports;           /* ports the dataplane has */
 	struct cfg_port port[CFG_MAX_PORTS];
 	struct cfg_neigh neigh;
 	bool icmp_echo;
+	struct cfg_tcp tcp;
 	char *source;              /* the accepted document, compact JSON */
 };
 

@@ -10,6 +10,7 @@
 #include "config/config.h"
 #include "net/neigh.h"
 #include "net/net.h"
+#include "tcp/tcp.h"
 
 /* RFC 1122 3.2.1.3: sources that must never appear on the wire. */
 static inline bool
@@ -86,6 +87,10 @@ ipv4_input(struct worker *w, struct rte_mbuf *m, const struct cfg_port *p)
 	case IPPROTO_ICMP:
 		rte_pktmbuf_adj(m, hlen);
 		icmp_input(w, m, p);
+		return;
+	case IPPROTO_TCP:
+		rte_pktmbuf_adj(m, hlen);
+		tcp_input(w, m, p, AF_INET);
 		return;
 	default:
 		worker_drop(w, m, CNT_IPV4_DROP_NO_PROTO);

@@ -13,6 +13,7 @@
 #include "net/neigh.h"
 #include "net/net.h"
 #include "port/port.h"
+#include "tcp/tcp.h"
 
 /* IANA "IPv6 Extension Header Types" (RFC 7045 list), fragments apart. */
 static inline bool
@@ -125,6 +126,10 @@ ipv6_input(struct worker *w, struct rte_mbuf *m, const struct cfg_port *p)
 	case IPPROTO_ICMPV6:
 		rte_pktmbuf_adj(m, sizeof(*ip));
 		icmp6_input(w, m, p);
+		return;
+	case IPPROTO_TCP:
+		rte_pktmbuf_adj(m, sizeof(*ip));
+		tcp_input(w, m, p, AF_INET6);
 		return;
 	default:
 		worker_drop(w, m, CNT_IPV6_DROP_NO_PROTO);

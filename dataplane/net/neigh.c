@@ -21,6 +21,7 @@
 
 #define NEIGH_PENDING_TOTAL 4096   /* packets held across all entries */
 #define NEIGH_PUNT_BURST    64
+#define NEIGH_LEARN_ROUNDS  64     /* bursts of answers per main-lcore pass */
 
 enum neigh_state { NS_FREE, NS_INCOMPLETE, NS_REACHABLE, NS_PROBE };
 static const char *const state_name[] = {
@@ -35,8 +36,12 @@ struct neigh_key {
 	uint8_t addr[16];
 };
 
-/* The word workers read: MAC in the low 48 bits, NEIGH_USABLE above. */
-#define NEIGH_USABLE (1ULL << 48)
+/* The word workers read: MAC in the low 48 bits, flags above. */
+#define NEIGH_MAC_MASK  ((1ULL << 48) - 1)
+#define NEIGH_USABLE    (1ULL << 48)
+/* Unresolved and its pending queue is full: workers drop locally instead of
+ * punting packets the main lcore would only drop. */
+#define NEIGH_HOLD_FULL (1ULL << 49)
 
 struct neigh_entry {
 	uint64_t word;                 /* atomic; the only field workers read */
@@ -83,9 +88,9 @@ make_key(struct neigh_key *k, uint16_t port, int family, const void *addr)
 /* Worker side --------------------------------------------------------- */
 
 static bool
-punt(struct worker *w, const struct punt_msg *msg)
+punt(struct worker *w, struct rte_ring *r, const struct punt_msg *msg)
 {
-	if (rte_ring_mp_enqueue_elem(dp.punt, (void *)msg, sizeof(*msg)) != 0) {
+	if (rte_ring_mp_enqueue_elem(r, (void *)msg, sizeof(*msg)) != 0) {
 		worker_count(w, CNT_NEIGH_DROP_PUNT_FULL);
 		return false;
 	}
@@ -121,11 +126,15 @@ neigh_output(struct worker *w, struct rte_mbuf *m, uint16_t port, int family,
 			worker_tx(w, m);
 			return;
 		}
+		if (word & NEIGH_HOLD_FULL) {
+			worker_drop(w, m, CNT_NEIGH_DROP_PENDING_FULL);
+			return;
+		}
 	}
 	worker_count(w, CNT_NEIGH_MISS);
 	struct punt_msg msg = { .kind = PUNT_RESOLVE, .family = family, .port = port, .m = m };
 	memcpy(msg.addr, addr, family == AF_INET ? 4 : 16);
-	if (!punt(w, &msg))
+	if (!punt(w, dp.punt, &msg))
 		rte_pktmbuf_free(m);
 }
 
@@ -152,7 +161,7 @@ neigh_learn(struct worker *w, uint16_t port, int family, const void *addr,
 	}
 	memcpy(msg.mac, mac->addr_bytes, 6);
 	memcpy(msg.addr, addr, family == AF_INET ? 4 : 16);
-	if (punt(w, &msg))
+	if (punt(w, dp.learn, &msg))
 		worker_count(w, CNT_NEIGH_PUNT_LEARN);
 }
 
@@ -307,7 +316,7 @@ handle_learn(const struct punt_msg *msg, uint64_t now_ms)
 	 * flag): RFC 4861 7.2.5 ignores a solicited NA without O that names
 	 * another address. */
 	if (e->state != NS_INCOMPLETE && e->state != NS_FREE &&
-	    (e->word & ~NEIGH_USABLE) != (word & ~NEIGH_USABLE)) {
+	    (e->word & NEIGH_MAC_MASK) != (word & NEIGH_MAC_MASK)) {
 		if (!(msg->flags & NEIGH_F_OVERRIDE))
 			return;
 		count(CNT_NEIGH_MAC_CHANGED, 1);
@@ -369,6 +378,8 @@ handle_resolve(const struct punt_msg *msg, uint64_t now_ms)
 	}
 	e->pending[e->npending++] = msg->m;
 	nt.pending_total++;
+	if (e->npending == s->neigh.pending_max)
+		__atomic_store_n(&e->word, NEIGH_HOLD_FULL, __ATOMIC_RELEASE);
 }
 
 static void
@@ -445,14 +456,20 @@ neigh_main_poll(uint64_t now_ms)
 	struct punt_msg msgs[NEIGH_PUNT_BURST];
 	unsigned n;
 
+	/* Answers first, up to a ring's worth: they are what turns waiting
+	 * packets into sent ones. */
+	for (unsigned round = 0; round < NEIGH_LEARN_ROUNDS; round++) {
+		n = rte_ring_sc_dequeue_burst_elem(dp.learn, msgs, sizeof(msgs[0]),
+						   NEIGH_PUNT_BURST, NULL);
+		for (unsigned i = 0; i < n; i++)
+			handle_learn(&msgs[i], now_ms);
+		if (n < NEIGH_PUNT_BURST)
+			break;
+	}
 	n = rte_ring_sc_dequeue_burst_elem(dp.punt, msgs, sizeof(msgs[0]),
 					   NEIGH_PUNT_BURST, NULL);
-	for (unsigned i = 0; i < n; i++) {
-		if (msgs[i].kind == PUNT_LEARN)
-			handle_learn(&msgs[i], now_ms);
-		else
-			handle_resolve(&msgs[i], now_ms);
-	}
+	for (unsigned i = 0; i < n; i++)
+		handle_resolve(&msgs[i], now_ms);
 	if (now_ms >= next_timer_ms) {
 		run_timers(now_ms);
 		next_timer_ms = now_ms + 10;

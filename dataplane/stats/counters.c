@@ -11,6 +11,7 @@
 #define LAYER_NAME_ICMP6 "icmp6"
 #define LAYER_NAME_NEIGH "neigh"
 #define LAYER_NAME_CTL   "ctl"
+#define LAYER_NAME_TCP   "tcp"
 
 const struct cnt_desc cnt_desc[CNT__MAX] = {
 #define COUNTER(layer, sym, name, sev, text) \
@@ -24,13 +25,14 @@ const struct cnt_desc cnt_desc[CNT__MAX] = {
 #include "net/icmp6_counters.def"
 #include "net/neigh_counters.def"
 #include "ctl/ctl_counters.def"
+#include "tcp/tcp_counters.def"
 #undef COUNTER
 };
 
 static const char *const layer_names[] = {
 	LAYER_NAME_PORT, LAYER_NAME_ETH, LAYER_NAME_ARP, LAYER_NAME_IPV4,
 	LAYER_NAME_ICMP, LAYER_NAME_IPV6, LAYER_NAME_ICMP6, LAYER_NAME_NEIGH,
-	LAYER_NAME_CTL,
+	LAYER_NAME_CTL, LAYER_NAME_TCP,
 };
 
 unsigned

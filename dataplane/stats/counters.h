@@ -31,6 +31,7 @@ enum cnt_id {
 #include "net/icmp6_counters.def"
 #include "net/neigh_counters.def"
 #include "ctl/ctl_counters.def"
+#include "tcp/tcp_counters.def"
 #undef COUNTER
 	CNT__MAX
 };

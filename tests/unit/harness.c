@@ -10,6 +10,7 @@
 #include <rte_icmp.h>
 #include <rte_ip.h>
 #include <rte_ring.h>
+#include <rte_ring_elem.h>
 
 #include "harness.h"
 #include "config/snapshot.h"
@@ -97,6 +98,16 @@ h_reset(void)
 			rte_pktmbuf_free(m);
 		while (rte_ring_dequeue(rx_ring[p], (void **)&m) == 0)
 			rte_pktmbuf_free(m);
+	}
+	/* Nothing of an earlier test may still be on its way. */
+	while (rte_ring_dequeue(dp.workers[0]->inject, (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+	for (struct rte_ring *r = dp.punt; r != NULL; r = r == dp.punt ? dp.learn : NULL) {
+		struct punt_msg msg;
+
+		while (rte_ring_dequeue_elem(r, &msg, sizeof(msg)) == 0)
+			if (msg.kind == PUNT_RESOLVE)
+				rte_pktmbuf_free(msg.m);
 	}
 }
 

@@ -360,6 +360,61 @@ test_echo_waits_for_resolution(void **state)
 	assert_int_equal(h_cnt(CNT_NEIGH_TX_PENDING), 2);
 }
 
+/* Once an unresolved neighbour's queue is full, workers drop locally
+ * instead of punting; and answers overtake a flood of waiting packets. */
+static void
+test_flood_of_unresolved_packets(void **state)
+{
+	uint8_t f[256];
+	size_t n;
+	uint64_t punt_full;
+
+	(void)state;
+	n = h_ipv4_icmp_echo(f, &h_port_mac[0], "10.0.0.2", "10.0.0.1", 7, 1, 8);
+	h_rx(0, f, n);
+	h_main(10);                            /* entry INCOMPLETE, 1 of 2 held */
+	rte_pktmbuf_free(h_tx(0));             /* our ARP request */
+
+	/* More than the punt ring holds, before the main lcore runs again. */
+	for (unsigned i = 0; i < 4200; i++)
+		h_rx(0, f, n);
+	punt_full = h_cnt(CNT_NEIGH_DROP_PUNT_FULL);
+	assert_true(punt_full > 0);
+
+	/* The answer still gets through and resolves the entry. */
+	n = h_arp(f, RTE_ARP_OP_REPLY, &h_port_mac[0], &h_peer_mac, "10.0.0.2",
+		  &h_port_mac[0], "10.0.0.1");
+	h_rx(0, f, n);
+	h_main(20);
+	assert_int_equal(h_cnt(CNT_NEIGH_RESOLVED), 1);
+	for (unsigned i = 0; i < 200 && rte_ring_count(dp.punt); i++) {
+		h_main(20);
+		while (h_tx_count(0))
+			rte_pktmbuf_free(h_tx(0));
+	}
+	assert_int_equal(rte_ring_count(dp.punt), 0);
+	while (h_tx_count(0))
+		rte_pktmbuf_free(h_tx(0));
+}
+
+static void
+test_full_queue_drops_on_the_worker(void **state)
+{
+	uint8_t f[256];
+	size_t n = h_ipv4_icmp_echo(f, &h_port_mac[0], "10.0.0.2", "10.0.0.1", 7, 1, 8);
+
+	(void)state;
+	h_rx(0, f, n);
+	h_rx(0, f, n);
+	h_main(10);                            /* pending-max 2: full */
+	rte_pktmbuf_free(h_tx(0));
+	for (unsigned i = 0; i < 5; i++)
+		h_rx(0, f, n);
+	assert_int_equal(h_cnt(CNT_NEIGH_DROP_PENDING_FULL), 5);
+	assert_int_equal(h_cnt(CNT_NEIGH_MISS), 2);   /* the later 5 were never punted */
+	assert_int_equal(rte_ring_count(dp.punt), 0);
+}
+
 static void
 test_resolution_fails(void **state)
 {
@@ -458,6 +513,8 @@ main(void)
 		cmocka_unit_test_setup(test_echo_disabled, setup),
 		cmocka_unit_test_setup(test_echo_known_neighbour, setup),
 		cmocka_unit_test_setup(test_echo_waits_for_resolution, setup),
+		cmocka_unit_test_setup(test_flood_of_unresolved_packets, setup),
+		cmocka_unit_test_setup(test_full_queue_drops_on_the_worker, setup),
 		cmocka_unit_test_setup(test_resolution_fails, setup),
 		cmocka_unit_test_setup(test_entry_probed_then_expires, setup),
 		cmocka_unit_test_setup(test_off_link_uses_gateway, setup),

@@ -5,6 +5,10 @@
  * One DPDK port (a net_memif or net_ring vdev given in the EAL arguments),
  * one frame profile, a bounded run:
  *
+ *   [link]    start the port, wait for link up (memif: reconnect every second);
+ *   [arp]     --dst-mac auto: resolve --dst-ip (bounded by --arp-timeout);
+ *   [prime]   icmp-echo: one request per flow until each is answered, so the
+ *             DUT resolves our addresses before the flood (bounded by --prime);
  *   [warmup]  frames are sent, nothing is counted;
  *   [window]  frames are sent and every counter is taken as a delta;
  *   [drain]   nothing is sent, late replies are still received (counted apart);

@@ -6,7 +6,7 @@
  *       [--dst-mac MAC|auto] [--src-mac MAC] [--src-ip A] [--dst-ip A]
  *       [--size N] [--flows N] [--duration S] [--warmup S] [--drain S]
  *       [--rate PPS] [--burst N] [--port N] [--link-timeout S]
- *       [--arp-timeout S] [--linger S]
+ *       [--arp-timeout S] [--prime S] [--linger S]
  *
  * Prints one JSON object on stdout (EAL logs go to stderr). With one lcore,
  * that lcore sends and receives; with two or more (EAL -l/--lcores), the
@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +55,7 @@ struct gen_opts {
 	uint32_t size, flows, burst;
 	uint64_t rate;
 	uint16_t port;
-	double duration, warmup, drain, link_timeout, arp_timeout, linger;
+	double duration, warmup, drain, link_timeout, arp_timeout, prime, linger;
 };
 
 struct tx_counters {
@@ -105,6 +104,7 @@ struct gen_ctx {
 	struct rx_counters rx, rx_at_window, rx_at_end;
 	bool rx_window_seen, rx_end_seen;
 	uint64_t rx_stop_tsc; /* end of drain; pulled in on a signal */
+	uint64_t primed;      /* matched replies while priming (icmp-echo) */
 };
 
 static volatile sig_atomic_t force_quit;
@@ -124,7 +124,7 @@ usage(const char *prog)
 		"  [--dst-mac MAC|auto] [--src-mac MAC] [--src-ip A.B.C.D] [--dst-ip A.B.C.D]\n"
 		"  [--size 64..1518] [--flows N] [--duration S] [--warmup S] [--drain S]\n"
 		"  [--rate PPS (0 = full)] [--burst 1..256] [--port N]\n"
-		"  [--link-timeout S] [--arp-timeout S] [--linger S]\n", prog);
+		"  [--link-timeout S] [--arp-timeout S] [--prime S] [--linger S]\n", prog);
 }
 
 static int
@@ -170,7 +170,7 @@ enum {
 	OPT_PROFILE = 256, OPT_DST_MAC, OPT_SRC_MAC, OPT_SRC_IP, OPT_DST_IP,
 	OPT_SIZE, OPT_FLOWS, OPT_DURATION, OPT_WARMUP, OPT_DRAIN, OPT_RATE,
 	OPT_BURST, OPT_PORT, OPT_LINK_TIMEOUT, OPT_ARP_TIMEOUT, OPT_LINGER,
-	OPT_HELP,
+	OPT_PRIME, OPT_HELP,
 };
 
 static const struct option long_opts[] = {
@@ -190,6 +190,7 @@ static const struct option long_opts[] = {
 	{"link-timeout", required_argument, NULL, OPT_LINK_TIMEOUT},
 	{"arp-timeout", required_argument, NULL, OPT_ARP_TIMEOUT},
 	{"linger", required_argument, NULL, OPT_LINGER},
+	{"prime", required_argument, NULL, OPT_PRIME},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -208,7 +209,7 @@ parse_args(int argc, char **argv, struct gen_opts *o)
 		.dst_ip = (198u << 24) | (18u << 16) | 1u, /* 198.18.0.1 */
 		.size = GEN_MIN_SIZE, .flows = 1, .burst = 32, .rate = 0,
 		.duration = 5.0, .warmup = 1.0, .drain = 0.1,
-		.link_timeout = 10.0, .arp_timeout = 2.0, .linger = 0.0,
+		.link_timeout = 10.0, .arp_timeout = 2.0, .prime = 1.0, .linger = 0.0,
 	};
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
@@ -260,6 +261,7 @@ parse_args(int argc, char **argv, struct gen_opts *o)
 		case OPT_LINK_TIMEOUT: rc = parse_double(a, 0.0, MAX_TIMEOUT_S, &o->link_timeout); break;
 		case OPT_ARP_TIMEOUT: rc = parse_double(a, 0.1, 60.0, &o->arp_timeout); break;
 		case OPT_LINGER: rc = parse_double(a, 0.0, MAX_TIMEOUT_S, &o->linger); break;
+		case OPT_PRIME: rc = parse_double(a, 0.0, 60.0, &o->prime); break;
 		case OPT_HELP:
 		default:
 			usage(argv[0]);
@@ -322,7 +324,7 @@ port_setup(struct gen_ctx *g)
 	rc = rte_eth_promiscuous_enable(port);
 	if (rc && rc != -ENOTSUP)
 		fprintf(stderr, "rampart-gen: promiscuous: %s (ignored)\n", rte_strerror(-rc));
-	return rte_eth_dev_start(port);
+	return 0;
 }
 
 static uint64_t
@@ -331,20 +333,39 @@ secs_to_tsc(double s)
 	return (uint64_t)(s * (double)rte_get_tsc_hz());
 }
 
-/* Wait, bounded, for link up. Returns 0 or -ETIMEDOUT / -EINTR. */
+/*
+ * Start the port and wait, bounded by @p timeout, for link up. A net_memif
+ * client connects only in dev_start and never retries: if the server has no
+ * socket yet, or refuses us because its own port is not started yet ("ID not
+ * found"), we stop and start again every second. Nothing polls the port here.
+ * Returns 0, -ETIMEDOUT, -EINTR, or the last dev_start error.
+ */
 static int
-wait_link_up(uint16_t port, double timeout)
+start_and_wait_link(uint16_t port, double timeout)
 {
+	const uint64_t hz = rte_get_tsc_hz();
 	uint64_t deadline = rte_get_tsc_cycles() + secs_to_tsc(timeout);
+	uint64_t retry_at = 0;
 	struct rte_eth_link link;
+	bool started = false;
+	int rc = -ETIMEDOUT;
 
 	for (;;) {
-		if (rte_eth_link_get_nowait(port, &link) == 0 && link.link_status)
+		uint64_t now = rte_get_tsc_cycles();
+
+		if (started && rte_eth_link_get_nowait(port, &link) == 0 && link.link_status)
 			return 0;
 		if (force_quit)
 			return -EINTR;
-		if (rte_get_tsc_cycles() >= deadline)
-			return -ETIMEDOUT;
+		if (now >= deadline)
+			return started ? -ETIMEDOUT : rc;
+		if (now >= retry_at) {
+			if (started)
+				rte_eth_dev_stop(port);
+			rc = rte_eth_dev_start(port);
+			started = rc == 0;
+			retry_at = now + (started ? hz : hz / 5);
+		}
 		rte_delay_us_sleep(10 * 1000);
 	}
 }
@@ -413,6 +434,60 @@ arp_resolve(struct gen_ctx *g)
 	}
 	gen_guard_offline(GEN_GUARD_MAIN);
 	return found ? 0 : (force_quit ? -EINTR : -ETIMEDOUT);
+}
+
+/*
+ * icmp-echo only: before the clock starts, send one echo request per flow
+ * (again every 200 ms) and wait, bounded by --prime, until as many matched
+ * replies came back, answering the DUT's ARP meanwhile. A DUT that resolves
+ * its neighbours on demand then does so before the flood, not under it.
+ * Returns the matched replies seen.
+ */
+static uint64_t
+prime_flows(struct gen_ctx *g)
+{
+	const uint64_t hz = rte_get_tsc_hz();
+	uint64_t now = rte_get_tsc_cycles();
+	uint64_t deadline = now + secs_to_tsc(g->o.prime), next_send = now;
+	uint32_t per_round = RTE_MIN(g->o.flows, 1024u);
+	struct rte_mbuf *rx[RX_BURST];
+	uint64_t matched = 0;
+
+	gen_guard_online(GEN_GUARD_MAIN);
+	while (matched < g->o.flows && !force_quit && (now = rte_get_tsc_cycles()) < deadline) {
+		uint16_t n, i;
+
+		gen_guard_quiescent(GEN_GUARD_MAIN);
+		if (now >= next_send) {
+			uint32_t done = 0;
+
+			while (done < per_round) {
+				struct rte_mbuf *m[GEN_MAX_BURST];
+				uint16_t b = (uint16_t)RTE_MIN(per_round - done, GEN_MAX_BURST), k;
+
+				if (rte_pktmbuf_alloc_bulk(g->tx_pool, m, b) != 0)
+					break;
+				gen_frames_fill(&g->tmpl, m, b, done);
+				k = rte_eth_tx_burst(g->o.port, 0, m, b);
+				if (k < b)
+					rte_pktmbuf_free_bulk(m + k, b - k);
+				done += b;
+			}
+			next_send = now + hz / 5;
+		}
+		n = rte_eth_rx_burst(g->o.port, 0, rx, RX_BURST);
+		for (i = 0; i < n; i++) {
+			bool reply;
+
+			if (gen_rx_classify(&g->fc, rx[i], &reply) == GEN_RX_ECHO_REPLY_MATCHED)
+				matched++;
+			if (reply && rte_eth_tx_burst(g->o.port, 0, &rx[i], 1) == 1)
+				continue;
+			rte_pktmbuf_free(rx[i]);
+		}
+	}
+	gen_guard_offline(GEN_GUARD_MAIN);
+	return matched;
 }
 
 /* ---- fast path ------------------------------------------------------------ */
@@ -653,7 +728,8 @@ report(const struct gen_ctx *g, const char *error)
 	       "\"burst\":%u,\"rate_pps\":%" PRIu64 ",\"lcores\":%u,",
 	       gen_profile_names[g->o.profile], g->o.size, g->o.flows, g->o.burst,
 	       g->o.rate, g->split ? 2u : 1u);
-	printf("\"src_ip\":\"%s\",\"dst_ip\":\"%s\",", sip, dip);
+	printf("\"src_ip\":\"%s\",\"dst_ip\":\"%s\",\"primed_replies\":%" PRIu64 ",",
+	       sip, dip, g->primed);
 	print_mac("src_mac", &g->fc.src_mac);
 	printf(",");
 	print_mac("dst_mac", &g->fc.dst_mac);
@@ -778,12 +854,12 @@ run(struct gen_ctx *g)
 		return fail(g, "memif teardown guard", rc);
 	rc = port_setup(g);
 	if (rc)
-		return fail(g, "port setup (for memif: is the server side up?)", rc);
+		return fail(g, "port setup", rc);
+	rc = start_and_wait_link(o->port, o->link_timeout);
+	if (rc)
+		return fail(g, "port start / link up (for memif: is the server side up?)", rc);
 	if (!o->have_src_mac)
 		rte_eth_macaddr_get(o->port, &g->fc.src_mac);
-	rc = wait_link_up(o->port, o->link_timeout);
-	if (rc)
-		return fail(g, "link did not come up", rc);
 	if (o->dst_mac_auto) {
 		rc = arp_resolve(g);
 		if (rc)
@@ -803,6 +879,8 @@ run(struct gen_ctx *g)
 	rc = xstats_init(g);
 	if (rc)
 		return fail(g, "xstats", rc);
+	if (o->profile == GEN_PROFILE_ICMP_ECHO && o->prime > 0)
+		g->primed = prime_flows(g);
 
 	now = rte_get_tsc_cycles();
 	g->clk.start = now;

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: Proprietary
+ * The per-core TCP stack (RFC 9293) and its socket-like API.
+ *
+ * Each worker owns a struct tcp_worker (worker->tcp): its connections, their
+ * timers and buffers. A connection lives on the worker its flow hashes to
+ * (port_owner(port_flow_hash())), so nothing here is shared or locked.
+ *
+ * The layer above registers a listener (port + struct tcp_app_ops) on a
+ * worker, or a test service is configured ("test-services" in the config);
+ * the stack calls the ops as the connection progresses, and the application
+ * reads, writes and closes through tcp_read/tcp_write/tcp_close/tcp_abort.
+ * Everything runs on the owning worker lcore and never blocks.
+ *
+ * Files: tcp_input.c (validation, demux, state machine), tcp_output.c
+ * (segments), tcp_timer.c (wheel, RTO, delayed ACK, TIME-WAIT), tcp_conn.c
+ * (pool, table, ISN, queues, the API), tcp_testsvc.c (echo, discard).
+ */
+#ifndef RAMPART_TCP_H
+#define RAMPART_TCP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <rte_mbuf.h>
+
+#include "tcp/tcp_types.h"
+
+struct worker;
+struct cfg_port;
+
+/* Boot -------------------------------------------------------------------- */
+
+/* Set the RFC 6528 ISN key from the kernel's random source. Main lcore,
+ * once, before any worker starts. Returns 0 or -errno. */
+int tcp_global_init(void);
+
+/* Create w's TCP state (pool of TCP_MAX_CONNS connections, table, send-buffer
+ * mempool, wheel) on w's socket and set w->tcp. Main lcore, before launch.
+ * Returns 0 or -ENOMEM (w->tcp stays NULL). */
+int tcp_worker_init(struct worker *w);
+
+/* Free what tcp_worker_init made, releasing every connection's mbufs; no
+ * application callback runs. Accepts w->tcp == NULL. After the workers stop. */
+void tcp_worker_fini(struct worker *w);
+
+/* Fast path ----------------------------------------------------------------- */
+
+/* A TCP segment for one of our addresses. m->data_off at the TCP header,
+ * l3_len set, the IP header just before (IPv4 without options, or IPv6
+ * without extension headers); family AF_INET or AF_INET6. Takes ownership of
+ * m: queues its data, or frees it (counted when refused). Worker lcore. */
+void tcp_input(struct worker *w, struct rte_mbuf *m, const struct cfg_port *p, int family);
+
+/* Once per worker pass (w->snap valid): follow the snapshot's test services,
+ * advance the clock and the timing wheel, free released connections. Costs
+ * one TSC read when no millisecond has passed. Worker lcore. */
+void tcp_poll(struct worker *w);
+
+/* Unit tests: stop reading the TSC and use now_ms (monotonic) from now on;
+ * the next tcp_poll runs every timer due by then. */
+void tcp_clock_set(struct worker *w, uint64_t now_ms);
+
+/* Listeners ------------------------------------------------------------------ */
+
+/* Accept connections to local port `port` (host order, any of our addresses)
+ * with ops. Returns 0, -EEXIST when the port is taken, -ENOSPC when
+ * TCP_MAX_LISTENERS are in use. Owning worker (or the main lcore before
+ * launch). */
+int tcp_listen(struct worker *w, uint16_t port, const struct tcp_app_ops *ops);
+
+/* Stop accepting on port; existing connections continue. Returns 0 or
+ * -ENOENT. */
+int tcp_unlisten(struct worker *w, uint16_t port);
+
+/* The application's side of a connection (owning worker, any callback or
+ * later while the connection has not been reported closed) ----------------- */
+
+/* Bytes of in-order data waiting to be read. */
+uint32_t tcp_rx_avail(const struct tcp_conn *c);
+
+/* The peer sent FIN and every byte before it has been read. */
+bool tcp_rx_eof(const struct tcp_conn *c);
+
+/* Copy up to len bytes of in-order data into buf and consume them; sends a
+ * window update when the window opens enough (RFC 9293 3.8.6.2.2). Returns
+ * the number of bytes copied (0 when none are waiting). */
+size_t tcp_read(struct tcp_conn *c, void *buf, size_t len);
+
+/* Free space in the send queue: what tcp_write would accept now. 0 after
+ * tcp_close. */
+uint32_t tcp_send_space(const struct tcp_conn *c);
+
+/* Queue up to len bytes (copied) and send what the windows allow. Returns the
+ * bytes accepted; when short, on_writable is called once space frees up. */
+size_t tcp_write(struct tcp_conn *c, const void *buf, size_t len);
+
+/* Orderly close: send FIN after the queued data (RFC 9293 3.10.4). The
+ * connection stays valid until on_closed. Returns 0, or -EALREADY. */
+int tcp_close(struct tcp_conn *c);
+
+/* Abortive close: send RST, drop the queues, call on_closed(ABORT) (RFC 9293
+ * 3.10.5). The connection must not be used after. */
+void tcp_abort(struct tcp_conn *c);
+
+/* Connections the worker holds now (any state). */
+uint32_t tcp_conn_count(const struct worker *w);
+
+/* Human-readable state name. */
+const char *tcp_state_name(enum tcp_state s);
+
+#endif

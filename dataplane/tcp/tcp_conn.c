@@ -1,0 +1,482 @@
+/* SPDX-License-Identifier: Proprietary
+ * TCP connections: the per-worker pool and table, RFC 6528 ISNs, the byte
+ * queues, listeners and the application's API. No allocation after boot:
+ * connection slots come from a preallocated array, send-buffer bytes from
+ * the worker's own mempool.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <rte_cycles.h>
+#include <rte_hash.h>
+#include <rte_jhash.h>
+#include <rte_malloc.h>
+#include <rte_mempool.h>
+
+#include "tcp/tcp_p.h"
+
+static uint64_t isn_key[2];
+
+/* SipHash-2-4 (Aumasson, Bernstein) over whole 8-byte words, enough for the
+ * fixed-size ISN input. */
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND do { \
+	v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32); \
+	v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2; \
+	v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0; \
+	v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32); \
+} while (0)
+
+static uint64_t
+siphash24(const uint64_t *w, unsigned nwords, const uint64_t k[2])
+{
+	uint64_t v0 = 0x736f6d6570736575ULL ^ k[0], v1 = 0x646f72616e646f6dULL ^ k[1];
+	uint64_t v2 = 0x6c7967656e657261ULL ^ k[0], v3 = 0x7465646279746573ULL ^ k[1];
+	uint64_t b = (uint64_t)nwords * 8 << 56;
+
+	for (unsigned i = 0; i < nwords; i++) {
+		v3 ^= w[i];
+		SIPROUND;
+		SIPROUND;
+		v0 ^= w[i];
+	}
+	v3 ^= b;
+	SIPROUND;
+	SIPROUND;
+	v0 ^= b;
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+uint32_t
+tcp_isn(const struct tcp_key *k, uint64_t now_us)
+{
+	uint64_t w[5];
+
+	memcpy(w, k, sizeof(w));
+	/* M: a 4-microsecond clock (RFC 6528 3, RFC 9293 3.4.1). */
+	return (uint32_t)(now_us / 4) + (uint32_t)siphash24(w, 5, isn_key);
+}
+
+int
+tcp_global_init(void)
+{
+	if (getrandom(isn_key, sizeof(isn_key), 0) != sizeof(isn_key))
+		return -errno ? -errno : -EIO;
+	return 0;
+}
+
+/* Pool and table ------------------------------------------------------------ */
+
+int
+tcp_worker_init(struct worker *w)
+{
+	int socket = rte_lcore_to_socket_id(w->lcore);
+	struct rte_hash_parameters hp = {
+		.entries = TCP_MAX_CONNS * 2,
+		.key_len = sizeof(struct tcp_key),
+		.hash_func = rte_jhash,
+		.socket_id = socket,
+	};
+	struct tcp_worker *tw;
+	char name[RTE_MEMZONE_NAMESIZE];
+
+	RTE_BUILD_BUG_ON(sizeof(struct tcp_key) != 40);
+	RTE_BUILD_BUG_ON((TCP_WHEEL_SLOTS & (TCP_WHEEL_SLOTS - 1)) != 0);
+	tw = rte_zmalloc_socket("tcp_worker", sizeof(*tw), RTE_CACHE_LINE_SIZE, socket);
+	if (tw == NULL)
+		return -ENOMEM;
+	tw->w = w;
+	tw->conns = rte_zmalloc_socket("tcp_conns", sizeof(*tw->conns) * TCP_MAX_CONNS,
+				       RTE_CACHE_LINE_SIZE, socket);
+	snprintf(name, sizeof(name), "tcp_tbl_%u", w->id);
+	hp.name = name;
+	tw->table = tw->conns ? rte_hash_create(&hp) : NULL;
+	snprintf(name, sizeof(name), "tcp_buf_%u", w->id);
+	tw->buf_pool = tw->table ? rte_pktmbuf_pool_create(name, TCP_BUF_MBUFS, 256, 0,
+					RTE_MBUF_DEFAULT_BUF_SIZE, socket) : NULL;
+	if (tw->buf_pool == NULL) {
+		rte_hash_free(tw->table);
+		rte_free(tw->conns);
+		rte_free(tw);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < TCP_MAX_CONNS; i++) {
+		tw->conns[i].idx = i;
+		tw->conns[i].next_free = i + 1 < TCP_MAX_CONNS ? i + 1 : TCP_NO_IDX;
+	}
+	tw->free_head = 0;
+	tw->reap_head = TCP_NO_IDX;
+	tw->tsc_per_ms = rte_get_tsc_hz() / 1000;
+	if (tw->tsc_per_ms == 0)
+		tw->tsc_per_ms = 1;
+	tw->now_ms = tw->wheel_ms = rte_get_tsc_cycles() / tw->tsc_per_ms;
+	tw->services_gen = UINT64_MAX;
+	w->tcp = tw;
+	return 0;
+}
+
+static void
+conn_drop_buffers(struct tcp_conn *c)
+{
+	tcp_mq_free(&c->rcvq);
+	tcp_mq_free(&c->sndq);
+	for (unsigned i = 0; i < c->n_ooo; i++)
+		rte_pktmbuf_free_seg(c->ooo[i].m);
+	c->n_ooo = 0;
+	c->ooo_bytes = 0;
+}
+
+void
+tcp_worker_fini(struct worker *w)
+{
+	struct tcp_worker *tw = w->tcp;
+
+	if (tw == NULL)
+		return;
+	for (uint32_t i = 0; i < TCP_MAX_CONNS; i++)
+		conn_drop_buffers(&tw->conns[i]);
+	rte_hash_free(tw->table);
+	rte_mempool_free(tw->buf_pool);
+	rte_free(tw->conns);
+	rte_free(tw);
+	w->tcp = NULL;
+}
+
+struct tcp_conn *
+tcp_conn_lookup(struct tcp_worker *tw, const struct tcp_key *k)
+{
+	void *data;
+
+	if (rte_hash_lookup_data(tw->table, k, &data) < 0)
+		return NULL;
+	return &tw->conns[(uintptr_t)data];
+}
+
+struct tcp_conn *
+tcp_conn_create(struct tcp_worker *tw, const struct tcp_key *k, uint32_t limit)
+{
+	struct tcp_conn *c;
+	uint32_t idx = tw->free_head;
+
+	if (idx == TCP_NO_IDX || tw->nconns >= limit)
+		return NULL;
+	c = &tw->conns[idx];
+	if (rte_hash_add_key_data(tw->table, k, (void *)(uintptr_t)idx) != 0)
+		return NULL;
+	tw->free_head = c->next_free;
+	tw->nconns++;
+	memset(c, 0, sizeof(*c));
+	c->idx = idx;
+	c->key = *k;
+	c->tw = tw;
+	c->next_free = TCP_NO_IDX;
+	return c;
+}
+
+void
+tcp_conn_notify_closed(struct tcp_conn *c, enum tcp_close_reason why)
+{
+	if (c->flags & TF_APP_DONE)
+		return;
+	c->flags |= TF_APP_DONE;
+	if (c->ops && c->ops->on_closed && c->state != TCP_SYN_RECEIVED)
+		c->ops->on_closed(c, why);
+}
+
+void
+tcp_conn_release(struct tcp_conn *c, enum tcp_close_reason why)
+{
+	struct tcp_worker *tw = c->tw;
+
+	if (c->flags & TF_REAP)
+		return;
+	rte_hash_del_key(tw->table, &c->key);
+	c->t_rto = c->t_delack = c->t_2msl = c->t_keep = 0;
+	tcp_timer_remove(c);
+	conn_drop_buffers(c);
+	tcp_conn_notify_closed(c, why);
+	c->state = TCP_CLOSED;
+	c->flags |= TF_REAP;
+	c->next_free = tw->reap_head;
+	tw->reap_head = c->idx;
+	cnt_add(&tw->w->cnt, CNT_TCP_CLOSED, 1);
+}
+
+void
+tcp_conn_reap(struct tcp_worker *tw)
+{
+	while (tw->reap_head != TCP_NO_IDX) {
+		struct tcp_conn *c = &tw->conns[tw->reap_head];
+
+		tw->reap_head = c->next_free;
+		c->flags = 0;
+		c->ops = NULL;
+		c->next_free = tw->free_head;
+		tw->free_head = c->idx;
+		tw->nconns--;
+	}
+}
+
+uint32_t
+tcp_conn_count(const struct worker *w)
+{
+	return w->tcp ? w->tcp->nconns : 0;
+}
+
+const char *
+tcp_state_name(enum tcp_state s)
+{
+	static const char *const names[TCP_STATE__MAX] = {
+		[TCP_CLOSED] = "CLOSED", [TCP_SYN_RECEIVED] = "SYN-RECEIVED",
+		[TCP_ESTABLISHED] = "ESTABLISHED", [TCP_FIN_WAIT_1] = "FIN-WAIT-1",
+		[TCP_FIN_WAIT_2] = "FIN-WAIT-2", [TCP_CLOSING] = "CLOSING",
+		[TCP_TIME_WAIT] = "TIME-WAIT", [TCP_CLOSE_WAIT] = "CLOSE-WAIT",
+		[TCP_LAST_ACK] = "LAST-ACK",
+	};
+
+	return (unsigned)s < TCP_STATE__MAX ? names[s] : "?";
+}
+
+/* Byte queues ---------------------------------------------------------------- */
+
+void
+tcp_mq_push(struct tcp_mq *q, struct rte_mbuf *m)
+{
+	m->next = NULL;
+	if (q->tail)
+		q->tail->next = m;
+	else
+		q->head = m;
+	q->tail = m;
+	q->bytes += rte_pktmbuf_data_len(m);
+}
+
+void
+tcp_mq_drop(struct tcp_mq *q, uint32_t n)
+{
+	while (n && q->head) {
+		struct rte_mbuf *m = q->head;
+		uint32_t len = rte_pktmbuf_data_len(m);
+
+		if (n < len) {
+			rte_pktmbuf_adj(m, n);
+			q->bytes -= n;
+			return;
+		}
+		n -= len;
+		q->bytes -= len;
+		q->head = m->next;
+		if (q->head == NULL)
+			q->tail = NULL;
+		m->next = NULL;
+		rte_pktmbuf_free_seg(m);
+	}
+}
+
+void
+tcp_mq_free(struct tcp_mq *q)
+{
+	tcp_mq_drop(q, q->bytes);
+	/* Empty mbufs (a tail with no bytes yet) may remain. */
+	while (q->head) {
+		struct rte_mbuf *m = q->head;
+
+		q->head = m->next;
+		m->next = NULL;
+		rte_pktmbuf_free_seg(m);
+	}
+	q->tail = NULL;
+	q->bytes = 0;
+}
+
+void
+tcp_mq_copy(const struct tcp_mq *q, uint32_t off, void *dst, uint32_t n)
+{
+	const struct rte_mbuf *m = q->head;
+	uint8_t *d = dst;
+
+	while (m && off >= rte_pktmbuf_data_len(m)) {
+		off -= rte_pktmbuf_data_len(m);
+		m = m->next;
+	}
+	while (n && m) {
+		uint32_t k = RTE_MIN(n, (uint32_t)rte_pktmbuf_data_len(m) - off);
+
+		memcpy(d, rte_pktmbuf_mtod_offset(m, const uint8_t *, off), k);
+		d += k;
+		n -= k;
+		off = 0;
+		m = m->next;
+	}
+}
+
+uint32_t
+tcp_rcv_wnd(const struct tcp_conn *c)
+{
+	uint32_t space = c->rcvbuf > c->rcvq.bytes ? c->rcvbuf - c->rcvq.bytes : 0;
+	uint32_t adv = SEQ_GT(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+
+	return RTE_MAX(space, adv);
+}
+
+/* Application side ------------------------------------------------------------ */
+
+void
+tcp_app_readable(struct tcp_conn *c)
+{
+	if (c->ops == NULL || c->ops->on_readable == NULL || (c->flags & (TF_APP_DONE | TF_IN_APP)))
+		return;
+	c->flags |= TF_IN_APP;
+	c->ops->on_readable(c);
+	c->flags &= ~TF_IN_APP;
+}
+
+void
+tcp_app_writable(struct tcp_conn *c)
+{
+	if (!(c->flags & TF_WANT_WRITE) || c->ops == NULL || c->ops->on_writable == NULL ||
+	    (c->flags & (TF_APP_DONE | TF_IN_APP)))
+		return;
+	c->flags &= ~TF_WANT_WRITE;
+	c->flags |= TF_IN_APP;
+	c->ops->on_writable(c);
+	c->flags &= ~TF_IN_APP;
+}
+
+uint32_t
+tcp_rx_avail(const struct tcp_conn *c)
+{
+	return c->rcvq.bytes;
+}
+
+bool
+tcp_rx_eof(const struct tcp_conn *c)
+{
+	return (c->flags & TF_FIN_RCVD) && c->rcvq.bytes == 0;
+}
+
+size_t
+tcp_read(struct tcp_conn *c, void *buf, size_t len)
+{
+	uint32_t n = RTE_MIN((uint32_t)RTE_MIN(len, (size_t)UINT32_MAX), c->rcvq.bytes);
+	uint32_t before, after;
+
+	if (n == 0)
+		return 0;
+	before = tcp_rcv_wnd(c);
+	tcp_mq_copy(&c->rcvq, 0, buf, n);
+	tcp_mq_drop(&c->rcvq, n);
+	after = tcp_rcv_wnd(c);
+	/* Receiver SWS avoidance (RFC 9293 3.8.6.2.2): update the peer once
+	 * the window grew by min(half the buffer, 2 MSS)... or from zero. */
+	if (after - before >= RTE_MIN(c->rcvbuf / 2, 2u * c->rmss) || before < c->rmss) {
+		c->flags |= TF_ACK_NOW;
+		if (!(c->flags & TF_IN_APP))
+			tcp_output(c);
+	}
+	return n;
+}
+
+uint32_t
+tcp_send_space(const struct tcp_conn *c)
+{
+	if (c->flags & TF_FIN_QUEUED)
+		return 0;
+	if (c->state != TCP_ESTABLISHED && c->state != TCP_CLOSE_WAIT)
+		return 0;
+	return c->sndbuf > c->sndq.bytes ? c->sndbuf - c->sndq.bytes : 0;
+}
+
+size_t
+tcp_write(struct tcp_conn *c, const void *buf, size_t len)
+{
+	struct tcp_mq *q = &c->sndq;
+	const uint8_t *s = buf;
+	size_t done = 0, want = len;
+
+	len = RTE_MIN(len, (size_t)tcp_send_space(c));
+	while (done < len) {
+		struct rte_mbuf *t = q->tail;
+		uint32_t k;
+		char *d;
+
+		if (t == NULL || rte_pktmbuf_tailroom(t) == 0) {
+			t = rte_pktmbuf_alloc(c->tw->buf_pool);
+			if (t == NULL) {
+				cnt_add(&c->tw->w->cnt, CNT_TCP_ERR_SNDBUF_POOL, 1);
+				break;
+			}
+			rte_pktmbuf_reset_headroom(t);
+			t->data_off = 0;
+			tcp_mq_push(q, t);
+		}
+		k = RTE_MIN((size_t)rte_pktmbuf_tailroom(t), len - done);
+		d = rte_pktmbuf_append(t, k);
+		memcpy(d, s + done, k);
+		q->bytes += k;
+		done += k;
+	}
+	if (done < want)
+		c->flags |= TF_WANT_WRITE;
+	if (done)
+		tcp_output(c);
+	return done;
+}
+
+int
+tcp_close(struct tcp_conn *c)
+{
+	if (c->flags & TF_FIN_QUEUED)
+		return -EALREADY;
+	c->flags |= TF_FIN_QUEUED;
+	if (c->state == TCP_ESTABLISHED)
+		c->state = TCP_FIN_WAIT_1;
+	else if (c->state == TCP_CLOSE_WAIT)
+		c->state = TCP_LAST_ACK;
+	tcp_output(c);
+	return 0;
+}
+
+void
+tcp_abort(struct tcp_conn *c)
+{
+	if (c->state == TCP_CLOSED || (c->flags & TF_REAP))
+		return;
+	tcp_send_rst_conn(c);
+	tcp_conn_release(c, TCP_CLOSE_ABORT);
+}
+
+/* Listeners -------------------------------------------------------------------- */
+
+int
+tcp_listen(struct worker *w, uint16_t port, const struct tcp_app_ops *ops)
+{
+	struct tcp_worker *tw = w->tcp;
+
+	for (unsigned i = 0; i < tw->nlisteners; i++)
+		if (tw->listeners[i].port == port)
+			return -EEXIST;
+	if (tw->nlisteners == TCP_MAX_LISTENERS)
+		return -ENOSPC;
+	tw->listeners[tw->nlisteners++] = (struct tcp_listener){ port, false, ops };
+	return 0;
+}
+
+int
+tcp_unlisten(struct worker *w, uint16_t port)
+{
+	struct tcp_worker *tw = w->tcp;
+
+	for (unsigned i = 0; i < tw->nlisteners; i++)
+		if (tw->listeners[i].port == port) {
+			tw->listeners[i] = tw->listeners[--tw->nlisteners];
+			return 0;
+		}
+	return -ENOENT;
+}

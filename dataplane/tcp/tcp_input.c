@@ -1,0 +1,652 @@
+/* SPDX-License-Identifier: Proprietary
+ * TCP input: segment validation, demultiplexing and the state machine of
+ * RFC 9293 3.10.7 for passive opens, with the RFC 5961 defences (challenge
+ * ACKs for in-window RST and SYN, old ACKs), RFC 7323 options and PAWS, and
+ * in-order / out-of-order reassembly into the receive queue.
+ */
+#include <string.h>
+#include <sys/socket.h>
+#include <rte_cycles.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+
+#include "config/config.h"
+#include "net/ipv6.h"
+#include "tcp/tcp_p.h"
+
+#define OPT_EOL      0
+#define OPT_NOP      1
+#define OPT_MSS      2
+#define OPT_WSCALE   3
+#define OPT_SACK_OK  4
+#define OPT_TS       8
+#define WSCALE_MAX   14     /* RFC 7323 2.3 */
+#define CWND_MAX     (16u << 20)
+
+/* Everything about the segment being processed. */
+struct seg {
+	uint32_t seq, ack, len;    /* len: payload bytes */
+	uint32_t wnd;              /* the raw window field */
+	uint8_t flags;
+	struct tcp_opts o;
+};
+
+static inline uint32_t
+seg_seqlen(const struct seg *s)
+{
+	return s->len + !!(s->flags & TH_SYN) + !!(s->flags & TH_FIN);
+}
+
+static inline void
+consume(struct worker *w, struct rte_mbuf *m)
+{
+	if (unlikely(w->nfree == RTE_DIM(w->to_free))) {
+		rte_pktmbuf_free_bulk(w->to_free, w->nfree);
+		w->nfree = 0;
+	}
+	w->to_free[w->nfree++] = m;
+}
+
+/* RFC 9293 3.2 and 3.1: parse the option list; a length of 0 or 1 or one
+ * running past the header is malformed. Known options with a wrong length
+ * are malformed too (RFC 7323 2.2, 3.2; RFC 2018 2). */
+static bool
+parse_opts(const uint8_t *p, unsigned n, struct tcp_opts *o)
+{
+	o->mss = 0;
+	o->wscale = -1;
+	o->sack_ok = false;
+	o->ts = false;
+	o->tsval = o->tsecr = 0;
+	while (n) {
+		uint8_t kind = p[0], len;
+
+		if (kind == OPT_EOL)
+			break;
+		if (kind == OPT_NOP) {
+			p++;
+			n--;
+			continue;
+		}
+		if (n < 2)
+			return false;
+		len = p[1];
+		if (len < 2 || len > n)
+			return false;
+		switch (kind) {
+		case OPT_MSS:
+			if (len != 4)
+				return false;
+			o->mss = (uint16_t)(p[2] << 8 | p[3]);
+			break;
+		case OPT_WSCALE:
+			if (len != 3)
+				return false;
+			o->wscale = (int8_t)RTE_MIN(p[2], WSCALE_MAX);
+			break;
+		case OPT_SACK_OK:
+			if (len != 2)
+				return false;
+			o->sack_ok = true;
+			break;
+		case OPT_TS:
+			if (len != 10)
+				return false;
+			o->ts = true;
+			o->tsval = (uint32_t)p[2] << 24 | p[3] << 16 | p[4] << 8 | p[5];
+			o->tsecr = (uint32_t)p[6] << 24 | p[7] << 16 | p[8] << 8 | p[9];
+			break;
+		default:
+			break;      /* SACK blocks and unknown options: ignored */
+		}
+		p += len;
+		n -= len;
+	}
+	return true;
+}
+
+static const struct tcp_listener *
+find_listener(const struct tcp_worker *tw, uint16_t port)
+{
+	for (unsigned i = 0; i < tw->nlisteners; i++)
+		if (tw->listeners[i].port == port)
+			return &tw->listeners[i];
+	return NULL;
+}
+
+/* LISTEN (RFC 9293 3.10.7.2), and CLOSED ports (3.10.7.1). */
+static void
+listen_input(struct worker *w, struct rte_mbuf *m, const struct cfg_port *p,
+	     const struct tcp_key *k, const struct rte_tcp_hdr *th, const struct seg *s)
+{
+	struct tcp_worker *tw = w->tcp;
+	const struct tcp_listener *l = find_listener(tw, rte_be_to_cpu_16(k->lport));
+	const struct cfg_tcp *cfg = &w->snap->tcp;
+	unsigned iphdr = k->family == AF_INET ? 20 : 40;
+	struct tcp_conn *c;
+	uint32_t mss;
+
+	if (l == NULL) {
+		tcp_send_rst_reply(w, m->port, k, th, seg_seqlen(s));
+		worker_drop(w, m, CNT_TCP_DROP_NO_LISTENER);
+		return;
+	}
+	if (s->flags & TH_RST) {                 /* first: ignore */
+		worker_drop(w, m, CNT_TCP_DROP_LISTEN);
+		return;
+	}
+	if (s->flags & TH_ACK) {                 /* second: <SEQ=SEG.ACK><CTL=RST> */
+		tcp_send_rst_reply(w, m->port, k, th, seg_seqlen(s));
+		worker_drop(w, m, CNT_TCP_DROP_LISTEN);
+		return;
+	}
+	if (!(s->flags & TH_SYN)) {              /* fourth: drop */
+		worker_drop(w, m, CNT_TCP_DROP_LISTEN);
+		return;
+	}
+	c = tcp_conn_create(tw, k, cfg->max_conns);
+	if (c == NULL) {
+		worker_drop(w, m, CNT_TCP_DROP_TABLE_FULL);
+		return;
+	}
+	worker_count(w, CNT_TCP_SYN_RECEIVED);
+	c->port = m->port;
+	c->ops = l->ops;
+	c->state = TCP_SYN_RECEIVED;
+	c->rcvbuf = cfg->rcvbuf;
+	c->sndbuf = cfg->sndbuf;
+	c->ooo_max = (uint16_t)RTE_MIN(cfg->ooo_max, (uint32_t)TCP_OOO_MAX);
+	c->irs = s->seq;
+	c->rcv_nxt = s->seq + 1;
+	c->rmss = (uint16_t)(p->mtu - iphdr - sizeof(struct rte_tcp_hdr));
+	/* RFC 9293 3.7.1: without the option, 536 (IPv4) or 1220 (IPv6). */
+	mss = s->o.mss ? s->o.mss : (k->family == AF_INET ? 536 : 1220);
+	mss = RTE_MIN(mss, (uint32_t)c->rmss);
+	if (s->o.wscale >= 0) {
+		c->flags |= TF_WS_OK;
+		c->snd_wscale = (uint8_t)s->o.wscale;
+		while ((c->rcvbuf >> c->rcv_wscale) > 65535 && c->rcv_wscale < WSCALE_MAX)
+			c->rcv_wscale++;
+	} else {
+		c->rcvbuf = RTE_MIN(c->rcvbuf, 65535u);
+	}
+	if (s->o.sack_ok)
+		c->flags |= TF_SACK_OK;
+	if (s->o.ts) {
+		c->flags |= TF_TS_OK;
+		c->ts_recent = s->o.tsval;
+		mss -= 12;
+	}
+	c->smss = (uint16_t)RTE_MAX(mss, 64u);
+	c->snd_wnd = s->wnd;                      /* never scaled in a SYN */
+	c->max_snd_wnd = c->snd_wnd;
+	c->snd_wl1 = s->seq;
+	c->iss = tcp_isn(k, rte_get_tsc_cycles() / (rte_get_tsc_hz() / 1000000 + 1));
+	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+	c->cwnd = RTE_MIN(10u * c->smss, RTE_MAX(2u * c->smss, 14600u)); /* RFC 6928 */
+	c->ssthresh = UINT32_MAX / 2;
+	c->rto_ms = TCP_RTO_INIT_MS;
+	/* Data on the SYN is not kept: the peer sends it again once
+	 * established. */
+	tcp_send_synack(c);
+	consume(w, m);
+}
+
+static void
+enter_time_wait(struct tcp_conn *c)
+{
+	c->state = TCP_TIME_WAIT;
+	c->t_rto = 0;
+	c->t_2msl = tcp_now(c->tw) + c->tw->w->snap->tcp.time_wait_ms;
+	tcp_timer_update(c);
+	tcp_conn_notify_closed(c, TCP_CLOSE_NORMAL);
+}
+
+/* The peer's FIN is next in sequence (RFC 9293 3.10.7.4 eighth check). */
+static void
+fin_in_order(struct tcp_conn *c)
+{
+	c->flags |= TF_FIN_RCVD | TF_ACK_NOW;
+	c->rcv_nxt++;
+	switch (c->state) {
+	case TCP_ESTABLISHED:
+		c->state = TCP_CLOSE_WAIT;
+		break;
+	case TCP_FIN_WAIT_1:
+		c->state = TCP_CLOSING;
+		break;
+	case TCP_FIN_WAIT_2:
+		c->t_2msl = 0;
+		enter_time_wait(c);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Deliver queued out-of-order segments the new RCV.NXT reaches. */
+static void
+ooo_merge(struct tcp_conn *c)
+{
+	struct worker *w = c->tw->w;
+
+	while (c->n_ooo && SEQ_LEQ(c->ooo[0].seq, c->rcv_nxt) && !(c->flags & TF_FIN_RCVD)) {
+		struct tcp_ooo o = c->ooo[0];
+		uint32_t end = o.seq + o.len;
+
+		memmove(&c->ooo[0], &c->ooo[1], (c->n_ooo - 1) * sizeof(c->ooo[0]));
+		c->n_ooo--;
+		c->ooo_bytes -= o.len;
+		if (SEQ_GT(end, c->rcv_nxt)) {
+			rte_pktmbuf_adj(o.m, (uint16_t)(c->rcv_nxt - o.seq));
+			tcp_mq_push(&c->rcvq, o.m);
+			c->rcv_nxt = end;
+			worker_count(w, CNT_TCP_OOO_MERGED);
+		} else {
+			rte_pktmbuf_free_seg(o.m);
+		}
+		if (o.fin && end == c->rcv_nxt)
+			fin_in_order(c);
+	}
+	if (c->ooo_last >= c->n_ooo)
+		c->ooo_last = 0;
+}
+
+/* Keep a segment beyond RCV.NXT (m's data_off at its payload). Returns
+ * false when refused (the caller counts and frees). */
+static bool
+ooo_insert(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len, bool fin,
+	   enum cnt_id *why)
+{
+	unsigned i;
+
+	for (i = 0; i < c->n_ooo; i++) {
+		const struct tcp_ooo *o = &c->ooo[i];
+
+		if (SEQ_LEQ(o->seq, seq) && SEQ_GEQ(o->seq + o->len, seq + len) &&
+		    (o->fin || !fin)) {
+			*why = CNT_TCP_DROP_DUPLICATE;
+			return false;
+		}
+	}
+	if (c->n_ooo >= c->ooo_max) {
+		*why = CNT_TCP_DROP_OOO_FULL;
+		return false;
+	}
+	for (i = 0; i < c->n_ooo && SEQ_LEQ(c->ooo[i].seq, seq); i++)
+		;
+	memmove(&c->ooo[i + 1], &c->ooo[i], (c->n_ooo - i) * sizeof(c->ooo[0]));
+	c->ooo[i] = (struct tcp_ooo){ seq, len, fin, m };
+	c->n_ooo++;
+	c->ooo_bytes += len;
+	c->ooo_last = (uint16_t)i;
+	worker_count(c->tw->w, CNT_TCP_OOO_QUEUED);
+	return true;
+}
+
+/* Seventh check: the segment text. m's data_off at the payload. Takes m. */
+static bool
+text(struct tcp_conn *c, struct rte_mbuf *m, struct seg *s, uint32_t rwnd)
+{
+	struct worker *w = c->tw->w;
+	uint32_t seq = s->seq, len = s->len;
+	bool fin = s->flags & TH_FIN, filled = c->n_ooo != 0;
+	enum cnt_id why;
+
+	if (SEQ_LT(seq, c->rcv_nxt)) {           /* the front was received before */
+		uint32_t d = c->rcv_nxt - seq;
+
+		if (d >= len) {
+			if (!(fin && seq + len == c->rcv_nxt)) {
+				c->flags |= TF_ACK_NOW;
+				worker_drop(w, m, CNT_TCP_DROP_DUPLICATE);
+				return false;
+			}
+			d = len;
+		}
+		rte_pktmbuf_adj(m, (uint16_t)d);
+		seq += d;
+		len -= d;
+	}
+	if (SEQ_GT(seq + len, c->rcv_nxt + rwnd)) {  /* beyond the window: cut */
+		uint32_t cut = seq + len - (c->rcv_nxt + rwnd);
+
+		cut = RTE_MIN(cut, len);
+		rte_pktmbuf_trim(m, (uint16_t)cut);
+		len -= cut;
+		fin = false;
+	}
+	if (seq != c->rcv_nxt) {
+		c->flags |= TF_ACK_NOW;      /* RFC 5681 4.2: dup ACK at once */
+		if (len == 0 || !ooo_insert(c, m, seq, len, fin, &why)) {
+			worker_drop(w, m, len == 0 ? CNT_TCP_DROP_OUT_OF_WINDOW : why);
+			return false;
+		}
+		return false;
+	}
+	if (len) {
+		tcp_mq_push(&c->rcvq, m);
+		c->rcv_nxt += len;
+	} else {
+		consume(w, m);
+	}
+	if (fin)
+		fin_in_order(c);
+	ooo_merge(c);
+	if (filled || c->n_ooo || ++c->unacked_segs >= 2)
+		c->flags |= TF_ACK_NOW;      /* RFC 5681 4.2, RFC 1122 4.2.3.2 */
+	else
+		tcp_delack(c);
+	return true;
+}
+
+/* Fifth check: the ACK field in a synchronized state. Returns false when
+ * the segment was dropped (m freed). */
+static bool
+ack_field(struct tcp_conn *c, struct rte_mbuf *m, const struct seg *s, bool *freed_space)
+{
+	struct worker *w = c->tw->w;
+	uint32_t ack = s->ack, wnd = s->wnd << c->snd_wscale;
+
+	if (SEQ_GT(ack, c->snd_max)) {
+		c->flags |= TF_ACK_NOW;
+		tcp_output(c);
+		worker_drop(w, m, CNT_TCP_DROP_ACK_UNSENT);
+		return false;
+	}
+	/* RFC 5961 5.2: acceptable only within MAX.SND.WND below SND.UNA. */
+	if (SEQ_LT(ack, c->snd_una - c->max_snd_wnd)) {
+		tcp_challenge_ack(c);
+		worker_drop(w, m, CNT_TCP_DROP_ACK_TOO_OLD);
+		return false;
+	}
+	if (SEQ_GT(ack, c->snd_una)) {
+		uint32_t acked = ack - c->snd_una;
+		uint32_t data = RTE_MIN(acked, c->sndq.bytes);
+		bool fin_acked = (c->flags & TF_FIN_SENT) && acked > c->sndq.bytes;
+
+		tcp_mq_drop(&c->sndq, data);
+		c->snd_una = ack;
+		if (SEQ_LT(c->snd_nxt, c->snd_una))
+			c->snd_nxt = c->snd_una;
+		if ((c->flags & TF_RTT_TIMING) && SEQ_GT(ack, c->rtt_seq)) {
+			c->flags &= ~TF_RTT_TIMING;
+			tcp_rtt_sample(c, (uint32_t)(tcp_now(c->tw) - c->rtt_start_ms));
+		}
+		c->backoff = 0;
+		c->dupacks = 0;
+		if (c->cwnd < c->ssthresh)                      /* RFC 5681 3.1 */
+			c->cwnd += RTE_MIN(acked, (uint32_t)c->smss);
+		else
+			c->cwnd += RTE_MAX(1u, (uint32_t)c->smss * c->smss / c->cwnd);
+		c->cwnd = RTE_MIN(c->cwnd, CWND_MAX);
+		if (c->snd_una == c->snd_max) {
+			c->t_rto = 0;
+			tcp_timer_update(c);
+		} else {
+			tcp_rto_arm(c, true);                   /* RFC 6298 5.3 */
+		}
+		*freed_space = data != 0;
+		if (fin_acked) {
+			switch (c->state) {
+			case TCP_FIN_WAIT_1:
+				c->state = TCP_FIN_WAIT_2;
+				c->t_2msl = tcp_now(c->tw) + w->snap->tcp.time_wait_ms;
+				tcp_timer_update(c);
+				break;
+			case TCP_CLOSING:
+				enter_time_wait(c);
+				break;
+			case TCP_LAST_ACK:
+				tcp_conn_release(c, TCP_CLOSE_NORMAL);
+				consume(w, m);
+				return false;
+			default:
+				break;
+			}
+		}
+	} else if (ack == c->snd_una && s->len == 0 && !(s->flags & TH_FIN) &&
+		   wnd == c->snd_wnd && c->snd_max != c->snd_una) {
+		/* RFC 5681 3.2: the third duplicate ACK retransmits at once
+		 * (recovery proper, NewReno/SACK, is a later slice). */
+		if (++c->dupacks == 3) {
+			uint32_t flight = c->snd_max - c->snd_una;
+
+			c->ssthresh = RTE_MAX(flight / 2, 2u * c->smss);
+			c->cwnd = c->ssthresh;
+			c->flags &= ~TF_RTT_TIMING;
+			worker_count(w, CNT_TCP_FAST_RETRANSMIT);
+			tcp_retransmit(c);
+		}
+	}
+	/* Window update (RFC 9293 3.10.7.4, SND.WL1/SND.WL2). */
+	if (SEQ_LT(c->snd_wl1, s->seq) ||
+	    (c->snd_wl1 == s->seq && SEQ_LEQ(c->snd_wl2, ack))) {
+		c->snd_wnd = wnd;
+		c->snd_wl1 = s->seq;
+		c->snd_wl2 = ack;
+		c->max_snd_wnd = RTE_MAX(c->max_snd_wnd, wnd);
+	}
+	return true;
+}
+
+/* A segment for an existing connection (RFC 9293 3.10.7.4). */
+static void
+conn_input(struct tcp_conn *c, struct rte_mbuf *m, const struct rte_tcp_hdr *th,
+	   struct seg *s, unsigned hlen)
+{
+	struct worker *w = c->tw->w;
+	uint32_t rwnd = tcp_rcv_wnd(c), seqlen = seg_seqlen(s);
+	bool ok, readable = false, freed = false;
+
+	/* A retransmitted SYN: our SYN-ACK was lost. */
+	if (c->state == TCP_SYN_RECEIVED && (s->flags & TH_SYN) && !(s->flags & TH_ACK) &&
+	    s->seq == c->irs) {
+		tcp_send_synack(c);
+		consume(w, m);
+		return;
+	}
+	/* PAWS (RFC 7323 5.3 R1): an older timestamp is a duplicate. */
+	if ((c->flags & TF_TS_OK) && s->o.ts && !(s->flags & TH_RST) &&
+	    SEQ_LT(s->o.tsval, c->ts_recent)) {
+		c->flags |= TF_ACK_NOW;
+		tcp_output(c);
+		worker_drop(w, m, CNT_TCP_DROP_PAWS);
+		return;
+	}
+	/* First check: sequence acceptability. */
+	if (seqlen == 0)
+		ok = rwnd == 0 ? s->seq == c->rcv_nxt
+			       : SEQ_GEQ(s->seq, c->rcv_nxt) && SEQ_LT(s->seq, c->rcv_nxt + rwnd);
+	else
+		ok = rwnd != 0 &&
+		     ((SEQ_GEQ(s->seq, c->rcv_nxt) && SEQ_LT(s->seq, c->rcv_nxt + rwnd)) ||
+		      (SEQ_GEQ(s->seq + seqlen - 1, c->rcv_nxt) &&
+		       SEQ_LT(s->seq + seqlen - 1, c->rcv_nxt + rwnd)));
+	if (!ok) {
+		if (!(s->flags & TH_RST)) {
+			if (c->state == TCP_TIME_WAIT && (s->flags & TH_FIN)) {
+				/* A retransmitted FIN: ACK it, restart 2 MSL. */
+				c->t_2msl = tcp_now(c->tw) + w->snap->tcp.time_wait_ms;
+				tcp_timer_update(c);
+			}
+			if (c->state == TCP_SYN_RECEIVED)
+				tcp_send_synack(c);
+			else
+				tcp_send_ack(c);
+		}
+		worker_drop(w, m, CNT_TCP_DROP_OUT_OF_WINDOW);
+		return;
+	}
+	/* Second check: RST (RFC 5961 3.2): exact sequence resets, anything
+	 * else in the window gets a challenge ACK. */
+	if (s->flags & TH_RST) {
+		if (s->seq == c->rcv_nxt) {
+			worker_count(w, CNT_TCP_RST_RX);
+			tcp_conn_release(c, TCP_CLOSE_RESET);
+			consume(w, m);
+		} else {
+			tcp_challenge_ack(c);
+			worker_drop(w, m, CNT_TCP_DROP_RST_IN_WINDOW);
+		}
+		return;
+	}
+	/* Fourth check: SYN (RFC 5961 4.2, RFC 9293 3.10.7.4). */
+	if (s->flags & TH_SYN) {
+		tcp_challenge_ack(c);
+		worker_drop(w, m, CNT_TCP_DROP_SYN_SYNCHRONIZED);
+		return;
+	}
+	/* Fifth check: ACK. */
+	if (!(s->flags & TH_ACK)) {
+		worker_drop(w, m, CNT_TCP_DROP_NO_ACK);
+		return;
+	}
+	/* RFC 7323 4.3: remember the timestamp to echo. */
+	if ((c->flags & TF_TS_OK) && s->o.ts && SEQ_LEQ(s->seq, c->rcv_nxt) &&
+	    SEQ_GEQ(s->o.tsval, c->ts_recent))
+		c->ts_recent = s->o.tsval;
+	if (c->state == TCP_SYN_RECEIVED) {
+		if (!(SEQ_GT(s->ack, c->snd_una) && SEQ_LEQ(s->ack, c->snd_max))) {
+			tcp_send_rst_reply(w, c->port, &c->key, th, seqlen);
+			worker_drop(w, m, CNT_TCP_DROP_BAD_SYNACK_ACK);
+			return;
+		}
+		c->state = TCP_ESTABLISHED;
+		c->snd_una = s->ack;
+		c->snd_wnd = s->wnd << c->snd_wscale;
+		c->max_snd_wnd = c->snd_wnd;
+		c->snd_wl1 = s->seq;
+		c->snd_wl2 = s->ack;
+		c->backoff = 0;
+		c->rto_ms = TCP_RTO_INIT_MS;
+		c->t_rto = 0;
+		tcp_timer_update(c);
+		worker_count(w, CNT_TCP_OPENED);
+		if (c->ops && c->ops->on_accept) {
+			int rc;
+
+			c->flags |= TF_IN_APP;
+			rc = c->ops->on_accept(c);
+			c->flags &= ~TF_IN_APP;
+			if (rc != 0)
+				tcp_abort(c);
+		}
+		if (c->flags & TF_REAP) {
+			consume(w, m);
+			return;
+		}
+	} else if (!ack_field(c, m, s, &freed)) {
+		return;
+	}
+	/* Seventh and eighth checks: text and FIN. */
+	if (s->len || (s->flags & TH_FIN)) {
+		switch (c->state) {
+		case TCP_ESTABLISHED:
+		case TCP_FIN_WAIT_1:
+		case TCP_FIN_WAIT_2:
+			rte_pktmbuf_adj(m, (uint16_t)hlen);
+			readable = text(c, m, s, rwnd);
+			break;
+		default:
+			/* The peer's FIN came before: nothing more from it. */
+			c->flags |= TF_ACK_NOW;
+			worker_drop(w, m, CNT_TCP_DROP_AFTER_FIN);
+			break;
+		}
+	} else {
+		consume(w, m);
+	}
+	if (readable)
+		tcp_app_readable(c);
+	if (freed && !(c->flags & TF_REAP))
+		tcp_app_writable(c);
+	if (!(c->flags & TF_REAP))
+		tcp_output(c);
+}
+
+void
+tcp_input(struct worker *w, struct rte_mbuf *m, const struct cfg_port *p, int family)
+{
+	struct rte_tcp_hdr *th;
+	struct tcp_conn *c;
+	struct tcp_key k;
+	struct seg s;
+	uint32_t len;
+	unsigned hlen;
+
+	worker_count(w, CNT_TCP_RX);
+	if (unlikely(m->nb_segs > 1) && rte_pktmbuf_linearize(m) != 0) {
+		worker_drop(w, m, CNT_TCP_DROP_MULTISEG);
+		return;
+	}
+	len = rte_pktmbuf_data_len(m);
+	if (unlikely(len < sizeof(*th))) {
+		worker_drop(w, m, CNT_TCP_DROP_TRUNCATED);
+		return;
+	}
+	th = rte_pktmbuf_mtod(m, struct rte_tcp_hdr *);
+	hlen = (th->data_off >> 4) * 4u;
+	if (unlikely(hlen < sizeof(*th) || hlen > len)) {
+		worker_drop(w, m, CNT_TCP_DROP_BAD_DOFF);
+		return;
+	}
+	memset(&k, 0, sizeof(k));
+	k.family = (uint8_t)family;
+	k.lport = th->dst_port;
+	k.rport = th->src_port;
+	if (family == AF_INET) {
+		const struct rte_ipv4_hdr *ip =
+			rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, -(int)m->l3_len);
+
+		if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
+		    unlikely(rte_ipv4_udptcp_cksum_verify(ip, th) != 0)) {
+			worker_drop(w, m, CNT_TCP_DROP_BAD_CHECKSUM);
+			return;
+		}
+		memcpy(k.laddr, &ip->dst_addr, 4);
+		memcpy(k.raddr, &ip->src_addr, 4);
+	} else {
+		const struct rte_ipv6_hdr *ip =
+			rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, -(int)m->l3_len);
+
+		if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
+		    unlikely(rte_ipv6_udptcp_cksum_verify(ip, th) != 0)) {
+			worker_drop(w, m, CNT_TCP_DROP_BAD_CHECKSUM);
+			return;
+		}
+		/* RFC 1122 4.2.3.10: no TCP to a group address. */
+		if (unlikely(ip6_is_mcast(ip->dst_addr))) {
+			worker_drop(w, m, CNT_TCP_DROP_MCAST);
+			return;
+		}
+		memcpy(k.laddr, ip->dst_addr, 16);
+		memcpy(k.raddr, ip->src_addr, 16);
+	}
+	if (unlikely(th->src_port == 0 || th->dst_port == 0)) {
+		worker_drop(w, m, CNT_TCP_DROP_BAD_PORT);
+		return;
+	}
+	s.flags = th->tcp_flags & 0x3f;
+	/* No control bit at all, SYN with FIN or RST: no legitimate sender
+	 * makes these (scans, RFC 9293 3.10.7 has no use for them). */
+	if (unlikely(!(s.flags & (TH_SYN | TH_ACK | TH_RST | TH_FIN)) ||
+		     ((s.flags & TH_SYN) && (s.flags & (TH_FIN | TH_RST))))) {
+		worker_drop(w, m, CNT_TCP_DROP_BAD_FLAGS);
+		return;
+	}
+	if (unlikely(!parse_opts((const uint8_t *)(th + 1), hlen - sizeof(*th), &s.o))) {
+		worker_drop(w, m, CNT_TCP_DROP_BAD_OPTIONS);
+		return;
+	}
+	s.seq = rte_be_to_cpu_32(th->sent_seq);
+	s.ack = rte_be_to_cpu_32(th->recv_ack);
+	s.wnd = rte_be_to_cpu_16(th->rx_win);
+	s.len = len - hlen;
+
+	c = tcp_conn_lookup(w->tcp, &k);
+	if (c == NULL)
+		listen_input(w, m, p, &k, th, &s);
+	else
+		conn_input(c, m, th, &s, hlen);
+}

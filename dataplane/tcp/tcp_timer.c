@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: Proprietary
+ * TCP timers: a per-worker hashed timing wheel of 1 ms ticks
+ * (TCP_WHEEL_SLOTS slots; later deadlines wait in their slot for another
+ * turn). Each connection is on the wheel once, at the earliest of its
+ * deadlines: RTO (RFC 6298, doubling as the persist timer), delayed ACK
+ * (RFC 1122 4.2.3.2), TIME-WAIT / FIN-WAIT-2, and keep-alive (hook: no
+ * probes are sent in this slice). The wheel advances once per worker pass.
+ */
+#include <rte_cycles.h>
+
+#include "config/config_types.h"
+#include "tcp/tcp_p.h"
+
+void
+tcp_timer_remove(struct tcp_conn *c)
+{
+	struct tcp_timer_node *n = &c->tn;
+
+	if (n->pprev == NULL)
+		return;
+	*n->pprev = n->next;
+	if (n->next)
+		n->next->pprev = n->pprev;
+	n->next = NULL;
+	n->pprev = NULL;
+	c->tw->ntimers--;
+}
+
+static inline uint64_t
+earliest(uint64_t a, uint64_t b)
+{
+	if (a == 0)
+		return b;
+	if (b == 0)
+		return a;
+	return a < b ? a : b;
+}
+
+void
+tcp_timer_update(struct tcp_conn *c)
+{
+	struct tcp_worker *tw = c->tw;
+	struct tcp_timer_node *n = &c->tn, **slot;
+	uint64_t next = earliest(earliest(c->t_rto, c->t_delack),
+				 earliest(c->t_2msl, c->t_keep));
+
+	if (n->pprev && n->expire_ms == next)
+		return;
+	tcp_timer_remove(c);
+	if (next == 0)
+		return;
+	/* Never behind the wheel: a past deadline fires on the next tick. */
+	if (next <= tw->wheel_ms)
+		next = tw->wheel_ms + 1;
+	n->expire_ms = next;
+	slot = &tw->wheel[next & (TCP_WHEEL_SLOTS - 1)];
+	n->next = *slot;
+	if (*slot)
+		(*slot)->pprev = &n->next;
+	*slot = n;
+	n->pprev = slot;
+	tw->ntimers++;
+}
+
+void
+tcp_rto_arm(struct tcp_conn *c, bool restart)
+{
+	if (c->t_rto && !restart)
+		return;
+	c->t_rto = tcp_now(c->tw) + c->rto_ms;
+	tcp_timer_update(c);
+}
+
+void
+tcp_rtt_sample(struct tcp_conn *c, uint32_t r)
+{
+	const struct snapshot *s = c->tw->w->snap;
+	uint32_t r8 = r * 8, rto;
+
+	if (c->srtt_x8 == 0) {
+		c->srtt_x8 = r8 ? r8 : 1;          /* RFC 6298 2.2 */
+		c->rttvar_x8 = r8 / 2;
+	} else {                                   /* RFC 6298 2.3 */
+		uint32_t delta = c->srtt_x8 > r8 ? c->srtt_x8 - r8 : r8 - c->srtt_x8;
+
+		c->rttvar_x8 = (3 * c->rttvar_x8 + delta) / 4;
+		c->srtt_x8 = (7 * c->srtt_x8 + r8) / 8;
+	}
+	/* RTO = SRTT + max(G, 4 * RTTVAR), G = 1 ms; clamped to rto-min-ms
+	 * (RFC 6298 2.4 says 1 s; like Linux we allow less, by config) and
+	 * TCP_RTO_MAX_MS. */
+	rto = c->srtt_x8 / 8 + RTE_MAX(1u, c->rttvar_x8 / 2);
+	c->rto_ms = RTE_MIN(RTE_MAX(rto, s->tcp.rto_min_ms), (uint32_t)TCP_RTO_MAX_MS);
+}
+
+void
+tcp_delack(struct tcp_conn *c)
+{
+	if (c->flags & TF_ACK_NOW)
+		return;
+	c->flags |= TF_DELACK;
+	if (c->t_delack == 0) {
+		c->t_delack = tcp_now(c->tw) + c->tw->w->snap->tcp.delack_ms;
+		tcp_timer_update(c);
+	}
+}
+
+/* RFC 6298 5.4-5.7: retransmit the earliest unacknowledged segment, back
+ * off, and restart; RFC 5681 3.1 (4): ssthresh = max(flight/2, 2 SMSS),
+ * cwnd = 1 SMSS. Karn: the pending RTT measurement is void. */
+static void
+rto_expired(struct tcp_conn *c)
+{
+	struct worker *w = c->tw->w;
+	uint32_t flight = c->snd_max - c->snd_una;
+	unsigned limit = c->state == TCP_SYN_RECEIVED ? TCP_SYNACK_RETRIES : TCP_DATA_RETRIES;
+
+	c->t_rto = 0;
+	if (c->snd_una == c->snd_max && c->sndq.bytes == 0) {
+		tcp_timer_update(c);
+		return;
+	}
+	worker_count(w, CNT_TCP_RTO);
+	/* A zero window is probed forever (RFC 9293 3.8.6.1). */
+	if (++c->backoff > limit && c->snd_wnd != 0) {
+		worker_count(w, CNT_TCP_TIMEOUT);
+		if (c->state != TCP_SYN_RECEIVED)
+			tcp_send_rst_conn(c);
+		tcp_conn_release(c, TCP_CLOSE_TIMEOUT);
+		return;
+	}
+	c->ssthresh = RTE_MAX(flight / 2, 2u * c->smss);
+	c->cwnd = c->smss;
+	c->dupacks = 0;
+	c->flags &= ~TF_RTT_TIMING;
+	c->rto_ms = RTE_MIN(c->rto_ms * 2, (uint32_t)TCP_RTO_MAX_MS);
+	c->snd_nxt = c->snd_una;
+	if (c->snd_una != c->snd_max)
+		worker_count(w, CNT_TCP_RETRANSMIT);
+	tcp_retransmit(c);
+	tcp_rto_arm(c, true);
+}
+
+static void
+fire(struct tcp_conn *c, uint64_t now)
+{
+	if (c->t_2msl && c->t_2msl <= now) {
+		c->t_2msl = 0;
+		if (c->state == TCP_TIME_WAIT) {
+			worker_count(c->tw->w, CNT_TCP_TIME_WAIT_DONE);
+			tcp_conn_release(c, TCP_CLOSE_NORMAL);
+		} else {
+			/* FIN-WAIT-2 with no FIN from the peer. */
+			worker_count(c->tw->w, CNT_TCP_TIMEOUT);
+			tcp_send_rst_conn(c);
+			tcp_conn_release(c, TCP_CLOSE_TIMEOUT);
+		}
+		return;
+	}
+	if (c->t_rto && c->t_rto <= now) {
+		rto_expired(c);
+		if (c->state == TCP_CLOSED)
+			return;
+	}
+	if (c->t_delack && c->t_delack <= now) {
+		c->t_delack = 0;
+		if (c->flags & TF_DELACK) {
+			worker_count(c->tw->w, CNT_TCP_DELAYED_ACK);
+			tcp_send_ack(c);
+		}
+	}
+	if (c->t_keep && c->t_keep <= now)
+		c->t_keep = 0;      /* keep-alive probes: a later slice */
+	tcp_timer_update(c);
+}
+
+static void
+run_slot(struct tcp_worker *tw, unsigned slot, uint64_t now)
+{
+	struct tcp_timer_node *n = tw->wheel[slot], *due = NULL;
+
+	/* Collect first: firing re-inserts connections. */
+	while (n) {
+		struct tcp_timer_node *next = n->next;
+
+		if (n->expire_ms <= now) {
+			struct tcp_conn *c = container_of(n, struct tcp_conn, tn);
+
+			tcp_timer_remove(c);
+			n->next = due;
+			due = n;
+		}
+		n = next;
+	}
+	while (due) {
+		struct tcp_timer_node *next = due->next;
+		struct tcp_conn *c = container_of(due, struct tcp_conn, tn);
+
+		due->next = NULL;
+		if (c->state != TCP_CLOSED)
+			fire(c, now);
+		due = next;
+	}
+}
+
+void
+tcp_clock_set(struct worker *w, uint64_t now_ms)
+{
+	w->tcp->manual_clock = true;
+	if (now_ms > w->tcp->now_ms)
+		w->tcp->now_ms = now_ms;
+}
+
+void
+tcp_poll(struct worker *w)
+{
+	struct tcp_worker *tw = w->tcp;
+	uint64_t now;
+
+	if (unlikely(tw->services_gen != w->snap->generation))
+		tcp_testsvc_sync(w);
+	if (!tw->manual_clock)
+		tw->now_ms = rte_get_tsc_cycles() / tw->tsc_per_ms;
+	now = tw->now_ms;
+	if (now != tw->wheel_ms) {
+		if (tw->ntimers == 0) {
+			tw->wheel_ms = now;
+		} else {
+			uint64_t from = tw->wheel_ms + 1;
+
+			if (now - tw->wheel_ms > TCP_WHEEL_SLOTS)
+				from = now - TCP_WHEEL_SLOTS + 1;
+			for (uint64_t t = from; t <= now; t++) {
+				tw->wheel_ms = t;
+				run_slot(tw, t & (TCP_WHEEL_SLOTS - 1), now);
+			}
+		}
+	}
+	if (tw->reap_head != TCP_NO_IDX)
+		tcp_conn_reap(tw);
+}

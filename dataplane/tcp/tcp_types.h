@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: Proprietary
+ * TCP types (types only; prototypes in tcp.h).
+ *
+ * One struct tcp_worker per worker lcore holds everything TCP owns on that
+ * core: the connection pool (preallocated at boot, never grown), the
+ * connection table (an rte_hash used by one thread only, so without locks),
+ * the timing wheel, the send-buffer mempool, the listeners and the RFC 5961
+ * challenge-ACK budget. No field is shared with another core.
+ *
+ * Sequence numbers are host-order uint32_t compared with the SEQ_* macros
+ * (RFC 9293 3.4, modulo 2^32).
+ *
+ * Bounds, all per worker unless said otherwise:
+ *   connections     min(tcp.max-connections-per-worker, TCP_MAX_CONNS)
+ *   receive queue   tcp.receive-buffer bytes per connection (the window we
+ *                   advertise is never more than what is free in it)
+ *   out-of-order    tcp.ooo-max-segments (<= TCP_OOO_MAX) segments per
+ *                   connection, all inside the advertised window
+ *   send queue      tcp.send-buffer bytes per connection, in mbufs of the
+ *                   worker's TCP pool (TCP_BUF_MBUFS mbufs per worker)
+ */
+#ifndef RAMPART_TCP_TYPES_H
+#define RAMPART_TCP_TYPES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <rte_mbuf.h>
+
+#define TCP_MAX_CONNS       8192   /* hard ceiling of the per-worker pool */
+#define TCP_OOO_MAX         32     /* out-of-order slots per connection */
+#define TCP_MAX_LISTENERS   16
+#define TCP_WHEEL_SLOTS     4096   /* 1 ms ticks; power of two */
+#define TCP_BUF_MBUFS       8191   /* send-buffer mbufs per worker */
+#define TCP_RTO_INIT_MS     1000   /* RFC 6298 2.1 */
+#define TCP_RTO_MAX_MS      60000  /* RFC 6298 2.5 */
+#define TCP_SYNACK_RETRIES  5
+#define TCP_DATA_RETRIES    10
+
+#define SEQ_LT(a, b)  ((int32_t)((a) - (b)) < 0)
+#define SEQ_LEQ(a, b) ((int32_t)((a) - (b)) <= 0)
+#define SEQ_GT(a, b)  ((int32_t)((a) - (b)) > 0)
+#define SEQ_GEQ(a, b) ((int32_t)((a) - (b)) >= 0)
+
+/* RFC 9293 3.3.2. CLOSED is the free state of a pool slot. LISTEN has no
+ * connection object: listeners are (port, ops) pairs. */
+enum tcp_state {
+	TCP_CLOSED = 0,
+	TCP_SYN_RECEIVED,
+	TCP_ESTABLISHED,
+	TCP_FIN_WAIT_1,
+	TCP_FIN_WAIT_2,
+	TCP_CLOSING,
+	TCP_TIME_WAIT,
+	TCP_CLOSE_WAIT,
+	TCP_LAST_ACK,
+	TCP_STATE__MAX
+};
+
+/* Why the application's on_closed was called. */
+enum tcp_close_reason {
+	TCP_CLOSE_NORMAL = 0,   /* both FINs exchanged */
+	TCP_CLOSE_RESET,        /* the peer reset the connection */
+	TCP_CLOSE_TIMEOUT,      /* retransmissions or FIN-WAIT-2 timed out */
+	TCP_CLOSE_ABORT,        /* we aborted (tcp_abort, shutdown) */
+};
+
+/* Connection lookup key; IPv4 addresses in the first 4 bytes. */
+struct tcp_key {
+	uint8_t raddr[16];
+	uint8_t laddr[16];
+	uint16_t rport, lport;     /* network order */
+	uint8_t family;            /* AF_INET or AF_INET6 */
+	uint8_t pad[3];
+};
+
+/* A FIFO of mbufs holding bytes (linked through m->next, one segment each);
+ * the head's data_off moves forward as bytes are consumed. */
+struct tcp_mq {
+	struct rte_mbuf *head, *tail;
+	uint32_t bytes;
+};
+
+struct tcp_ooo {
+	uint32_t seq;              /* of the first byte of m's data */
+	uint32_t len;
+	bool fin;                  /* a FIN follows the data */
+	struct rte_mbuf *m;        /* data_off at the payload */
+};
+
+struct tcp_timer_node {
+	struct tcp_timer_node *next, **pprev;  /* NULL pprev: not on the wheel */
+	uint64_t expire_ms;
+};
+
+struct tcp_conn;
+struct tcp_worker;
+
+/* What the layer above a listener does with its connections. Every callback
+ * runs on the owning worker inside the TCP layer and must not block; it may
+ * call tcp_read/tcp_write/tcp_close/tcp_abort on its own connection. */
+struct tcp_app_ops {
+	const char *name;
+	/* The three-way handshake completed. Return 0 to keep the connection,
+	 * anything else to reset it. */
+	int (*on_accept)(struct tcp_conn *c);
+	/* In-order data arrived, or the peer's FIN (tcp_rx_eof) did. */
+	void (*on_readable)(struct tcp_conn *c);
+	/* Send space freed after a short tcp_write. */
+	void (*on_writable)(struct tcp_conn *c);
+	/* Last call: the connection is gone for the application (the stack may
+	 * still hold it in TIME-WAIT). Optional. */
+	void (*on_closed)(struct tcp_conn *c, enum tcp_close_reason why);
+};
+
+#define TF_ACK_NOW      0x0001   /* send an ACK at the next output */
+#define TF_DELACK       0x0002   /* an ACK is owed, delayed */
+#define TF_TS_OK        0x0004   /* RFC 7323 timestamps negotiated */
+#define TF_SACK_OK      0x0008   /* RFC 2018 SACK-permitted exchanged */
+#define TF_WS_OK        0x0010   /* RFC 7323 window scale negotiated */
+#define TF_FIN_QUEUED   0x0020   /* the application closed: FIN after the data */
+#define TF_FIN_SENT     0x0040
+#define TF_FIN_RCVD     0x0080   /* the peer's FIN is in sequence */
+#define TF_APP_DONE     0x0100   /* on_closed was called */
+#define TF_WANT_WRITE   0x0200   /* a tcp_write was short: call on_writable */
+#define TF_RTT_TIMING   0x0400
+#define TF_REAP         0x0800   /* on the reap list */
+#define TF_IN_APP       0x1000   /* the application is being called */
+
+struct tcp_conn {
+	struct tcp_key key;
+	uint32_t idx;              /* in the worker's pool */
+	uint16_t port;             /* dataplane port the connection lives on */
+	uint8_t state;             /* enum tcp_state */
+	uint8_t backoff;           /* RTO doublings since the last new ACK */
+	uint16_t flags;            /* TF_* */
+	uint16_t smss;             /* payload bytes per segment we send */
+	uint16_t rmss;             /* the MSS we advertised */
+	uint8_t snd_wscale, rcv_wscale;
+	uint8_t dupacks;
+	uint8_t unacked_segs;      /* full segments received since our last ACK */
+
+	/* Send sequence space (RFC 9293 3.3.1). snd_max: highest sent. */
+	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
+	uint32_t max_snd_wnd;
+	uint32_t cwnd, ssthresh;   /* RFC 5681 */
+	/* Receive sequence space. rcv_adv: right edge we advertised. */
+	uint32_t irs, rcv_nxt, rcv_adv;
+	uint32_t ts_recent;        /* RFC 7323 4.3 */
+
+	/* RFC 6298, in 1/8 ms. */
+	uint32_t srtt_x8, rttvar_x8, rto_ms;
+	uint32_t rtt_seq;
+	uint64_t rtt_start_ms;
+
+	/* Deadlines in ms, 0 when off. */
+	uint64_t t_rto, t_delack, t_2msl, t_keep;
+	struct tcp_timer_node tn;
+
+	/* Limits copied from the snapshot when the connection opened. */
+	uint32_t rcvbuf, sndbuf;
+	uint16_t ooo_max;
+
+	struct tcp_mq rcvq;        /* in order, not yet read */
+	struct tcp_mq sndq;        /* from snd_una: unacknowledged, then unsent */
+	uint32_t ooo_bytes;
+	uint16_t n_ooo;
+	uint16_t ooo_last;         /* index of the latest insert, for SACK */
+	struct tcp_ooo ooo[TCP_OOO_MAX];
+
+	const struct tcp_app_ops *ops;
+	void *app;                 /* the application's */
+	uint64_t app_u64;          /* the application's */
+	struct tcp_worker *tw;
+	uint32_t next_free;        /* pool free list / reap list */
+};
+
+struct tcp_listener {
+	uint16_t port;             /* host order */
+	bool from_config;          /* a test service of the snapshot */
+	const struct tcp_app_ops *ops;
+};
+
+struct worker;
+struct rte_hash;
+struct rte_mempool;
+
+struct tcp_worker {
+	struct worker *w;
+	struct rte_hash *table;    /* tcp_key -> pool index */
+	struct tcp_conn *conns;    /* TCP_MAX_CONNS */
+	uint32_t free_head;        /* UINT32_MAX: empty */
+	uint32_t nconns;
+	uint32_t reap_head;        /* released connections freed after the pass */
+	struct rte_mempool *buf_pool;
+	uint16_t ip_id;
+
+	/* Timing wheel: 1 ms ticks. */
+	uint64_t now_ms, wheel_ms;
+	uint64_t tsc_per_ms;
+	bool manual_clock;         /* unit tests drive time */
+	uint32_t ntimers;
+	struct tcp_timer_node *wheel[TCP_WHEEL_SLOTS];
+
+	/* RFC 5961 7: challenge ACKs per second. */
+	uint64_t chal_second;
+	uint32_t chal_count;
+
+	uint64_t services_gen;     /* snapshot generation the listeners follow */
+	unsigned nlisteners;
+	struct tcp_listener listeners[TCP_MAX_LISTENERS];
+};
+
+#endif
