@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 #include <arpa/inet.h>
 #include <rte_hash.h>
-#include <rte_jhash.h>
+#include <rte_hash_crc.h>
 #include <rte_ring_elem.h>
 #include <rte_telemetry.h>
 
@@ -504,7 +504,7 @@ neigh_init(unsigned capacity)
 		.name = "rampart_neigh",
 		.entries = capacity,
 		.key_len = sizeof(struct neigh_key),
-		.hash_func = rte_jhash,
+		.hash_func = rte_hash_crc,  /* SSE4.2 crc32 where the CPU has it */
 		.socket_id = (int)rte_socket_id(),
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
 	};
