@@ -22,6 +22,7 @@
 #include "config/snapshot.h"
 #include "ctl/ctl_server.h"
 #include "net/neigh.h"
+#include "port/port.h"
 #include "stats/telemetry.h"
 
 #define DEFAULT_CTL_SOCKET "/run/rampart/dp.sock"
@@ -131,13 +132,24 @@ apply_file(const char *path)
 	return 0;
 }
 
+#define LINK_POLL_MS 500
+
 static void
 management_loop(void)
 {
+	uint64_t next_link_poll = 0;
+
 	while (!__atomic_load_n(&dp.quit, __ATOMIC_RELAXED)) {
+		uint64_t now;
+
 		ctl_server_poll(1);
-		neigh_main_poll(now_ms());
+		now = now_ms();
+		neigh_main_poll(now);
 		snapshot_reclaim();
+		if (now >= next_link_poll) {
+			port_poll_links(dp.nports);
+			next_link_poll = now + LINK_POLL_MS;
+		}
 	}
 }
 

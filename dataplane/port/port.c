@@ -142,6 +142,25 @@ port_init_all(uint16_t nports, unsigned nworkers, struct rte_mempool *pool)
 }
 
 void
+port_poll_links(uint16_t nports)
+{
+	for (uint16_t p = 0; p < nports; p++) {
+		struct rte_eth_link link;
+		bool up;
+
+		if (rte_eth_link_get_nowait(p, &link) != 0)
+			continue;
+		up = link.link_status == RTE_ETH_LINK_UP;
+		if (up != __atomic_load_n(&port_info[p].link_up, __ATOMIC_RELAXED))
+			LOG(INFO, "port %u: link %s", p, up ? "up" : "down");
+		__atomic_store_n(&port_info[p].link_speed,
+				 link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : link.link_speed,
+				 __ATOMIC_RELAXED);
+		__atomic_store_n(&port_info[p].link_up, up, __ATOMIC_RELAXED);
+	}
+}
+
+void
 port_fini_all(uint16_t nports)
 {
 	for (uint16_t p = 0; p < nports; p++) {

@@ -27,6 +27,9 @@ struct port_info {
 	uint16_t nrxq, ntxq;
 	struct rte_ether_addr mac;
 	char driver[32];
+	/* Written by port_poll_links() on the main lcore, read anywhere. */
+	bool link_up;
+	uint32_t link_speed;         /* Mbit/s, 0 when unknown */
 };
 
 extern struct port_info port_info[CFG_MAX_PORTS];
@@ -35,6 +38,10 @@ extern uint8_t port_reta[PORT_RETA_SIZE];  /* hash -> worker, shared by all port
 /* Configure and start every probed port for nworkers workers.
  * Returns 0, or -errno after logging which port and why. Main lcore, at boot. */
 int port_init_all(uint16_t nports, unsigned nworkers, struct rte_mempool *pool);
+
+/* Refresh link state without waiting (memif and most vdevs raise no link
+ * interrupt) and log changes. Main lcore, a few times a second. */
+void port_poll_links(uint16_t nports);
 
 /* Stop and close every port. Main lcore, after the workers have stopped. */
 void port_fini_all(uint16_t nports);

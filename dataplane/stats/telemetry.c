@@ -6,6 +6,7 @@
 #include "dataplane.h"
 #include "worker.h"
 #include "net/neigh.h"
+#include "port/port.h"
 #include "stats/telemetry.h"
 
 uint64_t
@@ -94,6 +95,38 @@ handle_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 }
 
 static int
+handle_ports(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	for (uint16_t p = 0; p < dp.nports; p++) {
+		const struct port_info *pi = &port_info[p];
+		struct rte_tel_data *row = rte_tel_data_alloc();
+		char name[16], mac[RTE_ETHER_ADDR_FMT_SIZE];
+
+		if (row == NULL)
+			return -ENOMEM;
+		rte_ether_format_addr(mac, sizeof(mac), &pi->mac);
+		rte_tel_data_start_dict(row);
+		rte_tel_data_add_dict_string(row, "driver", pi->driver);
+		rte_tel_data_add_dict_string(row, "mac", mac);
+		rte_tel_data_add_dict_string(row, "rx_mode", dp.nworkers == 1 ? "single" :
+					     pi->rss ? "rss" : "dispatch");
+		rte_tel_data_add_dict_int(row, "rx_queues", pi->nrxq);
+		rte_tel_data_add_dict_int(row, "tx_queues", pi->ntxq);
+		rte_tel_data_add_dict_string(row, "link",
+			__atomic_load_n(&pi->link_up, __ATOMIC_RELAXED) ? "up" : "down");
+		rte_tel_data_add_dict_u64(row, "speed_mbps",
+			__atomic_load_n(&pi->link_speed, __ATOMIC_RELAXED));
+		snprintf(name, sizeof(name), "port%u", p);
+		if (rte_tel_data_add_dict_container(d, name, row, 0) != 0)
+			rte_tel_data_free(row);
+	}
+	return 0;
+}
+
+static int
 handle_neigh(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	(void)cmd;
@@ -161,6 +194,8 @@ telemetry_init(void)
 		"Every rampart counter summed over cores: {layer: {name: value}}. No parameters.");
 	rc |= rte_telemetry_register_cmd("/rampart/workers", handle_workers,
 		"{workerN: {lcore, rx queues, loops, busy %, rx, tx. No parameters.");
+	rc |= rte_telemetry_register_cmd("/rampart/ports", handle_ports,
+		"{portN: {driver, mac, rx_mode, rx/tx queues, link, speed}}. No parameters.");
 	rc |= rte_telemetry_register_cmd("/rampart/neigh", handle_neigh,
 		"The ARP/ND neighbour table. No parameters.");
 	rc |= rte_telemetry_register_cmd("/rampart/config", handle_config,
