@@ -8,8 +8,9 @@
  * \xNN, so an event is always exactly one line; over-long messages are cut
  * and end in "...". Each line is written with a single write(2).
  *
- * Not thread-safe with respect to cp_log_set_level(); rampart-cp is one
- * thread.
+ * Logging is safe from any thread (a line is one write(2), no shared
+ * buffer); cp_log_set_level() is called once, before the NETCONF thread
+ * starts.
  */
 #ifndef RAMPART_CP_LOG_H
 #define RAMPART_CP_LOG_H

@@ -2,8 +2,10 @@
  * rampart-cp: the control plane daemon, and one-shot tools for operators and
  * tests that talk to rampart-dp's control socket.
  *
- *   rampart-cp [--dp-socket PATH] [--config FILE] [--pidfile FILE]
- *              [--log-level error|warn|info|debug]
+ *   rampart-cp [--dp-socket PATH] [--config FILE | --no-netconf |
+ *               --netconf-port N --netconf-address ADDR --state-dir DIR]
+ *              [--pidfile FILE] [--log-level error|warn|info|debug]
+ *   rampart-cp add-user NAME [--state-dir DIR]   (password on stdin)
  *   rampart-cp push FILE  [--dp-socket PATH]
  *   rampart-cp get-config [--dp-socket PATH]
  *   rampart-cp stats      [--dp-socket PATH]
@@ -17,8 +19,20 @@
  * takes it, otherwise the previous one stays (the dataplane still has it).
  * SIGINT/SIGTERM exit 0.
  *
- * Everything runs on one thread around one poll(): signals arrive through a
- * signalfd, the dataplane session through dpclient's fd and timer.
+ * Two modes:
+ * - NETCONF (the default, without --config): the configuration lives in the
+ *   NETCONF datastores (controlplane/netconf/, controlplane/datastore/).
+ *   At start running <- startup (STATE_DIR/startup.json) or the embedded
+ *   default; every change to running is pushed to the dataplane and becomes
+ *   running only when the dataplane took it. SIGHUP re-reads nothing.
+ * - file (--config FILE, or --no-netconf with the embedded default): no
+ *   NETCONF server; SIGHUP re-reads FILE as described above.
+ *
+ * Threads: the main thread runs everything but NETCONF around one poll():
+ * signals through a signalfd, the dataplane session through dpclient's fd
+ * and timer, and pushes asked for by the NETCONF thread through the apply
+ * bridge's eventfd (netconf/apply.h). The NETCONF thread owns the libyang
+ * context and the datastores (netconf/netconf.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,8 +48,12 @@
 #include <unistd.h>
 
 #include "config/config_store.h"
+#include "datastore/datastore.h"
 #include "dpclient/dpclient.h"
 #include "log.h"
+#include "netconf/apply.h"
+#include "netconf/netconf.h"
+#include "netconf/users.h"
 
 #ifndef RAMPART_VERSION
 #define RAMPART_VERSION "unknown"
@@ -54,29 +72,42 @@ struct cp_opts {
 	bool log_level_set;
 	enum cp_log_level log_level;
 	const char *cmd;   /* NULL: daemon */
-	const char *file;  /* argument of push and check */
+	const char *file;  /* argument of push and check, NAME of add-user */
+	bool no_netconf;
+	bool netconf_set;  /* a --netconf-* or --state-dir option was given */
+	const char *netconf_address;
+	uint16_t netconf_port;
+	const char *state_dir;
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: rampart-cp [--dp-socket PATH] [--config FILE] [--pidfile FILE]\n"
-		"                  [--log-level error|warn|info|debug]\n"
+		"usage: rampart-cp [--dp-socket PATH] [--pidfile FILE] [--log-level error|warn|info|debug]\n"
+		"                  [--netconf-port N] [--netconf-address ADDR] [--state-dir DIR]\n"
+		"                  [--config FILE | --no-netconf]\n"
+		"       rampart-cp add-user NAME [--state-dir DIR]\n"
 		"       rampart-cp push FILE [--dp-socket PATH]\n"
 		"       rampart-cp get-config [--dp-socket PATH]\n"
 		"       rampart-cp stats [--dp-socket PATH]\n"
 		"       rampart-cp check FILE\n"
 		"\n"
-		"Without a command, run the control plane daemon in the foreground: load\n"
-		"FILE (default: the embedded configuration), connect to the dataplane\n"
-		"(default socket " DPCLIENT_DEFAULT_SOCKET "), push the configuration,\n"
-		"re-push it after every reconnect; SIGHUP re-reads FILE and pushes it.\n"
+		"Without a command, run the control plane daemon in the foreground: connect\n"
+		"to the dataplane (default socket " DPCLIENT_DEFAULT_SOCKET "), push the\n"
+		"running configuration, re-push it after every reconnect.\n"
+		"By default the configuration is managed through NETCONF over SSH (port\n"
+		"830 on all addresses; state in " NETCONF_DEFAULT_STATE_DIR ": host key,\n"
+		"users.json, startup.json): running starts as startup, or the embedded\n"
+		"default when there is no startup. With --config FILE (or --no-netconf and\n"
+		"the embedded default) there is no NETCONF server and SIGHUP re-reads FILE.\n"
 		"\n"
 		"Commands (replies are printed as JSON on stdout; waits time out after 5 s):\n"
 		"  push FILE    push FILE as the configuration\n"
 		"  get-config   print the dataplane's active configuration\n"
 		"  stats        print the dataplane's counters\n"
 		"  check FILE   check FILE's JSON syntax and \"schema\" locally\n"
+		"  add-user NAME  add a NETCONF user or change its password (read from\n"
+		"               stdin, one line); only its crypt(3) hash is stored\n"
 		"Tool exit status: 0 ok, 1 refused (by the dataplane or the local check),\n"
 		"2 could not talk to the dataplane, 64 usage error.\n");
 }
@@ -87,10 +118,12 @@ enum push_kind {
 	PUSH_NONE,
 	PUSH_RUNNING,   /* re-sync after a (re)connect */
 	PUSH_CANDIDATE, /* a configuration re-read on SIGHUP */
+	PUSH_NETCONF,   /* a new running configuration from the NETCONF thread */
 };
 
 struct cp {
 	const char *config_path;    /* --config, NULL: embedded default */
+	const char *dp_socket;
 	struct config_store store;  /* the running configuration */
 	struct dpclient *dp;
 	bool resync;                /* running must be pushed (new session) */
@@ -100,6 +133,8 @@ struct cp {
 	uint64_t running_gen;       /* its generation on the dataplane, 0: not
 				     * (known to be) active there */
 	bool stop;
+	bool netconf;               /* NETCONF mode: the bridge is in use */
+	struct apply_bridge bridge;
 };
 
 static void cp_kick(struct cp *cp);
@@ -150,6 +185,22 @@ static void cp_on_push_done(void *arg, const struct dp_push_result *res)
 				  cp_source(cp), res->err_path, *res->err_path ? ": " : "",
 				  res->err_message);
 		}
+	} else if (kind == PUSH_NETCONF) {
+		struct apply_result ar = { .ok = res->ok, .generation = res->generation,
+					   .refused = !res->ok };
+
+		if (res->ok) {
+			if (config_store_replace(&cp->store, json_incref(cand), "NETCONF") == 0)
+				cp->running_gen = res->generation;
+			else
+				log_error("a NETCONF configuration is active on the dataplane but out of memory recording it");
+		} else {
+			snprintf(ar.path, sizeof(ar.path), "%s", res->err_path);
+			snprintf(ar.message, sizeof(ar.message), "%s", res->err_message);
+			log_warn("the dataplane refused a NETCONF configuration: %s%s%s",
+				 res->err_path, *res->err_path ? ": " : "", res->err_message);
+		}
+		apply_finish(&cp->bridge, &ar);
 	} else if (kind == PUSH_CANDIDATE) {
 		if (res->ok) {
 			if (config_store_replace(&cp->store, cand, cp->config_path) == 0) {
@@ -178,6 +229,13 @@ static void cp_on_lost(void *arg)
 
 	/* A candidate without an answer is pushed again on the next session,
 	 * unless a newer one is waiting already. */
+	if (cp->inflight_kind == PUSH_NETCONF) {
+		struct apply_result ar = { .ok = false };
+
+		snprintf(ar.message, sizeof(ar.message),
+			 "the dataplane session was lost before rampart-dp answered; the previous running configuration is re-pushed when it is back");
+		apply_finish(&cp->bridge, &ar);
+	}
 	if (cp->inflight_kind == PUSH_CANDIDATE && !cp->pending)
 		cp->pending = cp->inflight;
 	else
@@ -198,6 +256,17 @@ static void cp_kick(struct cp *cp)
 {
 	int rc;
 
+	/* A NETCONF change while the dataplane is not connected is refused at
+	 * once rather than queued: the operator must know it did not apply. */
+	if (cp->netconf && !dpclient_ready(cp->dp) && apply_queued(&cp->bridge) &&
+	    apply_take(&cp->bridge)) {
+		struct apply_result ar = { .ok = false };
+
+		snprintf(ar.message, sizeof(ar.message),
+			 "rampart-dp is not connected (socket %s)", cp->dp_socket);
+		apply_finish(&cp->bridge, &ar);
+	}
+
 	if (cp->inflight_kind != PUSH_NONE || !dpclient_idle(cp->dp))
 		return;
 
@@ -213,6 +282,26 @@ static void cp_kick(struct cp *cp)
 				  cp_source(cp), strerror(-rc));
 		}
 		/* else: the session was lost; ready() will ask again */
+		return;
+	}
+
+	if (cp->netconf && apply_queued(&cp->bridge)) {
+		json_t *doc = apply_take(&cp->bridge);
+
+		if (!doc)
+			return;
+		rc = dpclient_push(cp->dp, doc);
+		if (rc == 0) {
+			cp->inflight = json_incref(doc);
+			cp->inflight_kind = PUSH_NETCONF;
+			log_info("pushing a NETCONF configuration");
+		} else {
+			struct apply_result ar = { .ok = false };
+
+			snprintf(ar.message, sizeof(ar.message),
+				 "cannot send the configuration to rampart-dp: %s", strerror(-rc));
+			apply_finish(&cp->bridge, &ar);
+		}
 		return;
 	}
 
@@ -240,6 +329,10 @@ static void cp_reload(struct cp *cp)
 	char err[512], desc[512];
 	json_t *cand;
 
+	if (cp->netconf) {
+		log_info("SIGHUP: the configuration is managed through NETCONF; nothing to re-read");
+		return;
+	}
 	if (!cp->config_path) {
 		log_info("SIGHUP: running the embedded default configuration, no --config file to re-read");
 		return;
@@ -325,7 +418,10 @@ static int pidfile_open(const char *path)
 
 static int run_daemon(const struct cp_opts *o)
 {
-	struct cp cp = { .config_path = o->config };
+	struct cp cp = { .config_path = o->config, .dp_socket = o->dp_socket,
+			 .netconf = !o->config && !o->no_netconf, .bridge = { .efd = -1 } };
+	struct datastore ds = { 0 };
+	bool netconf_running = false;
 	int sfd = -1, pidfd = -1, rc = EXIT_FAILURE;
 	char err[512];
 	sigset_t set;
@@ -357,7 +453,27 @@ static int run_daemon(const struct cp_opts *o)
 		rc = EXIT_FAILURE;
 		goto out;
 	}
-	if (config_store_replace(&cp.store, cfg, o->config)) {
+	if (cp.netconf) {
+		/* running <- startup, or the embedded default without one */
+		json_t *running = NULL;
+
+		rc = netconf_state_dir(o->state_dir, err, sizeof(err));
+		if (!rc)
+			rc = ds_open(&ds, o->state_dir, cfg, err, sizeof(err));
+		if (!rc)
+			rc = ds_to_dp_json(ds.tree[DS_RUNNING], &running, err, sizeof(err));
+		json_decref(cfg);
+		cfg = running;
+		if (rc) {
+			log_error("cannot load the NETCONF datastores: %s", err);
+			rc = EXIT_FAILURE;
+			goto out;
+		}
+		if (ds.has_startup)
+			snprintf(err, sizeof(err), "%s/%s", o->state_dir, DS_STARTUP);
+	}
+	if (config_store_replace(&cp.store, cfg,
+				 cp.netconf && ds.has_startup ? err : o->config)) {
 		log_error("cannot load the configuration: out of memory");
 		rc = EXIT_FAILURE;
 		goto out;
@@ -379,13 +495,31 @@ static int run_daemon(const struct cp_opts *o)
 	log_info("rampart-cp %s starting: dataplane socket %s, configuration %s",
 		 RAMPART_VERSION, o->dp_socket, cp_source(&cp));
 
+	if (cp.netconf) {
+		struct netconf_opts no = {
+			.address = o->netconf_address, .port = o->netconf_port,
+			.state_dir = o->state_dir,
+		};
+
+		if (apply_bridge_init(&cp.bridge)) {
+			log_error("cannot create the apply bridge: %s", strerror(errno));
+			goto out;
+		}
+		if (netconf_start(&no, &ds, &cp.bridge, err, sizeof(err))) {
+			log_error("cannot start the NETCONF server: %s", err);
+			goto out;
+		}
+		netconf_running = true;
+	}
+
 	while (!cp.stop) {
-		struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN } };
-		nfds_t n = 1;
+		struct pollfd pfd[3] = { { .fd = sfd, .events = POLLIN },
+					 { .fd = cp.netconf ? cp.bridge.efd : -1, .events = POLLIN } };
+		nfds_t n = 2;
 		int ready;
 
-		if (dpclient_pollfd(cp.dp, &pfd[1]))
-			n = 2;
+		if (dpclient_pollfd(cp.dp, &pfd[2]))
+			n = 3;
 		ready = poll(pfd, n, dpclient_timeout_ms(cp.dp));
 		if (ready < 0) {
 			if (errno == EINTR)
@@ -397,11 +531,24 @@ static int run_daemon(const struct cp_opts *o)
 			if (!cp_handle_signals(&cp, sfd))
 				break;
 		}
-		dpclient_process(cp.dp, n == 2 ? pfd[1].revents : 0);
+		dpclient_process(cp.dp, n == 3 ? pfd[2].revents : 0);
+		/* a NETCONF change just queued, or left queued by a session that
+		 * ended, is pushed now or refused when there is no dataplane */
+		if ((pfd[1].revents & POLLIN) ||
+		    (cp.netconf && !dpclient_ready(cp.dp) && apply_queued(&cp.bridge)))
+			cp_kick(&cp);
 	}
 	rc = EXIT_SUCCESS;
 
 out:
+	if (cp.netconf && cp.bridge.efd >= 0) {
+		/* answer what the NETCONF thread waits for, then join it */
+		apply_close(&cp.bridge);
+		if (netconf_running)
+			netconf_stop();
+		apply_bridge_fini(&cp.bridge);
+	}
+	ds_close(&ds);
 	dpclient_free(cp.dp);
 	json_decref(cp.pending);
 	json_decref(cp.inflight);
@@ -439,6 +586,38 @@ static int run_check(const char *file)
 	json_decref(cfg);
 	printf("%s: ok (JSON syntax and schema %d; the dataplane validates the rest)\n",
 	       file, CP_CONFIG_SCHEMA);
+	return fflush(stdout) == EOF ? EXIT_TOOL_REFUSED : EXIT_TOOL_OK;
+}
+
+/* add-user NAME: the password is one line on stdin (a terminal or a pipe);
+ * only its crypt(3) hash reaches the disk. */
+static int run_add_user(const char *name, const char *state_dir)
+{
+	char *line = NULL, err[512];
+	size_t cap = 0;
+	ssize_t n;
+	int rc;
+
+	if (!users_name_ok(name)) {
+		log_error("bad user name '%s': 1 to 64 of A-Z a-z 0-9 . _ -", name);
+		return EXIT_USAGE;
+	}
+	n = getline(&line, &cap, stdin);
+	if (n <= 0) {
+		log_error("add-user: no password on stdin");
+		free(line);
+		return EXIT_TOOL_REFUSED;
+	}
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	rc = users_set_password(state_dir, name, line, err, sizeof(err));
+	explicit_bzero(line, cap);
+	free(line);
+	if (rc) {
+		log_error("add-user: %s", err);
+		return EXIT_TOOL_REFUSED;
+	}
+	printf("user %s: password set in %s/%s\n", name, state_dir, USERS_FILE);
 	return fflush(stdout) == EOF ? EXIT_TOOL_REFUSED : EXIT_TOOL_OK;
 }
 
@@ -497,7 +676,8 @@ static int run_request(const struct cp_opts *o)
 
 /* ---- command line ------------------------------------------------------ */
 
-enum { OPT_DP_SOCKET = 256, OPT_CONFIG, OPT_PIDFILE, OPT_LOG_LEVEL, OPT_VERSION };
+enum { OPT_DP_SOCKET = 256, OPT_CONFIG, OPT_PIDFILE, OPT_LOG_LEVEL, OPT_VERSION,
+       OPT_NETCONF_PORT, OPT_NETCONF_ADDRESS, OPT_STATE_DIR, OPT_NO_NETCONF };
 
 static const struct option long_opts[] = {
 	{ "dp-socket", required_argument, NULL, OPT_DP_SOCKET },
@@ -505,6 +685,10 @@ static const struct option long_opts[] = {
 	{ "pidfile",   required_argument, NULL, OPT_PIDFILE },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "version",   no_argument,       NULL, OPT_VERSION },
+	{ "netconf-port",    required_argument, NULL, OPT_NETCONF_PORT },
+	{ "netconf-address", required_argument, NULL, OPT_NETCONF_ADDRESS },
+	{ "state-dir",       required_argument, NULL, OPT_STATE_DIR },
+	{ "no-netconf",      no_argument,       NULL, OPT_NO_NETCONF },
 	{ "help",      no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -520,6 +704,7 @@ static const struct {
 	{ "get-config", 0, true },
 	{ "stats",      0, true },
 	{ "check",      1, false },
+	{ "add-user",   1, false },
 };
 
 /* Returns -1 to go on, or an exit status. */
@@ -529,7 +714,14 @@ static int parse_args(int argc, char **argv, struct cp_opts *o)
 	int c, i, nargs = 0;
 	bool uses_dp = true;
 
-	*o = (struct cp_opts){ .dp_socket = DPCLIENT_DEFAULT_SOCKET };
+	bool state_dir_set = false;
+	char *end;
+	unsigned long port;
+
+	*o = (struct cp_opts){ .dp_socket = DPCLIENT_DEFAULT_SOCKET,
+			       .netconf_address = NETCONF_DEFAULT_ADDRESS,
+			       .netconf_port = NETCONF_DEFAULT_PORT,
+			       .state_dir = NETCONF_DEFAULT_STATE_DIR };
 	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_DP_SOCKET:
@@ -550,6 +742,28 @@ static int parse_args(int argc, char **argv, struct cp_opts *o)
 			}
 			o->log_level_set = true;
 			break;
+		case OPT_NETCONF_PORT:
+			errno = 0;
+			port = strtoul(optarg, &end, 10);
+			if (errno || *end || !*optarg || port == 0 || port > 65535) {
+				fprintf(stderr, "rampart-cp: --netconf-port: '%s' is not a port (1-65535)\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			o->netconf_port = (uint16_t)port;
+			o->netconf_set = true;
+			break;
+		case OPT_NETCONF_ADDRESS:
+			o->netconf_address = optarg;
+			o->netconf_set = true;
+			break;
+		case OPT_STATE_DIR:
+			o->state_dir = optarg;
+			state_dir_set = true;
+			break;
+		case OPT_NO_NETCONF:
+			o->no_netconf = true;
+			break;
 		case OPT_VERSION:
 			printf("rampart-cp %s\n", RAMPART_VERSION);
 			return EXIT_SUCCESS;
@@ -562,8 +776,13 @@ static int parse_args(int argc, char **argv, struct cp_opts *o)
 		}
 	}
 
-	if (optind == argc)
-		return -1; /* daemon */
+	if (optind == argc) { /* daemon */
+		if ((o->config || o->no_netconf) && (o->netconf_set || state_dir_set)) {
+			fprintf(stderr, "rampart-cp: --netconf-port, --netconf-address and --state-dir need NETCONF mode (no --config, no --no-netconf)\n");
+			return EXIT_USAGE;
+		}
+		return -1;
+	}
 
 	o->cmd = argv[optind++];
 	for (i = 0; i < (int)(sizeof(commands) / sizeof(commands[0])); i++) {
@@ -584,9 +803,12 @@ static int parse_args(int argc, char **argv, struct cp_opts *o)
 	}
 	if (nargs)
 		o->file = argv[optind];
-	if (o->config || o->pidfile || (dp_socket_set && !uses_dp)) {
+	if (o->config || o->pidfile || (dp_socket_set && !uses_dp) || o->netconf_set ||
+	    o->no_netconf || (state_dir_set && strcmp(o->cmd, "add-user") != 0)) {
 		fprintf(stderr, "rampart-cp: %s does not take %s\n", o->cmd,
-			o->config ? "--config" : o->pidfile ? "--pidfile" : "--dp-socket");
+			o->config ? "--config" : o->pidfile ? "--pidfile" :
+			o->netconf_set ? "--netconf-port/--netconf-address" :
+			o->no_netconf ? "--no-netconf" : state_dir_set ? "--state-dir" : "--dp-socket");
 		return EXIT_USAGE;
 	}
 	return -1;
@@ -611,5 +833,7 @@ int main(int argc, char **argv)
 		return run_daemon(&o);
 	if (strcmp(o.cmd, "check") == 0)
 		return run_check(o.file);
+	if (strcmp(o.cmd, "add-user") == 0)
+		return run_add_user(o.file, o.state_dir);
 	return run_request(&o);
 }

@@ -509,6 +509,11 @@ bool dpclient_idle(const struct dpclient *c)
 	return c->state == DP_READY && c->req == REQ_NONE;
 }
 
+bool dpclient_ready(const struct dpclient *c)
+{
+	return c->state == DP_READY;
+}
+
 int dpclient_push(struct dpclient *c, json_t *config)
 {
 	json_t *req;

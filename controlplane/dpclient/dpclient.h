@@ -89,6 +89,9 @@ void dpclient_process(struct dpclient *c, short revents);
 /* True when hello succeeded and no request is in flight. */
 bool dpclient_idle(const struct dpclient *c);
 
+/* True when hello succeeded (a request may be in flight). */
+bool dpclient_ready(const struct dpclient *c);
+
 /* Send config-push with config (borrowed). The answer comes through
  * ops->push_done, or ops->lost if the session ends first.
  * Returns 0; -ENOTCONN (no ready session) or -EBUSY (a request is in flight):

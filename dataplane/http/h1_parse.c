@@ -9,6 +9,9 @@
  * so the finished view is always contiguous (http_types.h).
  */
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "http/http_p.h"
 
@@ -84,9 +87,13 @@ static const struct {
 
 static uint8_t hdr_classify(const struct http_str *n)
 {
+	/* the known names differ in length or first letter: one compare */
+	if (n->len < 4 || n->len > 17)
+		return HTTP_H_NONE;
 	for (unsigned i = 0; i < HTTP_H__MAX; i++)
-		if (http_ieq(n->p, n->len, known_hdrs[i].name, known_hdrs[i].len))
-			return (uint8_t)i;
+		if (n->len == known_hdrs[i].len && lc((uint8_t)n->p[0]) == known_hdrs[i].name[0])
+			return http_ieq(n->p, n->len, known_hdrs[i].name, known_hdrs[i].len) ?
+			       (uint8_t)i : HTTP_H_NONE;
 	return HTTP_H_NONE;
 }
 
@@ -240,7 +247,7 @@ static enum http_reason te_check(struct http_req *r)
 }
 
 /* host = uri-host [ ":" port ] (RFC 9110 7.2, RFC 3986 3.2.2). */
-static bool host_valid(const char *s, size_t n, bool need_port)
+bool http_host_valid(const char *s, size_t n, bool need_port)
 {
 	size_t i = 0, pd = 0;
 
@@ -309,7 +316,7 @@ static enum http_reason head_done(struct http_req *r)
 	}
 	if (!host && r->version == 11)
 		return HTTP_R_MISSING_HOST;
-	if (host && !host_valid(host->value.p, host->value.len, false))
+	if (host && !http_host_valid(host->value.p, host->value.len, false))
 		return HTTP_R_BAD_HOST;
 	if (r->form == HTTP_TF_ABSOLUTE && host) {
 		bool https = r->target.p[4] == 's' || r->target.p[4] == 'S';
@@ -337,6 +344,60 @@ static enum http_reason rl_done(struct http_req *r, const struct http_str *ver)
 	return http_target_process(r);
 }
 
+/* ---------------------------------------------------------------- scans */
+
+/* Skip 16 bytes at a time while they are all field-value bytes (not CTL
+ * other than HTAB, not DEL) or all target bytes (0x21-0x7e but '#'); the
+ * scalar loop after it finds the exact stop. Same result as the table. */
+#ifdef __SSE2__
+static inline const char *scan_value(const char *s, const char *stop)
+{
+	const __m128i c1f = _mm_set1_epi8(0x1f), tab = _mm_set1_epi8('\t');
+	const __m128i del = _mm_set1_epi8(0x7f);
+
+	while (stop - s >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+		__m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(v, c1f), v);   /* v <= 0x1f */
+		__m128i bad = _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(v, tab), ctl),
+					   _mm_cmpeq_epi8(v, del));
+
+		if (_mm_movemask_epi8(bad))
+			break;
+		s += 16;
+	}
+	return s;
+}
+
+static inline const char *scan_target(const char *s, const char *stop)
+{
+	const __m128i c20 = _mm_set1_epi8(0x20), c7f = _mm_set1_epi8(0x7f);
+	const __m128i hash = _mm_set1_epi8('#');
+
+	while (stop - s >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+		__m128i lo = _mm_cmpeq_epi8(_mm_min_epu8(v, c20), v);    /* v <= 0x20 */
+		__m128i hi = _mm_cmpeq_epi8(_mm_max_epu8(v, c7f), v);    /* v >= 0x7f */
+		__m128i bad = _mm_or_si128(_mm_or_si128(lo, hi), _mm_cmpeq_epi8(v, hash));
+
+		if (_mm_movemask_epi8(bad))
+			break;
+		s += 16;
+	}
+	return s;
+}
+#else
+static inline const char *scan_value(const char *s, const char *stop)
+{
+	(void)stop;
+	return s;
+}
+static inline const char *scan_target(const char *s, const char *stop)
+{
+	(void)stop;
+	return s;
+}
+#endif
+
 /* ---------------------------------------------------------------- the FSM */
 
 #define FAIL(why) return http_fail(r, (why), p, cur, end)
@@ -351,12 +412,42 @@ int http_parse_head(struct http_req *r, const char *p, size_t len)
 	if (r->state == H_ERROR)
 		return -(int)r->reason;
 	for (; cur < end; cur++) {
-		uint8_t c = (uint8_t)*cur;
+		uint8_t c;
 
+		/* Fast path: runs of plain bytes in the long tokens, bounded by
+		 * the room left under the limit, so the byte that stops the run
+		 * is handled below exactly as in the byte-at-a-time path. */
+		if (r->state == H_HDR_VALUE || r->state == H_TARGET || r->state == H_HDR_NAME) {
+			bool rl = r->state == H_TARGET;
+			uint8_t cls = r->state == H_HDR_VALUE ? HC_VALUE :
+				      rl ? HC_TARGET : HC_TCHAR;
+			size_t room = rl ? r->lim.request_line - r->line_bytes :
+					   r->lim.header_bytes - r->hdr_bytes;
+			const char *stop = (size_t)(end - cur) > room ? cur + room : end;
+			const char *s = cur;
+
+			if (cls == HC_VALUE)
+				s = scan_value(s, stop);
+			else if (cls == HC_TARGET)
+				s = scan_target(s, stop);
+			while (s < stop && (http_ctab[(uint8_t)*s] & cls))
+				s++;
+			if (rl)
+				r->line_bytes += (uint32_t)(s - cur);
+			else
+				r->hdr_bytes += (uint32_t)(s - cur);
+			cur = s;
+			if (cur == end)
+				break;
+		}
+		c = (uint8_t)*cur;
+		/* request_line and header_bytes are never 0 (hard caps) */
 		if (r->state < H_HDR_START) {
-			CHECK(http_limit_request_line(r, ++r->line_bytes));
+			if (++r->line_bytes > r->lim.request_line)
+				CHECK(http_limit_request_line(r, r->line_bytes));
 		} else {
-			CHECK(http_limit_header_bytes(r, ++r->hdr_bytes));
+			if (++r->hdr_bytes > r->lim.header_bytes)
+				CHECK(http_limit_header_bytes(r, r->hdr_bytes));
 		}
 		switch ((enum h1_state)r->state) {
 		case H_START:

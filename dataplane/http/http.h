@@ -15,6 +15,29 @@
  *   > 0   the milestone was reached after this many bytes of the chunk; the
  *         bytes after them belong to the next stage (body, or the next
  *         pipelined request).
+ * Use (the offline tool's shape; the TCP layer does the same per segment):
+ *
+ *     struct http_limits lim;
+ *     http_limits_default(&lim);              // or from the config snapshot
+ *     struct http_req *req = http_req_create(&lim);
+ *     http_req_set_body_cb(req, on_body, ctx);   // streamed body pieces
+ *     for each chunk (p, n):
+ *         while (n) {
+ *             int rc = http_parse(req, p, n);
+ *             if (rc < 0) answer http_reason_status(-rc), log, close;
+ *             if (rc == 0) break;                 // need the next chunk
+ *             run the stages on req; p += rc; n -= rc;
+ *             http_req_reset(req);                // pipelined next request
+ *         }
+ *     at end of input: http_req_eof(req) < 0 → truncated request
+ *
+ * The stages read req->method, path (normalized), path_raw, query_raw,
+ * args[], hdrs[] (http_req_header(), http_req_known()), cookies[],
+ * norm_flags, content_length and flags; header views stay valid while the
+ * chunks that carried the head are kept (http_types.h).
+ *
+ * Chunks are shorter than 2 GiB (the count is an int); any length works,
+ * including 0.
  * Threads: a request belongs to one thread; no locks, no allocation after
  * http_req_create(), never blocks.
  */
@@ -36,7 +59,7 @@ struct http_req *http_req_create(const struct http_limits *lim);
 /* Accepts NULL. */
 void http_req_destroy(struct http_req *req);
 /* Make @req ready for the next request (keep-alive); keeps limits and the
- * body callback. */
+ * body callback. Every view of the previous request becomes invalid. */
 void http_req_reset(struct http_req *req);
 /* Body pieces go to @cb (NULL: counted and skipped). */
 void http_req_set_body_cb(struct http_req *req, http_body_cb cb, void *opaque);

@@ -189,7 +189,7 @@ static enum http_reason args_split(struct http_req *r)
 		kv->value.len = eq < z ?
 			(uint32_t)http_pct_decode(eq + 1, (size_t)(z - eq - 1), d, true, &f) : 0;
 		kv->flags = (uint8_t)f;
-		r->norm_flags |= f;
+		r->norm_flags |= f & ~HTTP_NF_ENCODED_SLASH;   /* %2F in a value is routine */
 	}
 	return HTTP_R_OK;
 }
@@ -207,9 +207,8 @@ enum http_reason http_target_process(struct http_req *r)
 		/* authority-form only, and only for CONNECT (RFC 9112 3.2.3) */
 		r->form = HTTP_TF_AUTHORITY;
 		r->authority = r->target;
-		for (s = t; s < e; s++)
-			if (*s == '/' || *s == '?' || *s == '@')
-				return HTTP_R_BAD_TARGET_FORM;
+		if (!http_host_valid(t, r->target.len, true))
+			return HTTP_R_BAD_TARGET_FORM;
 		r->path.p = "";
 		return HTTP_R_OK;
 	}
@@ -240,7 +239,8 @@ enum http_reason http_target_process(struct http_req *r)
 			s++;
 		}
 		r->authority.len = (uint32_t)(s - r->authority.p);
-		if (!r->authority.len)
+		if (!r->authority.len ||
+		    !http_host_valid(r->authority.p, r->authority.len, false))
 			return HTTP_R_BAD_TARGET_FORM;
 	}
 	for (q = s; q < e && *q != '?'; q++)

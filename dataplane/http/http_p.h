@@ -57,7 +57,15 @@ static inline int hexval(uint8_t c)
 	return -1;
 }
 static inline uint8_t lc(uint8_t c) { return (c >= 'A' && c <= 'Z') ? c | 0x20 : c; }
-bool http_ieq(const char *a, size_t alen, const char *b, size_t blen);
+static inline bool http_ieq(const char *a, size_t alen, const char *b, size_t blen)
+{
+	if (alen != blen)
+		return false;
+	for (size_t i = 0; i < alen; i++)
+		if (lc((uint8_t)a[i]) != lc((uint8_t)b[i]))
+			return false;
+	return true;
+}
 
 /* Refuse: record reason, state, position and a window of the chunk around
  * the offending byte @at (in [p, end)); return -(reason). */
@@ -68,5 +76,7 @@ int http_fail(struct http_req *r, enum http_reason why,
 enum http_reason http_target_process(struct http_req *r);
 enum http_reason http_cookies_split(struct http_req *r);
 char *http_arena_alloc(struct http_req *r, size_t n);
+/* host = uri-host [ ":" port ] (RFC 9110 7.2); port required if @need_port. */
+bool http_host_valid(const char *s, size_t n, bool need_port);
 
 #endif /* RAMPART_HTTP_P_H */

@@ -74,16 +74,6 @@ const char *http_state_name(unsigned s)
 	return s < H__MAX ? state_names[s] : "?";
 }
 
-bool http_ieq(const char *a, size_t alen, const char *b, size_t blen)
-{
-	if (alen != blen)
-		return false;
-	for (size_t i = 0; i < alen; i++)
-		if (lc((uint8_t)a[i]) != lc((uint8_t)b[i]))
-			return false;
-	return true;
-}
-
 int http_fail(struct http_req *r, enum http_reason why,
 	      const char *p, const char *at, const char *end)
 {

@@ -98,7 +98,7 @@ struct http_kv {
  * refuse the request: the WAF and validate stages decide. */
 #define HTTP_NF_BAD_ESCAPE     0x01u  /* '%' not followed by two hex digits (kept literally) */
 #define HTTP_NF_NUL            0x02u  /* %00 decoded to a NUL byte */
-#define HTTP_NF_ENCODED_SLASH  0x04u  /* %2F or %5C in the path (decoded, then treated as '/' or kept) */
+#define HTTP_NF_ENCODED_SLASH  0x04u  /* %2F or %5C decoded (in norm_flags: in the path only) */
 #define HTTP_NF_OVERLONG_UTF8  0x08u  /* %-decoded bytes form an overlong UTF-8 sequence (%C0%AE...) */
 #define HTTP_NF_BAD_UTF8       0x10u  /* %-decoded bytes are not valid UTF-8 otherwise */
 #define HTTP_NF_DOT_SEGMENT    0x20u  /* "." or ".." segments removed (RFC 3986 5.2.4) */
@@ -153,7 +153,7 @@ struct http_req {
 	struct http_str path_raw;      /* raw path (target minus authority and query) */
 	struct http_str query_raw;     /* raw query without '?'; p NULL when no '?' */
 	struct http_str path;          /* decoded, dot segments removed, slashes merged */
-	uint32_t norm_flags;           /* HTTP_NF_*, path and query together */
+	uint32_t norm_flags;           /* HTTP_NF_* of the path and (but ENCODED_SLASH) the query */
 
 	/* ---- header section */
 	struct http_hdr *hdrs;

@@ -424,7 +424,9 @@ tcp_write(struct tcp_conn *c, const void *buf, size_t len)
 	}
 	if (done < want)
 		c->flags |= TF_WANT_WRITE;
-	if (done)
+	/* Inside a callback the stack sends once the callback returns, so
+	 * that several writes (and a close) leave as full segments. */
+	if (done && !(c->flags & TF_IN_APP))
 		tcp_output(c);
 	return done;
 }
@@ -439,7 +441,8 @@ tcp_close(struct tcp_conn *c)
 		c->state = TCP_FIN_WAIT_1;
 	else if (c->state == TCP_CLOSE_WAIT)
 		c->state = TCP_LAST_ACK;
-	tcp_output(c);
+	if (!(c->flags & TF_IN_APP))
+		tcp_output(c);
 	return 0;
 }
 

@@ -200,6 +200,8 @@ enter_time_wait(struct tcp_conn *c)
 	c->t_2msl = tcp_now(c->tw) + c->tw->w->snap->tcp.time_wait_ms;
 	tcp_timer_update(c);
 	tcp_conn_notify_closed(c, TCP_CLOSE_NORMAL);
+	/* Nobody reads any more: hold no data through TIME-WAIT. */
+	tcp_mq_free(&c->rcvq);
 }
 
 /* The peer's FIN is next in sequence (RFC 9293 3.10.7.4 eighth check). */
@@ -463,6 +465,20 @@ conn_input(struct tcp_conn *c, struct rte_mbuf *m, const struct rte_tcp_hdr *th,
 		     ((SEQ_GEQ(s->seq, c->rcv_nxt) && SEQ_LT(s->seq, c->rcv_nxt + rwnd)) ||
 		      (SEQ_GEQ(s->seq + seqlen - 1, c->rcv_nxt) &&
 		       SEQ_LT(s->seq + seqlen - 1, c->rcv_nxt + rwnd)));
+	/* RFC 9293 3.10.7.4: "special allowance should be made to accept
+	 * valid ACKs" when the window is zero or the segment starts right at
+	 * its edge (a sender that filled our window and lost a segment):
+	 * process the ACK field, drop the text. */
+	if (!ok && !(s->flags & (TH_RST | TH_SYN)) && (s->flags & TH_ACK) &&
+	    c->state != TCP_SYN_RECEIVED && SEQ_GEQ(s->seq, c->rcv_nxt) &&
+	    SEQ_LEQ(s->seq, c->rcv_nxt + rwnd)) {
+		if (s->len || (s->flags & TH_FIN))
+			worker_count(w, CNT_TCP_DROP_OUT_OF_WINDOW);
+		s->len = 0;
+		s->flags &= ~(TH_FIN | TH_PSH);
+		c->flags |= TF_ACK_NOW;
+		ok = true;
+	}
 	if (!ok) {
 		if (!(s->flags & TH_RST)) {
 			if (c->state == TCP_TIME_WAIT && (s->flags & TH_FIN)) {
@@ -518,8 +534,13 @@ conn_input(struct tcp_conn *c, struct rte_mbuf *m, const struct rte_tcp_hdr *th,
 		c->max_snd_wnd = c->snd_wnd;
 		c->snd_wl1 = s->seq;
 		c->snd_wl2 = s->ack;
-		c->backoff = 0;
 		c->rto_ms = TCP_RTO_INIT_MS;
+		/* The handshake's RTT is the first sample, unless the SYN-ACK
+		 * was repeated (Karn). */
+		if ((c->flags & TF_RTT_TIMING) && c->backoff == 0)
+			tcp_rtt_sample(c, (uint32_t)(tcp_now(c->tw) - c->rtt_start_ms));
+		c->flags &= ~TF_RTT_TIMING;
+		c->backoff = 0;
 		c->t_rto = 0;
 		tcp_timer_update(c);
 		worker_count(w, CNT_TCP_OPENED);

@@ -245,6 +245,12 @@ tcp_send_synack(struct tcp_conn *c)
 		o[n++] = 3;
 		o[n++] = c->rcv_wscale;
 	}
+	/* RFC 6298 2 / Karn: time the first SYN-ACK, never a repeat. */
+	if (c->snd_max == c->iss && c->backoff == 0 && !(c->flags & TF_RTT_TIMING)) {
+		c->flags |= TF_RTT_TIMING;
+		c->rtt_seq = c->iss;
+		c->rtt_start_ms = tcp_now(c->tw);
+	}
 	/* RFC 7323 2.2: the window of a SYN segment is never scaled. */
 	xmit(c->tw->w, c->port, &c->key, c->iss, c->rcv_nxt, TH_SYN | TH_ACK,
 	     (uint16_t)RTE_MIN(c->rcvbuf, 65535u), o, n, NULL, 0, 0);

@@ -219,8 +219,15 @@ tcp_poll(struct worker *w)
 
 	if (unlikely(tw->services_gen != w->snap->generation))
 		tcp_testsvc_sync(w);
-	if (!tw->manual_clock)
-		tw->now_ms = rte_get_tsc_cycles() / tw->tsc_per_ms;
+	if (!tw->manual_clock) {
+		uint64_t tsc = rte_get_tsc_cycles();
+
+		/* The common case: same millisecond, nothing to free. */
+		if (tsc < tw->next_tick_tsc && tw->reap_head == TCP_NO_IDX)
+			return;
+		tw->now_ms = tsc / tw->tsc_per_ms;
+		tw->next_tick_tsc = (tw->now_ms + 1) * tw->tsc_per_ms;
+	}
 	now = tw->now_ms;
 	if (now != tw->wheel_ms) {
 		if (tw->ntimers == 0) {

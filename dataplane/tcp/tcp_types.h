@@ -197,6 +197,7 @@ struct tcp_worker {
 	/* Timing wheel: 1 ms ticks. */
 	uint64_t now_ms, wheel_ms;
 	uint64_t tsc_per_ms;
+	uint64_t next_tick_tsc;    /* TSC of the next millisecond */
 	bool manual_clock;         /* unit tests drive time */
 	uint32_t ntimers;
 	struct tcp_timer_node *wheel[TCP_WHEEL_SLOTS];

@@ -4,12 +4,15 @@
 OUTDIR/net_input/: one valid frame of each kind the dataplane answers, first
 byte = port (see fuzz_net_input.c; port MACs are 02:00:00:00:00:1p).
 OUTDIR/config_parse/: valid and nearly valid config documents.
+OUTDIR/http_parse/: valid requests (GET, POST with Content-Length, chunked
+with an extension, pipelined, absolute-form), first 4 bytes = chunking seed
+and limit choice (see fuzz_http_parse.c).
 """
 import json
 import os
 import sys
 
-from scapy.layers.inet import ICMP, IP
+from scapy.layers.inet import ICMP, IP, TCP
 from scapy.layers.inet6 import ICMPv6EchoRequest, ICMPv6ND_NS, ICMPv6NDOptSrcLLAddr, IPv6
 from scapy.compat import raw
 from scapy.layers.l2 import ARP, Ether
@@ -43,16 +46,63 @@ CONFIGS = {
 }
 
 
+HTTP_REQUESTS = {
+    "get": b"GET /a/b?x=1&y=%41+b HTTP/1.1\r\nHost: example.com\r\nCookie: a=1; b=2\r\n\r\n",
+    "post_cl": b"POST /api/v1/items HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
+               b"Content-Length: 13\r\n\r\n{\"name\":\"x\"}",
+    "chunked": b"POST /up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+               b"5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
+    "pipelined": b"GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /%2e%2e//x/./y HTTP/1.0\r\n\r\n",
+    "absolute": b"GET http://example.com:80/x HTTP/1.1\r\nHost: example.com\r\n\r\n",
+    "trailer": b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+               b"1\r\nx\r\n0\r\nX-T: 1\r\n\r\n",
+}
+
+
+# fuzz_tcp_input.c record: ctl, len, TCP header + payload. ctl bits: 1 seq :=
+# our last ACK, 2 ack := our last segment's end, 4 keep checksum, 8 discard
+# port, 0x30 source port, 0xc0 clock step.
+SYN_OPTS = [("MSS", 1460), ("SAckOK", b""), ("Timestamp", (1, 0)), ("NOP", None),
+            ("WScale", 7)]
+
+
+def rec(ctl: int, seg) -> bytes:
+    b = raw(seg)
+    return bytes([ctl, len(b)]) + b
+
+
+def tcp_sequences():
+    syn = rec(0, TCP(sport=1, dport=7, seq=1000, flags="S", window=65535, options=SYN_OPTS))
+    ack = rec(3, TCP(flags="A", window=65535))
+    yield "handshake_data_fin", (syn + ack + rec(3, TCP(flags="PA") / b"hello") +
+                                 rec(3, TCP(flags="A")) + rec(3, TCP(flags="FA")) +
+                                 rec(3 | 0x40, TCP(flags="A")))
+    yield "out_of_order", (syn + ack + rec(2, TCP(seq=1006, flags="A") / b"world") +
+                           rec(2, TCP(seq=1001, flags="A") / b"hello") + rec(0x80, TCP(flags="A")))
+    yield "rst_in_window", syn + ack + rec(2, TCP(seq=1100, flags="R")) + rec(3, TCP(flags="R"))
+    yield "syn_established", syn + ack + rec(3, TCP(flags="S"))
+    yield "rto", syn + ack + rec(3, TCP(flags="A") / b"abc") + rec(0xc0, TCP(flags="A"))
+    yield "discard", rec(8, TCP(sport=1, seq=5, flags="S")) + rec(11, TCP(flags="A") / (b"d" * 100))
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(os.path.join(out, "net_input"), exist_ok=True)
     os.makedirs(os.path.join(out, "config_parse"), exist_ok=True)
+    os.makedirs(os.path.join(out, "http_parse"), exist_ok=True)
     for name, frame in frames():
         with open(os.path.join(out, "net_input", name), "wb") as f:
             f.write(b"\x00" + raw(frame))
+    os.makedirs(os.path.join(out, "tcp_input"), exist_ok=True)
+    for name, data in tcp_sequences():
+        with open(os.path.join(out, "tcp_input", name), "wb") as f:
+            f.write(data)
     for name, doc in CONFIGS.items():
         with open(os.path.join(out, "config_parse", name + ".json"), "w") as f:
             json.dump(doc, f)
+    for i, (name, req) in enumerate(HTTP_REQUESTS.items()):
+        with open(os.path.join(out, "http_parse", name), "wb") as f:
+            f.write(bytes([2 if name == "trailer" else 0, 0, 0, 7 + i]) + req)
 
 
 if __name__ == "__main__":

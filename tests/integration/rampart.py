@@ -425,6 +425,13 @@ def default_config() -> dict:
 # --------------------------------------------------------------------------
 # the gateway under test
 
+def free_tcp_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def wait_until(pred, timeout: float, interval: float = 0.1, what: str = "condition",
                retry_on: tuple = (OSError, CtlError, ValueError)):
     """Poll pred() until it returns a truthy value (returned) or timeout
@@ -457,6 +464,7 @@ class Gateway:
     queues: af_packet qpairs per port; default one per worker (lcores - 1).
     config: dict written to a file and passed as --config.
     with_cp: start rampart-cp, which pushes its default config.
+    cp_args: extra rampart-cp arguments (e.g. --netconf-port, --state-dir).
     """
 
     START_TIMEOUT = 30.0
@@ -466,7 +474,7 @@ class Gateway:
                  lcores: str | None = None, queues: int | None = None,
                  config: dict | None = None, with_cp: bool = True,
                  dp_args: Iterable[str] = (), eal_args: Iterable[str] = (),
-                 env: dict | None = None):
+                 env: dict | None = None, cp_args: Iterable[str] = ()):
         self.topo = topo
         self.workdir = Path(workdir)
         self.file_prefix = file_prefix
@@ -476,6 +484,7 @@ class Gateway:
         self.with_cp = with_cp
         self.dp_args = list(dp_args)
         self.eal_args = list(eal_args)
+        self.cp_args = list(cp_args)
         self.ctl_socket = self.workdir / "dp.sock"
         self.dp_log_path = self.workdir / "dp.log"
         self.cp_log_path = self.workdir / "cp.log"
@@ -506,8 +515,16 @@ class Gateway:
         return cmd + self.dp_args
 
     def cp_command(self) -> list[str]:
+        args = list(self.cp_args)
+        # Each gateway keeps its own NETCONF state and port, so tests never
+        # touch /var/lib/rampart or meet on port 830.
+        if "--config" not in args and "--no-netconf" not in args:
+            if "--state-dir" not in args:
+                args += ["--state-dir", str(self.workdir / "cp-state")]
+            if "--netconf-port" not in args:
+                args += ["--netconf-address", "127.0.0.1", "--netconf-port", str(free_tcp_port())]
         return [str(cp_binary()), "--dp-socket", str(self.ctl_socket),
-                "--pidfile", str(self.workdir / "cp.pid")]
+                "--pidfile", str(self.workdir / "cp.pid"), *args]
 
     # -- lifecycle
 

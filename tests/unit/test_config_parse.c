@@ -110,6 +110,17 @@ static const struct bad_case bad[] = {
 	{ "{\"schema\":1,\"ports\":[],\"neighbour\":{\"retries\":1}}", "/neighbour/retries", "unknown member" },
 	{ "{\"schema\":1,\"ports\":[],\"neighbour\":[]}", "/neighbour", "object" },
 	{ "{\"schema\":1,\"ports\":[],\"icmp\":{\"echo\":\"yes\"}}", "/icmp/echo", "true or false" },
+	{ "{\"schema\":1,\"ports\":[],\"tcp\":[]}", "/tcp", "object" },
+	{ "{\"schema\":1,\"ports\":[],\"tcp\":{\"max-connections-per-worker\":0}}", "/tcp/max-connections-per-worker", "1..8192" },
+	{ "{\"schema\":1,\"ports\":[],\"tcp\":{\"receive-buffer\":100}}", "/tcp/receive-buffer", "4096..1048576" },
+	{ "{\"schema\":1,\"ports\":[],\"tcp\":{\"ooo-max-segments\":33}}", "/tcp/ooo-max-segments", "0..32" },
+	{ "{\"schema\":1,\"ports\":[],\"tcp\":{\"delayed-ack-ms\":600}}", "/tcp/delayed-ack-ms", "1..500" },
+	{ "{\"schema\":1,\"ports\":[],\"tcp\":{\"window\":1}}", "/tcp/window", "unknown member" },
+	{ "{\"schema\":1,\"ports\":[],\"test-services\":{}}", "/test-services", "array" },
+	{ "{\"schema\":1,\"ports\":[],\"test-services\":[{\"port\":0,\"service\":\"echo\"}]}", "/test-services/0/port", "1..65535" },
+	{ "{\"schema\":1,\"ports\":[],\"test-services\":[{\"port\":7,\"service\":\"chargen\"}]}", "/test-services/0/service", "echo" },
+	{ "{\"schema\":1,\"ports\":[],\"test-services\":[{\"port\":7,\"service\":\"echo\"},{\"port\":7,\"service\":\"discard\"}]}", "/test-services/1/port", "two services" },
+	{ "{\"schema\":1,\"ports\":[],\"test-services\":[{\"port\":7,\"service\":\"echo\",\"x\":1}]}", "/test-services/0/x", "unknown member" },
 };
 
 static void
@@ -125,6 +136,36 @@ test_bad_documents(void **state)
 			fail_msg("case %zu %s: got path '%s' message '%s', want '%s' / '%s'",
 				 i, bad[i].doc, err.path, err.message, bad[i].path, bad[i].words);
 	}
+}
+
+static void
+test_tcp_and_test_services(void **state)
+{
+	struct config_error err;
+	struct snapshot *s = parse("{\"schema\":1,\"ports\":[]}", &err);
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(s->tcp.max_conns, 1024);
+	assert_int_equal(s->tcp.rcvbuf, 131072);
+	assert_int_equal(s->tcp.ooo_max, 32);
+	assert_int_equal(s->tcp.rto_min_ms, 200);
+	assert_int_equal(s->tcp.nservices, 0);
+	snapshot_free(s);
+	s = parse("{\"schema\":1,\"ports\":[],\"tcp\":{\"max-connections-per-worker\":64,"
+		  "\"send-buffer\":8192,\"time-wait-ms\":500},\"test-services\":["
+		  "{\"port\":7,\"service\":\"echo\"},{\"port\":9,\"service\":\"discard\"}]}", &err);
+	assert_non_null(s);
+	assert_int_equal(s->tcp.max_conns, 64);
+	assert_int_equal(s->tcp.sndbuf, 8192);
+	assert_int_equal(s->tcp.time_wait_ms, 500);
+	assert_int_equal(s->tcp.delack_ms, 40);
+	assert_int_equal(s->tcp.nservices, 2);
+	assert_int_equal(s->tcp.service[0].port, 7);
+	assert_int_equal(s->tcp.service[0].kind, CFG_SVC_ECHO);
+	assert_int_equal(s->tcp.service[1].port, 9);
+	assert_int_equal(s->tcp.service[1].kind, CFG_SVC_DISCARD);
+	snapshot_free(s);
 }
 
 static void
@@ -162,6 +203,7 @@ main(void)
 		cmocka_unit_test(test_good_document),
 		cmocka_unit_test(test_bad_documents),
 		cmocka_unit_test(test_too_many_addresses),
+		cmocka_unit_test(test_tcp_and_test_services),
 		cmocka_unit_test(test_ll6_from_mac),
 	};
 

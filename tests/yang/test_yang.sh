@@ -44,6 +44,9 @@ check invalid "mtu too small" '{"schema":1,"ports":[{"port":0,"mtu":100}]}'
 check invalid "unknown member" '{"schema":1,"ports":[],"colour":1}'
 check invalid "probes out of range" '{"schema":1,"neighbour":{"probes":0}}'
 check invalid "wrong schema" '{"schema":2}'
+check valid "tcp and test services" '{"schema":1,"ports":[],"tcp":{"max-connections-per-worker":64,"receive-buffer":65536},"test-services":[{"port":7,"service":"echo"},{"port":9,"service":"discard"}]}'
+check invalid "tcp connections out of range" '{"schema":1,"tcp":{"max-connections-per-worker":0}}'
+check invalid "unknown test service" '{"schema":1,"test-services":[{"port":7,"service":"chargen"}]}'
 
 echo "$passes passed, $fails failed"
 [[ $fails -eq 0 ]]

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: Proprietary
+ * RFC 6241 base operations: get, get-config, lock, unlock, kill-session.
+ * (close-session is libnetconf2's own handler.)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "netconf/netconf_p.h"
+
+struct nc_server_reply *rpc_get_config(struct lyd_node *rpc, struct nc_session *s)
+{
+	struct nc_server_reply *err = NULL;
+	struct lyd_node *data = NULL;
+	enum ds_id id;
+
+	(void)s;
+	if (np_param_ds(rpc, "source", &id, NULL, &err) < 0)
+		goto cleanup;
+	err = np_filter(rpc, np.ds.tree[id], &data);
+	if (err)
+		goto cleanup;
+	return np_reply_data(rpc, data);
+cleanup:
+	lyd_free_all(data);
+	return err;
+}
+
+struct nc_server_reply *rpc_get(struct lyd_node *rpc, struct nc_session *s)
+{
+	struct nc_server_reply *err = NULL;
+	struct lyd_node *all = NULL, *lib = NULL, *data = NULL;
+
+	(void)s;
+	/* running, and the state data there is: ietf-yang-library and
+	 * ietf-netconf-monitoring */
+	if (np_dup(np.ds.tree[DS_RUNNING], &all) ||
+	    ly_ctx_get_yanglib_data(np.ds.ctx, &lib, "%u", ly_ctx_get_change_count(np.ds.ctx)) ||
+	    lyd_merge_siblings(&all, lib, LYD_MERGE_DESTRUCT) ||
+	    (lib = NULL, np_monitoring_data(&all))) {
+		err = np_err(NC_ERR_OP_FAILED, NULL, "cannot build the data: out of memory");
+		lyd_free_all(lib);
+		goto cleanup;
+	}
+	err = np_filter(rpc, all, &data);
+	if (err)
+		goto cleanup;
+	lyd_free_all(all);
+	return np_reply_data(rpc, data);
+cleanup:
+	lyd_free_all(all);
+	lyd_free_all(data);
+	return err;
+}
+
+struct nc_server_reply *rpc_lock(struct lyd_node *rpc, struct nc_session *s)
+{
+	struct nc_server_reply *err = NULL;
+	uint32_t sid = nc_session_get_id(s);
+	enum ds_id id;
+
+	if (np_param_ds(rpc, "target", &id, NULL, &err) < 0)
+		return err;
+	if (np.lock_sid[id])
+		return np_err_lock(np.lock_sid[id], "the %s datastore is locked by session %u",
+				   ds_names[id], np.lock_sid[id]);
+	/* RFC 6241 7.5: no lock on a candidate with uncommitted changes */
+	if (id == DS_CANDIDATE && np.ds.candidate_modified)
+		return np_err_lock(0, "the candidate datastore has uncommitted changes; commit or discard them first");
+	np.lock_sid[id] = sid;
+	np.lock_time[id] = time(NULL);
+	log_info("NETCONF: session %u locked %s", sid, ds_names[id]);
+	return nc_server_reply_ok();
+}
+
+struct nc_server_reply *rpc_unlock(struct lyd_node *rpc, struct nc_session *s)
+{
+	struct nc_server_reply *err = NULL;
+	uint32_t sid = nc_session_get_id(s);
+	enum ds_id id;
+
+	if (np_param_ds(rpc, "target", &id, NULL, &err) < 0)
+		return err;
+	if (!np.lock_sid[id])
+		return np_err(NC_ERR_OP_FAILED, NULL, "the %s datastore is not locked", ds_names[id]);
+	if (np.lock_sid[id] != sid)
+		return np_err_lock(np.lock_sid[id], "the %s datastore is locked by session %u, not by this one",
+				   ds_names[id], np.lock_sid[id]);
+	np_release_lock(id);
+	log_info("NETCONF: session %u unlocked %s", sid, ds_names[id]);
+	return nc_server_reply_ok();
+}
+
+struct nc_server_reply *rpc_kill_session(struct lyd_node *rpc, struct nc_session *s)
+{
+	struct lyd_node *n = NULL;
+	struct nc_session *victim;
+	uint32_t sid, me = nc_session_get_id(s);
+
+	if (lyd_find_path(rpc, "session-id", 0, &n))
+		return np_err(NC_ERR_MISSING_ELEM, NULL, "<session-id> is missing");
+	sid = (uint32_t)strtoul(lyd_get_value(n), NULL, 10);
+	if (sid == me)
+		return np_err(NC_ERR_INVALID_VALUE, NULL, "a session cannot kill itself; use <close-session>");
+	victim = np_find_session(sid);
+	if (!victim)
+		return np_err(NC_ERR_INVALID_VALUE, NULL, "there is no session %u", sid);
+	nc_session_set_term_reason(victim, NC_SESSION_TERM_KILLED);
+	nc_session_set_killed_by(victim, me);
+	nc_session_set_status(victim, NC_STATUS_INVALID);
+	np_session_gone(sid);
+	log_info("NETCONF: session %u killed by session %u", sid, me);
+	return nc_server_reply_ok();
+}

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: Proprietary
+ * Private to controlplane/netconf/: the server state shared by the
+ * capability files, the reply helpers, and the RPC handlers.
+ *
+ * Every handler has one shape,
+ *     struct nc_server_reply *rpc_<name>(struct lyd_node *rpc, struct nc_session *s);
+ * takes the validated RPC tree (the operation node) and returns ok, data,
+ * or an rpc-error built with np_err*(). A handler works on copies of the
+ * datastores and only swaps a copy in when everything succeeded, so its
+ * single cleanup path only frees. All run on the NETCONF thread.
+ */
+#ifndef RAMPART_CP_NETCONF_P_H
+#define RAMPART_CP_NETCONF_P_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+#include <pthread.h>
+#include <nc_server.h>
+
+#include "datastore/datastore.h"
+#include "netconf/apply.h"
+
+struct np_server {
+	struct datastore ds;
+	struct apply_bridge *bridge;
+	struct nc_pollsession *ps;
+	uint32_t lock_sid[DS_COUNT];   /* session holding the lock, 0: none */
+	time_t lock_time[DS_COUNT];    /* when it was taken */
+	char state_dir[1024];
+	char hostkey[1100];
+	char address[64];
+	uint16_t port;
+	bool listening;
+	bool nc_inited;
+	bool thread_started;
+	atomic_bool stop;
+	pthread_t thread;
+};
+
+/* The one server; libnetconf2's callbacks carry no user pointer. */
+extern struct np_server np;
+
+typedef struct nc_server_reply *(*np_rpc_fn)(struct lyd_node *rpc, struct nc_session *s);
+
+/* ---- replies (reply.c) ---- */
+struct nc_server_reply *np_err(NC_ERR tag, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+struct nc_server_reply *np_err_lock(uint32_t holder, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The last libyang error of the context as invalid-value (type/range and
+ * parse errors) or operation-failed (structure), prefixed by what. */
+struct nc_server_reply *np_err_ly(const char *what);
+struct nc_server_reply *np_err_bad_elem(const char *elem, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Data reply for rpc (get, get-config): data is taken over. */
+struct nc_server_reply *np_reply_data(struct lyd_node *rpc, struct lyd_node *data);
+
+/* ---- common (server.c) ---- */
+/* The datastore named by the choice under rpc's container param ("target",
+ * "source"): running/candidate/startup. Returns 0; 1 when the choice is the
+ * inline "config" (*cfg set to the anyxml node); -1 with *err a reply. */
+int np_param_ds(const struct lyd_node *rpc, const char *param, enum ds_id *id,
+		const struct lyd_node **cfg, struct nc_server_reply **err);
+/* Parse the content of an anyxml node (edit-config/copy-config config) as
+ * data of our context; only parsed (operations kept as metadata), not
+ * validated. *tree may be NULL (empty). Returns 0 or an error reply. */
+struct nc_server_reply *np_parse_any(const struct lyd_node *any, struct lyd_node **tree);
+/* A deep copy of a datastore (flags kept). Returns 0 or -1 (out of memory). */
+int np_dup(const struct lyd_node *tree, struct lyd_node **copy);
+/* Whether another session than s holds the lock of id. */
+bool np_locked_by_other(enum ds_id id, const struct nc_session *s);
+/* Validate tree and make it running: push it to the dataplane, and only when
+ * it took it replace running. tree is taken over. NULL on success, or an
+ * error reply (running unchanged). */
+struct nc_server_reply *np_apply_running(struct lyd_node *tree);
+/* A session ended (closed, killed, dropped): release its locks; a released
+ * candidate lock discards the candidate's changes (RFC 6241 8.3.5.2). */
+void np_session_gone(uint32_t sid);
+/* Release the lock of id; a candidate lock released with uncommitted
+ * changes discards them (RFC 6241 8.3.5.2). */
+void np_release_lock(enum ds_id id);
+/* Find a session of the poll set by id, or NULL. */
+struct nc_session *np_find_session(uint32_t sid);
+
+/* ---- filters (filter.c) ---- */
+/* Apply get/get-config's filter (subtree or XPath) to tree (not modified).
+ * *out: the selected copy (NULL when nothing). Returns NULL or an error. */
+struct nc_server_reply *np_filter(const struct lyd_node *rpc, const struct lyd_node *tree,
+				  struct lyd_node **out);
+
+/* ---- handlers, one file per capability ---- */
+/* base.c: RFC 6241 base operations */
+struct nc_server_reply *rpc_get(struct lyd_node *rpc, struct nc_session *s);
+struct nc_server_reply *rpc_get_config(struct lyd_node *rpc, struct nc_session *s);
+struct nc_server_reply *rpc_lock(struct lyd_node *rpc, struct nc_session *s);
+struct nc_server_reply *rpc_unlock(struct lyd_node *rpc, struct nc_session *s);
+struct nc_server_reply *rpc_kill_session(struct lyd_node *rpc, struct nc_session *s);
+/* edit.c */
+struct nc_server_reply *rpc_edit_config(struct lyd_node *rpc, struct nc_session *s);
+struct nc_server_reply *rpc_copy_config(struct lyd_node *rpc, struct nc_session *s);
+struct nc_server_reply *rpc_delete_config(struct lyd_node *rpc, struct nc_session *s);
+/* candidate.c: :candidate */
+struct nc_server_reply *rpc_commit(struct lyd_node *rpc, struct nc_session *s);
+struct nc_server_reply *rpc_discard_changes(struct lyd_node *rpc, struct nc_session *s);
+/* monitoring.c: ietf-netconf-monitoring get-schema */
+struct nc_server_reply *rpc_get_schema(struct lyd_node *rpc, struct nc_session *s);
+/* Install rpc_get_schema on its schema node; before nc_server_init(). */
+int np_monitoring_init(struct ly_ctx *ctx);
+/* Merge /netconf-state into *tree. Returns 0 or -1 (out of memory). */
+int np_monitoring_data(struct lyd_node **tree);
+/* validate.c: :validate */
+struct nc_server_reply *rpc_validate(struct lyd_node *rpc, struct nc_session *s);
+
+#endif
