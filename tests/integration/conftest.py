@@ -41,6 +41,8 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line("markers", "gateway(**options): options for the gateway fixture")
     config.addinivalue_line("markers", "slow: long test, run only with --full / RAMPART_FULL=1")
+    # Debian's ncclient still uses deprecated threading names; not ours to fix.
+    config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning:ncclient.*")
 
 
 def pytest_collection_modifyitems(config, items):
