@@ -119,6 +119,7 @@ enum push_kind {
 	PUSH_RUNNING,   /* re-sync after a (re)connect */
 	PUSH_CANDIDATE, /* a configuration re-read on SIGHUP */
 	PUSH_NETCONF,   /* a new running configuration from the NETCONF thread */
+	REQ_NETCONF,    /* another request of the NETCONF thread (stats-get) */
 };
 
 struct cp {
@@ -229,6 +230,13 @@ static void cp_on_lost(void *arg)
 
 	/* A candidate without an answer is pushed again on the next session,
 	 * unless a newer one is waiting already. */
+	if (cp->inflight_kind == REQ_NETCONF) {
+		struct apply_result ar = { .ok = false };
+
+		snprintf(ar.message, sizeof(ar.message),
+			 "the dataplane session was lost before rampart-dp answered");
+		apply_finish(&cp->bridge, &ar);
+	}
 	if (cp->inflight_kind == PUSH_NETCONF) {
 		struct apply_result ar = { .ok = false };
 
@@ -244,10 +252,30 @@ static void cp_on_lost(void *arg)
 	cp->inflight_kind = PUSH_NONE;
 }
 
+/* The reply to a request of the NETCONF thread (stats-get for <get>). */
+static void cp_on_reply(void *arg, const json_t *reply)
+{
+	struct cp *cp = arg;
+	struct apply_result ar = { .ok = true };
+
+	if (cp->inflight_kind != REQ_NETCONF)
+		return;
+	cp->inflight_kind = PUSH_NONE;
+	/* a private copy: the NETCONF thread owns it from here */
+	ar.reply = json_deep_copy(reply);
+	if (!ar.reply) {
+		ar.ok = false;
+		snprintf(ar.message, sizeof(ar.message), "out of memory");
+	}
+	apply_finish(&cp->bridge, &ar);
+	cp_kick(cp);
+}
+
 static const struct dpclient_ops cp_dp_ops = {
 	.ready = cp_on_ready,
 	.push_done = cp_on_push_done,
 	.lost = cp_on_lost,
+	.reply = cp_on_reply,
 };
 
 /* Push what is due, when the session can take it: the running configuration
@@ -290,6 +318,19 @@ static void cp_kick(struct cp *cp)
 
 		if (!doc)
 			return;
+		if (apply_taken_kind(&cp->bridge) == APPLY_REQUEST) {
+			rc = dpclient_request(cp->dp, doc);
+			if (rc == 0) {
+				cp->inflight_kind = REQ_NETCONF;
+			} else {
+				struct apply_result ar = { .ok = false };
+
+				snprintf(ar.message, sizeof(ar.message),
+					 "cannot send the request to rampart-dp: %s", strerror(-rc));
+				apply_finish(&cp->bridge, &ar);
+			}
+			return;
+		}
 		rc = dpclient_push(cp->dp, doc);
 		if (rc == 0) {
 			cp->inflight = json_incref(doc);

@@ -21,7 +21,7 @@ const char *const ds_names[DS_COUNT] = {
  * capability for each (RFC 6241 section 8). */
 static const char *netconf_features[] = {
 	"writable-running", "candidate", "rollback-on-error", "validate",
-	"startup", "xpath", NULL,
+	"startup", "xpath", "confirmed-commit", NULL,
 };
 
 static LY_ERR ds_import_clb(const char *mod_name, const char *mod_rev,
@@ -61,6 +61,7 @@ int ds_ctx_new(struct ly_ctx **ctxp, char *err, size_t errlen)
 {
 	static const char *const mods[] = {
 		"ietf-netconf", "ietf-netconf-with-defaults", "ietf-netconf-monitoring",
+		"notifications", "ietf-netconf-notifications",
 		DS_MODULE, NULL,
 	};
 	struct ly_ctx *ctx;

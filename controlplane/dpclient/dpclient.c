@@ -35,12 +35,14 @@ enum dp_req {
 	REQ_NONE,
 	REQ_HELLO,
 	REQ_PUSH,
+	REQ_OTHER,   /* dpclient_request(): the reply goes to ops->reply */
 };
 
 static const char *const req_names[] = {
 	[REQ_NONE]  = "(none)",
 	[REQ_HELLO] = "hello",
 	[REQ_PUSH]  = "config-push",
+	[REQ_OTHER] = "request",
 };
 
 struct dpclient {
@@ -413,6 +415,10 @@ static void dp_handle_msg(struct dpclient *c, const json_t *msg)
 	case REQ_PUSH:
 		dp_on_push(c, msg);
 		break;
+	case REQ_OTHER:
+		if (c->ops->reply)
+			c->ops->reply(c->arg, msg);
+		break;
 	case REQ_NONE:
 		break;
 	}
@@ -512,6 +518,15 @@ bool dpclient_idle(const struct dpclient *c)
 bool dpclient_ready(const struct dpclient *c)
 {
 	return c->state == DP_READY;
+}
+
+int dpclient_request(struct dpclient *c, json_t *req)
+{
+	if (c->state != DP_READY)
+		return -ENOTCONN;
+	if (c->req != REQ_NONE)
+		return -EBUSY;
+	return dp_send_request(c, REQ_OTHER, req);
 }
 
 int dpclient_push(struct dpclient *c, json_t *config)

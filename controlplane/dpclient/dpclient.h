@@ -58,6 +58,8 @@ struct dpclient_ops {
 	/* A session that had been ready ended (EOF, I/O or protocol error, reply
 	 * timeout). A push in flight gets no answer. A reconnect is scheduled. */
 	void (*lost)(void *arg);
+	/* The reply to a request started by dpclient_request() (optional). */
+	void (*reply)(void *arg, const json_t *reply);
 };
 
 struct dpclient;
@@ -100,6 +102,11 @@ bool dpclient_ready(const struct dpclient *c);
  * session was closed and a reconnect scheduled (ops->lost is not called, the
  * caller knows from the return value). */
 int dpclient_push(struct dpclient *c, json_t *config);
+
+/* Send any other request, e.g. {"type": "stats-get"}: req (borrowed) gets
+ * an "id". The reply comes through ops->reply, or ops->lost if the session
+ * ends first. Returns like dpclient_push(). */
+int dpclient_request(struct dpclient *c, json_t *req);
 
 /* ---- one-shot tool sessions ------------------------------------------- */
 

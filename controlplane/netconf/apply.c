@@ -28,7 +28,31 @@ void apply_bridge_fini(struct apply_bridge *b)
 	pthread_cond_destroy(&b->cond);
 }
 
+static void apply_wait(struct apply_bridge *b, json_t *doc, enum apply_kind kind,
+		       struct apply_result *res);
+
 void apply_push(struct apply_bridge *b, json_t *doc, struct apply_result *res)
+{
+	apply_wait(b, doc, APPLY_PUSH, res);
+}
+
+void apply_request(struct apply_bridge *b, json_t *req, struct apply_result *res)
+{
+	apply_wait(b, req, APPLY_REQUEST, res);
+}
+
+enum apply_kind apply_taken_kind(struct apply_bridge *b)
+{
+	enum apply_kind k;
+
+	pthread_mutex_lock(&b->lock);
+	k = b->kind;
+	pthread_mutex_unlock(&b->lock);
+	return k;
+}
+
+static void apply_wait(struct apply_bridge *b, json_t *doc, enum apply_kind kind,
+		       struct apply_result *res)
 {
 	uint64_t one = 1;
 
@@ -40,6 +64,7 @@ void apply_push(struct apply_bridge *b, json_t *doc, struct apply_result *res)
 		return;
 	}
 	b->doc = doc;
+	b->kind = kind;
 	b->state = APPLY_QUEUED;
 	if (write(b->efd, &one, sizeof(one)) < 0) {
 		/* the counter cannot overflow with one request at a time */
@@ -47,6 +72,7 @@ void apply_push(struct apply_bridge *b, json_t *doc, struct apply_result *res)
 	while (b->state != APPLY_DONE)
 		pthread_cond_wait(&b->cond, &b->lock);
 	*res = b->res;
+	b->res.reply = NULL;
 	b->doc = NULL;
 	b->state = APPLY_IDLE;
 	pthread_mutex_unlock(&b->lock);

@@ -26,6 +26,12 @@ struct apply_result {
 				* session lost, shutting down) */
 	char path[256];        /* refused: JSON pointer into the document */
 	char message[512];     /* !ok: the reason */
+	json_t *reply;         /* APPLY_REQUEST ok: the dataplane's reply (owned) */
+};
+
+enum apply_kind {
+	APPLY_PUSH,      /* doc is a configuration: config-push */
+	APPLY_REQUEST,   /* doc is a whole request, e.g. {"type": "stats-get"} */
 };
 
 enum apply_state {
@@ -42,6 +48,7 @@ struct apply_bridge {
 	enum apply_state state;
 	bool closed;             /* main thread stopping: refuse everything */
 	json_t *doc;             /* the document of the current request */
+	enum apply_kind kind;    /* what doc is */
 	struct apply_result res;
 };
 
@@ -52,6 +59,15 @@ void apply_bridge_fini(struct apply_bridge *b);
 /* NETCONF thread: push doc (borrowed) and wait for the outcome in *res.
  * Blocks until the main thread answers. */
 void apply_push(struct apply_bridge *b, json_t *doc, struct apply_result *res);
+
+/* NETCONF thread: send req (borrowed; gets an "id") to the dataplane as it
+ * is and wait for the outcome: res->ok with res->reply (the caller
+ * json_decref()s it), or !ok with the reason (not connected, lost, reply
+ * timeout of DPCLIENT_TIMEOUT_MS). */
+void apply_request(struct apply_bridge *b, json_t *req, struct apply_result *res);
+
+/* Main thread: the kind of the request apply_take() returned. */
+enum apply_kind apply_taken_kind(struct apply_bridge *b);
 
 /* Main thread: after the eventfd polled readable (or any time), return the
  * queued document (borrowed, valid until apply_finish) and mark it in

@@ -39,7 +39,7 @@ struct nc_server_reply *rpc_get(struct lyd_node *rpc, struct nc_session *s)
 	if (np_dup(np.ds.tree[DS_RUNNING], &all) ||
 	    ly_ctx_get_yanglib_data(np.ds.ctx, &lib, "%u", ly_ctx_get_change_count(np.ds.ctx)) ||
 	    lyd_merge_siblings(&all, lib, LYD_MERGE_DESTRUCT) ||
-	    (lib = NULL, np_monitoring_data(&all))) {
+	    (lib = NULL, np_monitoring_data(&all)) || np_state_data(rpc, &all)) {
 		err = np_err(NC_ERR_OP_FAILED, NULL, "cannot build the data: out of memory");
 		lyd_free_all(lib);
 		goto cleanup;

@@ -8,12 +8,17 @@ struct nc_server_reply *rpc_commit(struct lyd_node *rpc, struct nc_session *s)
 {
 	struct nc_server_reply *err = NULL;
 	struct lyd_node *copy = NULL;
+	bool done = false;
 
-	(void)rpc;
 	/* commit writes running: refused while another session locks it (7.5) */
 	if (np_locked_by_other(DS_RUNNING, s))
 		return np_err(NC_ERR_IN_USE, NULL, "the running datastore is locked by session %u",
 			      np.lock_sid[DS_RUNNING]);
+	err = np_cc_commit(rpc, s, &done);
+	if (err)
+		return err;
+	if (done)
+		return nc_server_reply_ok();
 	if (np_dup(np.ds.tree[DS_CANDIDATE], &copy))
 		return np_err(NC_ERR_OP_FAILED, NULL, "out of memory");
 	err = np_apply_running(copy);

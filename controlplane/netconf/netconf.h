@@ -64,4 +64,17 @@ void netconf_stop(void);
 /* Make sure STATE_DIR exists (mode 0700). Returns 0 or -1 with err. */
 int netconf_state_dir(const char *dir, char *err, size_t errlen);
 
+/* Send a notification to every session subscribed to the NETCONF stream
+ * (RFC 5277 create-subscription), e.g. a dataplane security event. json is
+ * one notification of a module of rampart-cp's YANG context in libyang's
+ * JSON encoding, e.g.
+ *   {"rampart-dataplane:security-event": {"layer": "http", ...}}
+ * (the notification statement must exist in the model). Any thread may call
+ * it: the text is copied, queued (at most 1024 pending; more are dropped
+ * with a warning) and parsed and sent by the NETCONF thread between two
+ * polls; eventTime is the time of this call. A text that is not a
+ * notification of the model is dropped with a warning. Returns 0 when
+ * queued, -1 when not (out of memory, queue full). */
+int netconf_notify_event(const char *json);
+
 #endif

@@ -22,11 +22,22 @@
 #include "datastore/datastore.h"
 #include "netconf/apply.h"
 
+/* A pending confirmed commit (confirmed.c). */
+struct np_confirmed {
+	bool active;
+	struct lyd_node *backup;   /* running before the first confirmed commit */
+	uint32_t sid;              /* session of the last confirmed commit */
+	char persist[256];         /* its <persist> token, "" when none */
+	int64_t deadline_ms;       /* cp_now_ms() of the rollback */
+};
+
 struct np_server {
 	struct datastore ds;
 	struct apply_bridge *bridge;
 	struct nc_pollsession *ps;
 	uint32_t lock_sid[DS_COUNT];   /* session holding the lock, 0: none */
+	struct np_confirmed cc;        /* pending confirmed commit */
+	struct nc_session *cur_session; /* whose RPC is being handled, or NULL */
 	time_t lock_time[DS_COUNT];    /* when it was taken */
 	char state_dir[1024];
 	char hostkey[1100];
@@ -104,6 +115,44 @@ struct nc_server_reply *rpc_delete_config(struct lyd_node *rpc, struct nc_sessio
 /* candidate.c: :candidate */
 struct nc_server_reply *rpc_commit(struct lyd_node *rpc, struct nc_session *s);
 struct nc_server_reply *rpc_discard_changes(struct lyd_node *rpc, struct nc_session *s);
+/* confirmed.c: :confirmed-commit:1.1 */
+struct nc_server_reply *rpc_cancel_commit(struct lyd_node *rpc, struct nc_session *s);
+/* The confirmed-commit part of <commit>: with <confirmed/>, or while a
+ * confirmed commit is pending, checks the owner/persist-id and applies the
+ * candidate itself (*done true). *done false and NULL: a plain commit for
+ * the caller. Or an error reply. */
+struct nc_server_reply *np_cc_commit(struct lyd_node *rpc, struct nc_session *s, bool *done);
+/* Restore running from before the pending confirmed commit. 0, or -1 when
+ * it could not be applied (retried by np_cc_tick in a second). */
+int np_cc_rollback(const char *why);
+/* From the NETCONF thread's loop: roll back when the confirm-timeout expired. */
+void np_cc_tick(void);
+/* A session ended: roll back its confirmed commit unless it had <persist>. */
+void np_cc_session_gone(uint32_t sid);
+/* Free the pending state at shutdown (no rollback). */
+void np_cc_fini(void);
+/* notify.c: :notification, :interleave, netconf-config-change */
+struct nc_server_reply *rpc_create_subscription(struct lyd_node *rpc, struct nc_session *s);
+/* Whether any session has a subscription. */
+bool np_has_subscribers(void);
+/* Queue a netconf-config-change for running (or startup) changed from old to
+ * new, changed by np.cur_session (NULL: the server). Only when somebody
+ * subscribed (the diff costs time proportional to the datastore), and only
+ * when something changed. */
+void np_notify_config_change(const struct lyd_node *old, const struct lyd_node *new,
+			     enum ds_id ds);
+/* Queue a netconf-confirmed-commit (RFC 6470) for event start, extend,
+ * complete, cancel or timeout, by np.cur_session; timeout_s for start and
+ * extend. Only when somebody subscribed. */
+void np_notify_confirmed_commit(const char *event, uint32_t timeout_s);
+/* NETCONF thread, between polls: send the queued notifications. */
+void np_notify_flush(void);
+/* Drop what is queued, at shutdown. */
+void np_notify_fini(void);
+/* state.c: merge /rampart-dataplane:dataplane-state from the dataplane's
+ * stats-get into *tree when rpc's filter can select it. The dataplane not
+ * answering is not an error (the state is left out). 0 or -1 (out of memory). */
+int np_state_data(const struct lyd_node *rpc, struct lyd_node **tree);
 /* monitoring.c: ietf-netconf-monitoring get-schema */
 struct nc_server_reply *rpc_get_schema(struct lyd_node *rpc, struct nc_session *s);
 /* Install rpc_get_schema on its schema node; before nc_server_init(). */

@@ -43,6 +43,7 @@ static const struct {
 	{ "kill-session",    rpc_kill_session },
 	{ "commit",          rpc_commit },
 	{ "discard-changes", rpc_discard_changes },
+	{ "cancel-commit",   rpc_cancel_commit },
 	{ "validate",        rpc_validate },
 };
 
@@ -146,6 +147,7 @@ struct nc_server_reply *np_apply_running(struct lyd_node *tree)
 	}
 	log_info("NETCONF: running configuration applied, dataplane generation %llu (%lld ms)",
 		 (unsigned long long)res.generation, (long long)(cp_now_ms() - t0));
+	np_notify_config_change(np.ds.tree[DS_RUNNING], tree, DS_RUNNING);
 	ds_set(&np.ds, DS_RUNNING, tree);
 	tree = NULL;
 cleanup:
@@ -192,11 +194,12 @@ void np_session_gone(uint32_t sid)
 			 sid, ds_names[i]);
 		np_release_lock((enum ds_id)i);
 	}
+	np_cc_session_gone(sid);
 }
 
 /* ---- dispatch --------------------------------------------------------- */
 
-static struct nc_server_reply *np_dispatch(struct lyd_node *rpc, struct nc_session *s)
+static struct nc_server_reply *np_dispatch_one(struct lyd_node *rpc, struct nc_session *s)
 {
 	const char *name = LYD_NAME(rpc);
 	size_t i;
@@ -210,7 +213,20 @@ static struct nc_server_reply *np_dispatch(struct lyd_node *rpc, struct nc_sessi
 			}
 		}
 	}
+	if (rpc->schema && !strcmp(rpc->schema->module->name, "notifications") &&
+	    !strcmp(name, "create-subscription"))
+		return rpc_create_subscription(rpc, s);
 	return np_err(NC_ERR_OP_NOT_SUPPORTED, NULL, "<%s> is not supported by rampart-cp", name);
+}
+
+static struct nc_server_reply *np_dispatch(struct lyd_node *rpc, struct nc_session *s)
+{
+	struct nc_server_reply *r;
+
+	np.cur_session = s;
+	r = np_dispatch_one(rpc, s);
+	np.cur_session = NULL;
+	return r;
 }
 
 /* ---- transport -------------------------------------------------------- */
@@ -362,6 +378,8 @@ static void *np_thread(void *arg)
 		struct nc_session *s = NULL;
 		int r;
 
+		np_cc_tick();
+		np_notify_flush();
 		if (!np.listening && cp_now_ms() >= retry_at) {
 			np_try_listen();
 			if (!np.listening) {
@@ -442,6 +460,12 @@ int netconf_start(const struct netconf_opts *o, struct datastore *ds,
 	nc_server_set_capab_withdefaults(NC_WD_EXPLICIT,
 					 NC_WD_ALL | NC_WD_ALL_TAG | NC_WD_TRIM | NC_WD_EXPLICIT);
 	nc_server_set_idle_timeout(NETCONF_IDLE_TIMEOUT_S);
+	/* notify.c: RFC 5277 subscriptions; RPCs keep working on a subscribed session */
+	if (nc_server_set_capability("urn:ietf:params:netconf:capability:notification:1.0") ||
+	    nc_server_set_capability("urn:ietf:params:netconf:capability:interleave:1.0")) {
+		snprintf(err, errlen, "cannot set the notification capabilities");
+		goto err;
+	}
 	nc_set_global_rpc_clb(np_dispatch);
 	nc_server_ssh_set_hostkey_clb(np_hostkey_clb, NULL, NULL);
 	nc_server_ssh_set_passwd_auth_clb(np_passwd_clb, NULL, NULL);
@@ -493,6 +517,8 @@ void netconf_stop(void)
 		nc_ps_free(np.ps);
 		np.ps = NULL;
 	}
+	np_cc_fini();
+	np_notify_fini();
 	if (np.nc_inited) {
 		nc_server_destroy();
 		np.nc_inited = false;

@@ -32,7 +32,9 @@ static const struct { uint32_t min, def, max; }
 	LIM_TCP_RTO_MIN  = { 10, 200, 1000 },
 	LIM_TCP_DELACK   = { 1, 40, 500 },          /* RFC 1122 4.2.3.2: < 500 ms */
 	LIM_TCP_TW       = { 100, 60000, 240000 },
-	LIM_TCP_CHAL     = { 1, 1000, 100000 };
+	LIM_TCP_CHAL     = { 1, 1000, 100000 },
+	LIM_TCP_BACKLOG  = { 1, 256, 8192 },        /* half-open before SYN cookies */
+	LIM_TCP_PER_SRC  = { 0, 0, 8192 };          /* 0: no per-source limit */
 #define IPV6_MIN_MTU 1280
 
 static bool
@@ -373,7 +375,8 @@ tcp_defaults(struct cfg_tcp *t)
 {
 	*t = (struct cfg_tcp){ LIM_TCP_CONNS.def, LIM_TCP_RCVBUF.def, LIM_TCP_SNDBUF.def,
 		LIM_TCP_OOO.def, LIM_TCP_RTO_MIN.def, LIM_TCP_DELACK.def, LIM_TCP_TW.def,
-		LIM_TCP_CHAL.def, 0, { { 0, 0 } } };
+		LIM_TCP_CHAL.def, LIM_TCP_BACKLOG.def, LIM_TCP_PER_SRC.def,
+		LIM_TCP_PER_SRC.def, true, 0, { { 0, 0 } } };
 }
 
 static bool
@@ -381,9 +384,11 @@ parse_tcp(struct snapshot *s, const json_t *v, struct config_error *err)
 {
 	static const char *const members[] = { "max-connections-per-worker",
 		"receive-buffer", "send-buffer", "ooo-max-segments", "rto-min-ms",
-		"delayed-ack-ms", "time-wait-ms", "challenge-acks-per-second", NULL };
+		"delayed-ack-ms", "time-wait-ms", "challenge-acks-per-second", "syn-backlog",
+		"syn-cookies", "max-half-open-per-source", "max-connections-per-source", NULL };
 	const char *path = "/tcp";
 	struct cfg_tcp *t = &s->tcp;
+	const json_t *cookies;
 
 	if (v == NULL)
 		return true;
@@ -391,6 +396,12 @@ parse_tcp(struct snapshot *s, const json_t *v, struct config_error *err)
 		return fail(err, path, "'tcp' must be an object");
 	if (!only_members(v, path, members, err))
 		return false;
+	cookies = json_object_get(v, "syn-cookies");
+	if (cookies != NULL) {
+		if (!json_is_boolean(cookies))
+			return fail(err, "/tcp/syn-cookies", "'syn-cookies' must be true or false");
+		t->syn_cookies = json_is_true(cookies);
+	}
 	return get_u32(v, path, "max-connections-per-worker", LIM_TCP_CONNS.min,
 		       LIM_TCP_CONNS.def, LIM_TCP_CONNS.max, &t->max_conns, err) &&
 	       get_u32(v, path, "receive-buffer", LIM_TCP_RCVBUF.min, LIM_TCP_RCVBUF.def,
@@ -406,7 +417,13 @@ parse_tcp(struct snapshot *s, const json_t *v, struct config_error *err)
 	       get_u32(v, path, "time-wait-ms", LIM_TCP_TW.min, LIM_TCP_TW.def,
 		       LIM_TCP_TW.max, &t->time_wait_ms, err) &&
 	       get_u32(v, path, "challenge-acks-per-second", LIM_TCP_CHAL.min,
-		       LIM_TCP_CHAL.def, LIM_TCP_CHAL.max, &t->challenge_acks, err);
+		       LIM_TCP_CHAL.def, LIM_TCP_CHAL.max, &t->challenge_acks, err) &&
+	       get_u32(v, path, "syn-backlog", LIM_TCP_BACKLOG.min, LIM_TCP_BACKLOG.def,
+		       LIM_TCP_BACKLOG.max, &t->syn_backlog, err) &&
+	       get_u32(v, path, "max-half-open-per-source", LIM_TCP_PER_SRC.min,
+		       LIM_TCP_PER_SRC.def, LIM_TCP_PER_SRC.max, &t->max_half_open_per_src, err) &&
+	       get_u32(v, path, "max-connections-per-source", LIM_TCP_PER_SRC.min,
+		       LIM_TCP_PER_SRC.def, LIM_TCP_PER_SRC.max, &t->max_conns_per_src, err);
 }
 
 /* Test services (echo, discard) served by rampart-dp itself: test

@@ -65,6 +65,10 @@ struct cfg_tcp {
 	uint32_t delack_ms;
 	uint32_t time_wait_ms;     /* TIME-WAIT and FIN-WAIT-2 */
 	uint32_t challenge_acks;   /* per second and worker (RFC 5961 7) */
+	uint32_t syn_backlog;      /* half-open per worker before SYN cookies engage */
+	uint32_t max_half_open_per_src;  /* per worker and source address; 0: off */
+	uint32_t max_conns_per_src;      /* all states, per worker and source; 0: off */
+	bool syn_cookies;          /* false: SYNs beyond syn_backlog are dropped */
 	uint8_t nservices;
 	struct { uint16_t port; uint8_t kind; } service[CFG_MAX_TEST_SERVICES];
 };

@@ -17,6 +17,7 @@
 #include "tcp/tcp_p.h"
 
 static uint64_t isn_key[2];
+static uint64_t cookie_key[2];
 
 /* SipHash-2-4 (Aumasson, Bernstein) over whole 8-byte words, enough for the
  * fixed-size ISN input. */
@@ -66,9 +67,193 @@ tcp_isn(const struct tcp_key *k, uint64_t now_us)
 int
 tcp_global_init(void)
 {
-	if (getrandom(isn_key, sizeof(isn_key), 0) != sizeof(isn_key))
+	if (getrandom(isn_key, sizeof(isn_key), 0) != sizeof(isn_key) ||
+	    getrandom(cookie_key, sizeof(cookie_key), 0) != sizeof(cookie_key))
 		return -errno ? -errno : -EIO;
 	return 0;
+}
+
+/* SYN cookies (RFC 4987), the Linux/FreeBSD encoding ---------------------- */
+
+static const uint16_t cookie_mss[TCP_COOKIE_NMSS] = { 536, 1220, 1300, 1440, 1460 };
+
+uint16_t
+tcp_cookie_mss(unsigned idx)
+{
+	return cookie_mss[idx < TCP_COOKIE_NMSS ? idx : 0];
+}
+
+unsigned
+tcp_cookie_mss_idx(uint32_t mss)
+{
+	unsigned i = TCP_COOKIE_NMSS - 1;
+
+	while (i > 0 && cookie_mss[i] > mss)
+		i--;
+	return i;
+}
+
+/* F(key, 4-tuple, c): c = UINT64_MAX for the tuple-only hash. */
+static uint32_t
+cookie_hash(const struct tcp_key *k, uint64_t c)
+{
+	uint64_t w[6];
+
+	memcpy(w, k, 40);
+	w[5] = c;
+	return (uint32_t)siphash24(w, 6, cookie_key);
+}
+
+static inline uint32_t
+cookie_count(uint64_t now_ms)
+{
+	return (uint32_t)(now_ms >> TCP_COOKIE_PERIOD_SHIFT);
+}
+
+/* cookie = H1(tuple) + peer ISN + (count << 24) + ((H2(tuple, count) + mss
+ * index) mod 2^24). */
+uint32_t
+tcp_cookie_make(const struct tcp_key *k, uint32_t peer_isn, uint64_t now_ms, unsigned mss_idx)
+{
+	uint32_t c = cookie_count(now_ms);
+
+	return cookie_hash(k, UINT64_MAX) + peer_isn + (c << 24) +
+	       ((cookie_hash(k, c) + mss_idx) & 0xffffff);
+}
+
+int
+tcp_cookie_check(const struct tcp_key *k, uint32_t peer_isn, uint32_t cookie, uint64_t now_ms)
+{
+	uint32_t now = cookie_count(now_ms), v = cookie - cookie_hash(k, UINT64_MAX) - peer_isn;
+	uint32_t age = (now - (v >> 24)) & 0xff, idx;
+
+	if (age >= TCP_COOKIE_MAX_AGE)
+		return -1;
+	idx = (v - cookie_hash(k, now - age)) & 0xffffff;
+	return idx < TCP_COOKIE_NMSS ? (int)idx : -1;
+}
+
+uint32_t
+tcp_cookie_tsval(uint64_t now_ms, int wscale, bool sack_ok)
+{
+	uint32_t now = (uint32_t)now_ms;
+	uint32_t ts = (now & ~0x1fu) | (wscale >= 0 ? (uint32_t)wscale : 0xfu) |
+		      (sack_ok ? 0x10u : 0);
+
+	return SEQ_GT(ts, now) ? ts - 0x20 : ts;
+}
+
+void
+tcp_cookie_ts_opts(uint32_t tsecr, int *wscale, bool *sack_ok)
+{
+	*wscale = (tsecr & 0xf) <= 14 ? (int)(tsecr & 0xf) : -1;
+	*sack_ok = tsecr & 0x10;
+}
+
+/* Per-source counts ------------------------------------------------------- */
+
+static inline uint32_t
+src_slot(const uint8_t *addr, uint8_t family)
+{
+	return rte_jhash(addr, 16, family) & (TCP_SRC_SLOTS - 1);
+}
+
+struct tcp_src *
+tcp_src_get(struct tcp_worker *tw, const struct tcp_key *k, bool create)
+{
+	uint32_t i = src_slot(k->raddr, k->family);
+
+	for (uint32_t n = 0; n < TCP_SRC_SLOTS; n++, i = (i + 1) & (TCP_SRC_SLOTS - 1)) {
+		struct tcp_src *e = &tw->src[i];
+
+		if (e->family == 0) {
+			if (!create)
+				return NULL;
+			memset(e, 0, sizeof(*e));
+			memcpy(e->addr, k->raddr, 16);
+			e->family = k->family;
+			return e;
+		}
+		if (e->family == k->family && memcmp(e->addr, k->raddr, 16) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+/* Free an entry whose counts are zero (backward-shift deletion keeps every
+ * probe sequence unbroken). */
+static void
+src_put(struct tcp_worker *tw, struct tcp_src *e)
+{
+	uint32_t i = (uint32_t)(e - tw->src), j = i;
+
+	if (e->half_open || e->conns)
+		return;
+	for (;;) {
+		j = (j + 1) & (TCP_SRC_SLOTS - 1);
+		if (tw->src[j].family == 0)
+			break;
+		uint32_t h = src_slot(tw->src[j].addr, tw->src[j].family);
+
+		/* Move j to i unless its home lies cyclically in (i, j]. */
+		if ((i < j) ? (h <= i || h > j) : (h <= i && h > j)) {
+			tw->src[i] = tw->src[j];
+			i = j;
+		}
+	}
+	tw->src[i].family = 0;
+}
+
+void
+tcp_half_open_add(struct tcp_conn *c)
+{
+	struct tcp_src *e = tcp_src_get(c->tw, &c->key, true);
+
+	c->flags |= TF_HALF_OPEN;
+	c->tw->n_half_open++;
+	if (e != NULL)
+		e->half_open++;
+}
+
+static void
+half_open_done(struct tcp_conn *c, struct tcp_src *e)
+{
+	if (!(c->flags & TF_HALF_OPEN))
+		return;
+	c->flags &= ~TF_HALF_OPEN;
+	c->tw->n_half_open--;
+	if (e != NULL && e->half_open)
+		e->half_open--;
+}
+
+void
+tcp_conn_established(struct tcp_conn *c)
+{
+	struct tcp_src *e = tcp_src_get(c->tw, &c->key, true);
+
+	half_open_done(c, e);
+	if (e != NULL && !(c->flags & TF_SRC_CONN)) {
+		c->flags |= TF_SRC_CONN;
+		e->conns++;
+	}
+}
+
+static void
+src_release(struct tcp_conn *c)
+{
+	struct tcp_src *e;
+
+	if (!(c->flags & (TF_HALF_OPEN | TF_SRC_CONN)))
+		return;
+	e = tcp_src_get(c->tw, &c->key, false);
+	half_open_done(c, e);
+	if (c->flags & TF_SRC_CONN) {
+		c->flags &= ~TF_SRC_CONN;
+		if (e != NULL && e->conns)
+			e->conns--;
+	}
+	if (e != NULL)
+		src_put(c->tw, e);
 }
 
 /* Pool and table ------------------------------------------------------------ */
@@ -100,7 +285,10 @@ tcp_worker_init(struct worker *w)
 	snprintf(name, sizeof(name), "tcp_buf_%u", w->id);
 	tw->buf_pool = tw->table ? rte_pktmbuf_pool_create(name, TCP_BUF_MBUFS, 256, 0,
 					RTE_MBUF_DEFAULT_BUF_SIZE, socket) : NULL;
-	if (tw->buf_pool == NULL) {
+	tw->src = tw->buf_pool ? rte_zmalloc_socket("tcp_src", sizeof(*tw->src) * TCP_SRC_SLOTS,
+						    RTE_CACHE_LINE_SIZE, socket) : NULL;
+	if (tw->src == NULL) {
+		rte_mempool_free(tw->buf_pool);
 		rte_hash_free(tw->table);
 		rte_free(tw->conns);
 		rte_free(tw);
@@ -143,6 +331,7 @@ tcp_worker_fini(struct worker *w)
 		conn_drop_buffers(&tw->conns[i]);
 	rte_hash_free(tw->table);
 	rte_mempool_free(tw->buf_pool);
+	rte_free(tw->src);
 	rte_free(tw->conns);
 	rte_free(tw);
 	w->tcp = NULL;
@@ -197,6 +386,7 @@ tcp_conn_release(struct tcp_conn *c, enum tcp_close_reason why)
 	if (c->flags & TF_REAP)
 		return;
 	rte_hash_del_key(tw->table, &c->key);
+	src_release(c);
 	c->t_rto = c->t_delack = c->t_2msl = c->t_keep = 0;
 	tcp_timer_remove(c);
 	conn_drop_buffers(c);

@@ -114,17 +114,188 @@ find_listener(const struct tcp_worker *tw, uint16_t port)
 	return NULL;
 }
 
+static void conn_input(struct tcp_conn *c, struct rte_mbuf *m, const struct rte_tcp_hdr *th,
+		       struct seg *s, unsigned hlen);
+
+/* The window scale we offer: the smallest that lets rcvbuf be advertised. */
+static uint8_t
+our_wscale(uint32_t rcvbuf)
+{
+	uint8_t ws = 0;
+
+	while ((rcvbuf >> ws) > 65535 && ws < WSCALE_MAX)
+		ws++;
+	return ws;
+}
+
+/* The MSS we advertise on port p. */
+static uint16_t
+our_mss(const struct cfg_port *p, const struct tcp_key *k)
+{
+	unsigned iphdr = k->family == AF_INET ? 20 : 40;
+
+	return (uint16_t)(p->mtu - iphdr - sizeof(struct rte_tcp_hdr));
+}
+
+/* A new connection in SYN-RECEIVED with the peer's ISN irs and the options
+ * agreed (peer_mss 0: absent; wscale < 0: absent). */
+static void
+conn_setup(struct tcp_conn *c, uint16_t port, const struct tcp_listener *l,
+	   const struct cfg_tcp *cfg, const struct cfg_port *p, uint32_t irs,
+	   uint32_t peer_mss, int wscale, bool sack_ok, bool ts, uint32_t tsval,
+	   uint32_t peer_wnd)
+{
+	const struct tcp_key *k = &c->key;
+	uint32_t mss;
+
+	c->port = port;
+	c->ops = l->ops;
+	c->state = TCP_SYN_RECEIVED;
+	c->rcvbuf = cfg->rcvbuf;
+	c->sndbuf = cfg->sndbuf;
+	c->ooo_max = (uint16_t)RTE_MIN(cfg->ooo_max, (uint32_t)TCP_OOO_MAX);
+	c->irs = irs;
+	c->rcv_nxt = irs + 1;
+	c->rmss = our_mss(p, k);
+	/* RFC 9293 3.7.1: without the option, 536 (IPv4) or 1220 (IPv6). */
+	mss = peer_mss ? peer_mss : (k->family == AF_INET ? 536 : 1220);
+	mss = RTE_MIN(mss, (uint32_t)c->rmss);
+	if (wscale >= 0) {
+		c->flags |= TF_WS_OK;
+		c->snd_wscale = (uint8_t)wscale;
+		c->rcv_wscale = our_wscale(c->rcvbuf);
+	} else {
+		c->rcvbuf = RTE_MIN(c->rcvbuf, 65535u);
+	}
+	if (sack_ok)
+		c->flags |= TF_SACK_OK;
+	if (ts) {
+		c->flags |= TF_TS_OK;
+		c->ts_recent = tsval;
+		mss -= 12;
+	}
+	c->smss = (uint16_t)RTE_MAX(mss, 64u);
+	c->snd_wnd = peer_wnd;                    /* never scaled in a SYN */
+	c->max_snd_wnd = c->snd_wnd;
+	c->snd_wl1 = irs;
+	c->cwnd = RTE_MIN(10u * c->smss, RTE_MAX(2u * c->smss, 14600u)); /* RFC 6928 */
+	c->ssthresh = UINT32_MAX / 2;
+	c->rto_ms = TCP_RTO_INIT_MS;
+}
+
+/* Refuse a new connection from k's source? (per-source limits; a SYN when
+ * syn is true, else a cookie ACK). Counts and disposes of m when it does. */
+static bool
+src_refused(struct worker *w, struct rte_mbuf *m, const struct cfg_tcp *cfg,
+	    const struct tcp_key *k, const struct rte_tcp_hdr *th, const struct seg *s,
+	    bool syn)
+{
+	const struct tcp_src *e;
+
+	if (cfg->max_conns_per_src == 0 && (cfg->max_half_open_per_src == 0 || !syn))
+		return false;
+	e = tcp_src_get(w->tcp, k, false);
+	if (e == NULL)
+		return false;
+	/* Too many connections: the source has shown it is real (it holds
+	 * established ones), so tell it at once with an RST rather than let
+	 * it retransmit the SYN for minutes. */
+	if (cfg->max_conns_per_src && e->conns + e->half_open >= cfg->max_conns_per_src) {
+		tcp_send_rst_reply(w, m->port, k, th, seg_seqlen(s));
+		worker_drop(w, m, CNT_TCP_DROP_SRC_CONNS);
+		return true;
+	}
+	/* Too many half-open: most likely spoofed or a flood; an RST would
+	 * only be backscatter, and a real client retransmits its SYN. */
+	if (syn && cfg->max_half_open_per_src && e->half_open >= cfg->max_half_open_per_src) {
+		worker_drop(w, m, CNT_TCP_DROP_SRC_HALF_OPEN);
+		return true;
+	}
+	return false;
+}
+
+/* The backlog is full: answer the SYN with a cookie, keep nothing. */
+static void
+syn_cookie_reply(struct worker *w, struct rte_mbuf *m, const struct cfg_port *p,
+		 const struct cfg_tcp *cfg, const struct tcp_key *k, const struct seg *s)
+{
+	struct tcp_worker *tw = w->tcp;
+	uint16_t rmss = our_mss(p, k);
+	uint32_t peer_mss = s->o.mss ? s->o.mss : (k->family == AF_INET ? 536 : 1220);
+	unsigned idx = tcp_cookie_mss_idx(RTE_MIN(peer_mss, (uint32_t)rmss));
+	uint64_t now = tcp_now(tw);
+	uint32_t iss = tcp_cookie_make(k, s->seq, now, idx);
+	uint32_t tsval = 0;
+	int ws = -1;
+
+	if (s->o.ts) {
+		/* Window scale and SACK need the timestamp to come back. */
+		tsval = tcp_cookie_tsval(now, s->o.wscale, s->o.sack_ok);
+		ws = s->o.wscale >= 0 ? our_wscale(cfg->rcvbuf) : -1;
+	}
+	tcp_send_synack_cookie(w, m->port, k, iss, s->seq + 1,
+			       (uint16_t)RTE_MIN(cfg->rcvbuf, 65535u), rmss, s->o.ts,
+			       tsval, s->o.tsval, ws, s->o.sack_ok);
+	tw->cookie_last_ms = now ? now : 1;
+	consume(w, m);
+}
+
+/* An ACK to a listener while cookies are in use: open the connection if it
+ * carries a valid cookie. Returns false (m untouched) when it does not. */
+static bool
+syn_cookie_ack(struct worker *w, struct rte_mbuf *m, const struct cfg_port *p,
+	       const struct tcp_listener *l, const struct tcp_key *k,
+	       const struct rte_tcp_hdr *th, struct seg *s, unsigned hlen)
+{
+	struct tcp_worker *tw = w->tcp;
+	const struct cfg_tcp *cfg = &w->snap->tcp;
+	uint64_t now = tcp_now(tw);
+	struct tcp_conn *c;
+	bool sack = false;
+	int idx, ws = -1;
+
+	if (tw->cookie_last_ms == 0 ||
+	    now - tw->cookie_last_ms >= ((uint64_t)TCP_COOKIE_MAX_AGE << TCP_COOKIE_PERIOD_SHIFT))
+		return false;
+	idx = tcp_cookie_check(k, s->seq - 1, s->ack - 1, now);
+	if (idx < 0) {
+		worker_count(w, CNT_TCP_SYNCOOKIES_INVALID);
+		return false;
+	}
+	if (src_refused(w, m, cfg, k, th, s, false))
+		return true;
+	c = tcp_conn_create(tw, k, cfg->max_conns);
+	if (c == NULL) {
+		worker_drop(w, m, CNT_TCP_DROP_TABLE_FULL);
+		return true;
+	}
+	worker_count(w, CNT_TCP_SYNCOOKIES_VALID);
+	if (s->o.ts)
+		tcp_cookie_ts_opts(s->o.tsecr, &ws, &sack);
+	conn_setup(c, m->port, l, cfg, p, s->seq - 1, tcp_cookie_mss((unsigned)idx), ws, sack,
+		   s->o.ts, s->o.tsval, s->wnd);
+	c->iss = s->ack - 1;
+	c->snd_una = c->iss;
+	c->snd_nxt = c->snd_max = s->ack;
+	c->rcv_adv = c->rcv_nxt + RTE_MIN(c->rcvbuf, 65535u);
+	/* The handshake completes through the usual SYN-RECEIVED path; a
+	 * connection it did not complete holds no timer: release it. */
+	conn_input(c, m, th, s, hlen);
+	if (c->state == TCP_SYN_RECEIVED && !(c->flags & TF_REAP))
+		tcp_conn_release(c, TCP_CLOSE_ABORT);
+	return true;
+}
+
 /* LISTEN (RFC 9293 3.10.7.2), and CLOSED ports (3.10.7.1). */
 static void
 listen_input(struct worker *w, struct rte_mbuf *m, const struct cfg_port *p,
-	     const struct tcp_key *k, const struct rte_tcp_hdr *th, const struct seg *s)
+	     const struct tcp_key *k, const struct rte_tcp_hdr *th, struct seg *s,
+	     unsigned hlen)
 {
 	struct tcp_worker *tw = w->tcp;
 	const struct tcp_listener *l = find_listener(tw, rte_be_to_cpu_16(k->lport));
 	const struct cfg_tcp *cfg = &w->snap->tcp;
-	unsigned iphdr = k->family == AF_INET ? 20 : 40;
 	struct tcp_conn *c;
-	uint32_t mss;
 
 	if (l == NULL) {
 		tcp_send_rst_reply(w, m->port, k, th, seg_seqlen(s));
@@ -136,6 +307,8 @@ listen_input(struct worker *w, struct rte_mbuf *m, const struct cfg_port *p,
 		return;
 	}
 	if (s->flags & TH_ACK) {                 /* second: <SEQ=SEG.ACK><CTL=RST> */
+		if (!(s->flags & TH_SYN) && syn_cookie_ack(w, m, p, l, k, th, s, hlen))
+			return;
 		tcp_send_rst_reply(w, m->port, k, th, seg_seqlen(s));
 		worker_drop(w, m, CNT_TCP_DROP_LISTEN);
 		return;
@@ -144,48 +317,27 @@ listen_input(struct worker *w, struct rte_mbuf *m, const struct cfg_port *p,
 		worker_drop(w, m, CNT_TCP_DROP_LISTEN);
 		return;
 	}
+	if (src_refused(w, m, cfg, k, th, s, true))
+		return;
+	/* RFC 4987: at the bound, answer statelessly until the backlog drains. */
+	if (tw->n_half_open >= cfg->syn_backlog) {
+		if (cfg->syn_cookies)
+			syn_cookie_reply(w, m, p, cfg, k, s);
+		else
+			worker_drop(w, m, CNT_TCP_SYN_DROPPED_BACKLOG);
+		return;
+	}
 	c = tcp_conn_create(tw, k, cfg->max_conns);
 	if (c == NULL) {
 		worker_drop(w, m, CNT_TCP_DROP_TABLE_FULL);
 		return;
 	}
 	worker_count(w, CNT_TCP_SYN_RECEIVED);
-	c->port = m->port;
-	c->ops = l->ops;
-	c->state = TCP_SYN_RECEIVED;
-	c->rcvbuf = cfg->rcvbuf;
-	c->sndbuf = cfg->sndbuf;
-	c->ooo_max = (uint16_t)RTE_MIN(cfg->ooo_max, (uint32_t)TCP_OOO_MAX);
-	c->irs = s->seq;
-	c->rcv_nxt = s->seq + 1;
-	c->rmss = (uint16_t)(p->mtu - iphdr - sizeof(struct rte_tcp_hdr));
-	/* RFC 9293 3.7.1: without the option, 536 (IPv4) or 1220 (IPv6). */
-	mss = s->o.mss ? s->o.mss : (k->family == AF_INET ? 536 : 1220);
-	mss = RTE_MIN(mss, (uint32_t)c->rmss);
-	if (s->o.wscale >= 0) {
-		c->flags |= TF_WS_OK;
-		c->snd_wscale = (uint8_t)s->o.wscale;
-		while ((c->rcvbuf >> c->rcv_wscale) > 65535 && c->rcv_wscale < WSCALE_MAX)
-			c->rcv_wscale++;
-	} else {
-		c->rcvbuf = RTE_MIN(c->rcvbuf, 65535u);
-	}
-	if (s->o.sack_ok)
-		c->flags |= TF_SACK_OK;
-	if (s->o.ts) {
-		c->flags |= TF_TS_OK;
-		c->ts_recent = s->o.tsval;
-		mss -= 12;
-	}
-	c->smss = (uint16_t)RTE_MAX(mss, 64u);
-	c->snd_wnd = s->wnd;                      /* never scaled in a SYN */
-	c->max_snd_wnd = c->snd_wnd;
-	c->snd_wl1 = s->seq;
+	conn_setup(c, m->port, l, cfg, p, s->seq, s->o.mss, s->o.wscale, s->o.sack_ok,
+		   s->o.ts, s->o.tsval, s->wnd);
+	tcp_half_open_add(c);
 	c->iss = tcp_isn(k, rte_get_tsc_cycles() / (rte_get_tsc_hz() / 1000000 + 1));
 	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
-	c->cwnd = RTE_MIN(10u * c->smss, RTE_MAX(2u * c->smss, 14600u)); /* RFC 6928 */
-	c->ssthresh = UINT32_MAX / 2;
-	c->rto_ms = TCP_RTO_INIT_MS;
 	/* Data on the SYN is not kept: the peer sends it again once
 	 * established. */
 	tcp_send_synack(c);
@@ -529,6 +681,7 @@ conn_input(struct tcp_conn *c, struct rte_mbuf *m, const struct rte_tcp_hdr *th,
 			return;
 		}
 		c->state = TCP_ESTABLISHED;
+		tcp_conn_established(c);
 		c->snd_una = s->ack;
 		c->snd_wnd = s->wnd << c->snd_wscale;
 		c->max_snd_wnd = c->snd_wnd;
@@ -667,7 +820,7 @@ tcp_input(struct worker *w, struct rte_mbuf *m, const struct cfg_port *p, int fa
 
 	c = tcp_conn_lookup(w->tcp, &k);
 	if (c == NULL)
-		listen_input(w, m, p, &k, th, &s);
+		listen_input(w, m, p, &k, th, &s, hlen);
 	else
 		conn_input(c, m, th, &s, hlen);
 }

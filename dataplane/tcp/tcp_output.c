@@ -262,6 +262,42 @@ tcp_send_synack(struct tcp_conn *c)
 }
 
 void
+tcp_send_synack_cookie(struct worker *w, uint16_t port, const struct tcp_key *k,
+		       uint32_t iss, uint32_t ack, uint16_t win, uint16_t mss, bool ts,
+		       uint32_t tsval, uint32_t tsecr, int wscale, bool sack_ok)
+{
+	uint8_t o[40];
+	unsigned n = 0;
+
+	o[n++] = OPT_MSS;
+	o[n++] = 4;
+	o[n++] = mss >> 8;
+	o[n++] = mss & 0xff;
+	if (ts) {
+		if (sack_ok) {
+			o[n++] = OPT_SACK_OK;
+			o[n++] = 2;
+		} else {
+			o[n++] = OPT_NOP;
+			o[n++] = OPT_NOP;
+		}
+		o[n++] = OPT_TS;
+		o[n++] = 10;
+		put32(o + n, tsval);
+		put32(o + n + 4, tsecr);
+		n += 8;
+		if (wscale >= 0) {
+			o[n++] = OPT_NOP;
+			o[n++] = OPT_WSCALE;
+			o[n++] = 3;
+			o[n++] = (uint8_t)wscale;
+		}
+	}
+	xmit(w, port, k, iss, ack, TH_SYN | TH_ACK, win, o, n, NULL, 0, 0);
+	worker_count(w, CNT_TCP_SYNCOOKIES_SENT);
+}
+
+void
 tcp_send_rst_conn(struct tcp_conn *c)
 {
 	xmit(c->tw->w, c->port, &c->key, c->snd_max, c->rcv_nxt, TH_RST | TH_ACK, 0,

@@ -47,6 +47,36 @@ void tcp_conn_reap(struct tcp_worker *tw);
 /* RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, key). */
 uint32_t tcp_isn(const struct tcp_key *k, uint64_t now_us);
 
+/* SYN cookies (RFC 4987; Linux/FreeBSD encoding, keyed SipHash):
+ *   cookie = H1(tuple) + peer ISN + (count << 24)
+ *            + ((H2(tuple, count) + MSS index) mod 2^24)
+ * count advances every 2^TCP_COOKIE_PERIOD_SHIFT ms (65.5 s); a cookie is
+ * accepted while count is at most TCP_COOKIE_MAX_AGE - 1 periods old. With
+ * timestamps, the low 5 bits of our TSval carry the peer's window scale (4
+ * bits, 15: none) and SACK-permitted (bit 4), echoed back in TSecr. */
+#define TCP_COOKIE_NMSS          5
+#define TCP_COOKIE_PERIOD_SHIFT  16
+#define TCP_COOKIE_MAX_AGE       2
+uint16_t tcp_cookie_mss(unsigned idx);
+/* The largest table MSS not above mss (index 0 when all are). */
+unsigned tcp_cookie_mss_idx(uint32_t mss);
+uint32_t tcp_cookie_make(const struct tcp_key *k, uint32_t peer_isn, uint64_t now_ms,
+			 unsigned mss_idx);
+/* The MSS index, or -1: forged, expired or wrong index. cookie = SEG.ACK - 1,
+ * peer_isn = SEG.SEQ - 1 of the ACK completing the handshake. */
+int tcp_cookie_check(const struct tcp_key *k, uint32_t peer_isn, uint32_t cookie,
+		     uint64_t now_ms);
+uint32_t tcp_cookie_tsval(uint64_t now_ms, int wscale, bool sack_ok);
+void tcp_cookie_ts_opts(uint32_t tsecr, int *wscale, bool *sack_ok);
+
+/* Per-source counts (struct tcp_src); NULL when absent and !create. */
+struct tcp_src *tcp_src_get(struct tcp_worker *tw, const struct tcp_key *k, bool create);
+/* c entered SYN-RECEIVED: count it half-open (worker and source). */
+void tcp_half_open_add(struct tcp_conn *c);
+/* c completed the handshake: no longer half-open, one connection of its
+ * source. tcp_conn_release undoes whatever is still counted. */
+void tcp_conn_established(struct tcp_conn *c);
+
 /* Byte queues. */
 void tcp_mq_push(struct tcp_mq *q, struct rte_mbuf *m);
 void tcp_mq_drop(struct tcp_mq *q, uint32_t n);
@@ -71,6 +101,11 @@ void tcp_output(struct tcp_conn *c);
  * segments). */
 void tcp_send_ack(struct tcp_conn *c);
 void tcp_send_synack(struct tcp_conn *c);
+/* A stateless SYN-ACK carrying a cookie: our MSS, then SACK-permitted, the
+ * timestamps and window scale when ts (wscale < 0: none). */
+void tcp_send_synack_cookie(struct worker *w, uint16_t port, const struct tcp_key *k,
+			    uint32_t iss, uint32_t ack, uint16_t win, uint16_t mss, bool ts,
+			    uint32_t tsval, uint32_t tsecr, int wscale, bool sack_ok);
 /* Retransmit one segment from SND.UNA (RTO, fast retransmit, probe). */
 void tcp_retransmit(struct tcp_conn *c);
 /* RST on a connection: <SEQ=SND.NXT><CTL=RST>. */

@@ -18,6 +18,10 @@
  *                   connection, all inside the advertised window
  *   send queue      tcp.send-buffer bytes per connection, in mbufs of the
  *                   worker's TCP pool (TCP_BUF_MBUFS mbufs per worker)
+ *   half-open       tcp.syn-backlog connections in SYN-RECEIVED; beyond,
+ *                   SYNs get SYN cookies (no state) or are dropped
+ *   per source      tcp.max-half-open-per-source, tcp.max-connections-per-
+ *                   source (0: off), counted in a TCP_SRC_SLOTS table
  */
 #ifndef RAMPART_TCP_TYPES_H
 #define RAMPART_TCP_TYPES_H
@@ -35,6 +39,7 @@
 #define TCP_RTO_MAX_MS      60000  /* RFC 6298 2.5 */
 #define TCP_SYNACK_RETRIES  5
 #define TCP_DATA_RETRIES    10
+#define TCP_SRC_SLOTS       16384  /* per-source table: 2 x TCP_MAX_CONNS */
 
 #define SEQ_LT(a, b)  ((int32_t)((a) - (b)) < 0)
 #define SEQ_LEQ(a, b) ((int32_t)((a) - (b)) <= 0)
@@ -125,6 +130,8 @@ struct tcp_app_ops {
 #define TF_RTT_TIMING   0x0400
 #define TF_REAP         0x0800   /* on the reap list */
 #define TF_IN_APP       0x1000   /* the application is being called */
+#define TF_HALF_OPEN    0x2000   /* counted in n_half_open and src->half_open */
+#define TF_SRC_CONN     0x4000   /* counted in src->conns */
 
 struct tcp_conn {
 	struct tcp_key key;
@@ -174,6 +181,17 @@ struct tcp_conn {
 	uint32_t next_free;        /* pool free list / reap list */
 };
 
+/* Connections of one source address on one worker (open addressing, linear
+ * probing; an entry lives while either count is non-zero, so at most
+ * TCP_MAX_CONNS of the TCP_SRC_SLOTS are ever used). */
+struct tcp_src {
+	uint8_t addr[16];
+	uint8_t family;            /* 0: free slot */
+	uint8_t pad;
+	uint16_t half_open;        /* in SYN-RECEIVED */
+	uint32_t conns;            /* past the handshake, not yet released */
+};
+
 struct tcp_listener {
 	uint16_t port;             /* host order */
 	bool from_config;          /* a test service of the snapshot */
@@ -205,6 +223,11 @@ struct tcp_worker {
 	/* RFC 5961 7: challenge ACKs per second. */
 	uint64_t chal_second;
 	uint32_t chal_count;
+
+	/* SYN backlog and cookies (RFC 4987). */
+	uint32_t n_half_open;      /* connections in SYN-RECEIVED */
+	uint64_t cookie_last_ms;   /* last cookie sent; 0: never */
+	struct tcp_src *src;       /* TCP_SRC_SLOTS */
 
 	uint64_t services_gen;     /* snapshot generation the listeners follow */
 	unsigned nlisteners;

@@ -8,7 +8,10 @@
  *         discard port; bits 4-5: source port; bits 6-7: advance the clock
  *         by 0, 10, 300 or 5000 ms)
  *   len  (bytes of TCP header and payload that follow, at least 20)
- * Whatever arrives, the stack must count and drop, answer or queue, never
+ * The backlog is 2 half-open connections, so a third SYN gets a SYN cookie
+ * (and ctl bit 1 turns the next ACK into a valid cookie ACK); per-source
+ * limits are on (3 half-open, 6 connections), all four ports sharing one
+ * source. Whatever arrives, the stack must count and drop, answer or queue, never
  * crash, read past a segment or leak an mbuf: after each input every
  * connection is released and both pools must be whole again.
  */
@@ -76,7 +79,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		h_setup("{\"schema\":1,\"ports\":[{\"port\":0,\"addresses\":[\"10.0.0.1/24\"]}],"
 			"\"tcp\":{\"receive-buffer\":4096,\"send-buffer\":4096,\"ooo-max-segments\":4,"
-			"\"time-wait-ms\":1000,\"max-connections-per-worker\":8},"
+			"\"time-wait-ms\":1000,\"max-connections-per-worker\":8,"
+			"\"syn-backlog\":2,\"max-half-open-per-source\":3,"
+			"\"max-connections-per-source\":6},"
 			"\"test-services\":[{\"port\":7,\"service\":\"echo\"},"
 			"{\"port\":9,\"service\":\"discard\"}]}");
 		n = h_arp(f, RTE_ARP_OP_REQUEST, &bcast, &h_peer_mac, "10.0.0.2", &zero, "10.0.0.1");
@@ -134,8 +139,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			tcp_conn_release(&tw->conns[k], TCP_CLOSE_ABORT);
 	advance(1);
 	learn_from_tx();
-	if (tcp_conn_count(dp.workers[0]) != 0)
+	if (tcp_conn_count(dp.workers[0]) != 0 || tw->n_half_open != 0)
 		__builtin_trap();
+	for (uint32_t k = 0; k < TCP_SRC_SLOTS; k++)
+		if (tw->src[k].family != 0)
+			__builtin_trap();
 	if (rte_mempool_avail_count(tw->buf_pool) != TCP_BUF_MBUFS)
 		__builtin_trap();
 	if (rte_mempool_avail_count(dp.pool) + 64 < baseline)

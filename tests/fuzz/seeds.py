@@ -7,6 +7,8 @@ OUTDIR/config_parse/: valid and nearly valid config documents.
 OUTDIR/http_parse/: valid requests (GET, POST with Content-Length, chunked
 with an extension, pipelined, absolute-form), first 4 bytes = chunking seed
 and limit choice (see fuzz_http_parse.c).
+OUTDIR/seclang/: a few CRS-shaped rule files (see fuzz_seclang.c).
+OUTDIR/waf_tfn/: chain header (5 bytes) + value (see fuzz_waf_tfn.c).
 """
 import json
 import os
@@ -83,6 +85,40 @@ def tcp_sequences():
     yield "syn_established", syn + ack + rec(3, TCP(flags="S"))
     yield "rto", syn + ack + rec(3, TCP(flags="A") / b"abc") + rec(0xc0, TCP(flags="A"))
     yield "discard", rec(8, TCP(sport=1, seq=5, flags="S")) + rec(11, TCP(flags="A") / (b"d" * 100))
+    # The backlog is 2 in the harness: the third SYN (port 2) gets a cookie,
+    # its ACK (with timestamps, data) opens the connection from the cookie;
+    # a fourth (port 3) answers its cookie with a wrong ACK.
+    syn1 = rec(0x10, TCP(sport=1, dport=7, seq=2000, flags="S", window=65535))
+    syn2 = rec(0x20, TCP(sport=1, dport=7, seq=3000, flags="S", window=65535, options=SYN_OPTS))
+    syn3 = rec(0x30, TCP(sport=1, dport=7, seq=4000, flags="S", window=65535))
+    yield "syn_cookie", (syn + syn1 + syn2 +
+                         rec(0x23, TCP(flags="PA", window=65535,
+                                       options=[("NOP", None), ("NOP", None),
+                                                ("Timestamp", (2, 0))]) / b"hi") +
+                         syn3 + rec(0x31, TCP(flags="A", ack=12345)) + rec(0x30, TCP(flags="A")))
+    yield "syn_cookie_no_ts", syn + syn1 + syn3 + rec(0x33, TCP(flags="A") / b"x") + rec(0x80, TCP(flags="A"))
+
+
+SECLANG = {
+    "rule": b'SecRule REQUEST_COOKIES|!REQUEST_COOKIES:/__utm/|ARGS_NAMES|ARGS|XML:/* \\\n'
+            b'    "@rx (?i)union\\s+select" \\\n'
+            b'    "id:942100,phase:2,block,capture,t:none,t:urlDecodeUni,\\\n'
+            b"    msg:'SQL Injection',tag:'paranoia-level/1',severity:'CRITICAL',\\\n"
+            b"    setvar:'tx.anomaly_score_pl1=+%{tx.critical_anomaly_score}'\"\n",
+    "gate_chain": b'SecRule TX:EXECUTING_PARANOIA_LEVEL "@lt 2" "id:1,phase:1,pass,nolog,skipAfter:END"\n'
+                  b'SecRule REQUEST_METHOD "!@within %{tx.allowed_methods}" "id:2,phase:1,block,chain"\n'
+                  b'    SecRule &REQUEST_HEADERS:Host "@eq 0" "t:none"\n'
+                  b'SecMarker "END"\n',
+    "action_pm": b'SecAction "id:900000,phase:1,pass,nolog,setvar:tx.paranoia_level=1"\n'
+                 b'SecRule REQUEST_HEADERS:User-Agent "@pmFromFile scanners-user-agents.data" '
+                 b'"id:913100,phase:1,block,t:none,t:lowercase"\n',
+}
+
+WAF_TFN = {
+    "urldecodeuni_lower": bytes([1, 3, 1, 0, 0]) + b"%u0041%2e%2E/%uff0e%c0%af",
+    "html_js_css": bytes([2, 4, 5, 6, 0]) + b"&#x3c;\\x41\\u0042\\41 &lt;",
+    "cmdline_path": bytes([3, 12, 13, 14, 15]) + b"C:\\a\\..\\b /c \"NET\" \xc3\xa9",
+}
 
 
 def main():
@@ -100,6 +136,11 @@ def main():
     for name, doc in CONFIGS.items():
         with open(os.path.join(out, "config_parse", name + ".json"), "w") as f:
             json.dump(doc, f)
+    for sub, seeds in (("seclang", SECLANG), ("waf_tfn", WAF_TFN)):
+        os.makedirs(os.path.join(out, sub), exist_ok=True)
+        for name, data in seeds.items():
+            with open(os.path.join(out, sub, name), "wb") as f:
+                f.write(data)
     for i, (name, req) in enumerate(HTTP_REQUESTS.items()):
         with open(os.path.join(out, "http_parse", name), "wb") as f:
             f.write(bytes([2 if name == "trailer" else 0, 0, 0, 7 + i]) + req)

@@ -116,6 +116,11 @@ static const struct bad_case bad[] = {
 	{ "{\"schema\":1,\"ports\":[],\"tcp\":{\"ooo-max-segments\":33}}", "/tcp/ooo-max-segments", "0..32" },
 	{ "{\"schema\":1,\"ports\":[],\"tcp\":{\"delayed-ack-ms\":600}}", "/tcp/delayed-ack-ms", "1..500" },
 	{ "{\"schema\":1,\"ports\":[],\"tcp\":{\"window\":1}}", "/tcp/window", "unknown member" },
+	{ "{\"schema\":1,\"ports\":[],\"tcp\":{\"syn-backlog\":0}}", "/tcp/syn-backlog", "1..8192" },
+	{ "{\"schema\":1,\"ports\":[],\"tcp\":{\"syn-backlog\":8193}}", "/tcp/syn-backlog", "1..8192" },
+	{ "{\"schema\":1,\"ports\":[],\"tcp\":{\"syn-cookies\":1}}", "/tcp/syn-cookies", "true or false" },
+	{ "{\"schema\":1,\"ports\":[],\"tcp\":{\"max-half-open-per-source\":8193}}", "/tcp/max-half-open-per-source", "0..8192" },
+	{ "{\"schema\":1,\"ports\":[],\"tcp\":{\"max-connections-per-source\":-1}}", "/tcp/max-connections-per-source", "0..8192" },
 	{ "{\"schema\":1,\"ports\":[],\"test-services\":{}}", "/test-services", "array" },
 	{ "{\"schema\":1,\"ports\":[],\"test-services\":[{\"port\":0,\"service\":\"echo\"}]}", "/test-services/0/port", "1..65535" },
 	{ "{\"schema\":1,\"ports\":[],\"test-services\":[{\"port\":7,\"service\":\"chargen\"}]}", "/test-services/0/service", "echo" },
@@ -151,6 +156,18 @@ test_tcp_and_test_services(void **state)
 	assert_int_equal(s->tcp.ooo_max, 32);
 	assert_int_equal(s->tcp.rto_min_ms, 200);
 	assert_int_equal(s->tcp.nservices, 0);
+	assert_int_equal(s->tcp.syn_backlog, 256);
+	assert_true(s->tcp.syn_cookies);
+	assert_int_equal(s->tcp.max_half_open_per_src, 0);
+	assert_int_equal(s->tcp.max_conns_per_src, 0);
+	snapshot_free(s);
+	s = parse("{\"schema\":1,\"ports\":[],\"tcp\":{\"syn-backlog\":1,\"syn-cookies\":false,"
+		  "\"max-half-open-per-source\":4,\"max-connections-per-source\":8192}}", &err);
+	assert_non_null(s);
+	assert_int_equal(s->tcp.syn_backlog, 1);
+	assert_false(s->tcp.syn_cookies);
+	assert_int_equal(s->tcp.max_half_open_per_src, 4);
+	assert_int_equal(s->tcp.max_conns_per_src, 8192);
 	snapshot_free(s);
 	s = parse("{\"schema\":1,\"ports\":[],\"tcp\":{\"max-connections-per-worker\":64,"
 		  "\"send-buffer\":8192,\"time-wait-ms\":500},\"test-services\":["

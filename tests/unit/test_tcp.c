@@ -33,6 +33,7 @@ static const char *config =
 static const struct rte_ether_addr bcast = {{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }};
 static const struct rte_ether_addr zero_mac;
 static uint16_t next_sport = 40000;
+static const char *build_src = "10.0.0.2";   /* source address of build() */
 
 /* A segment as we saw it on the wire. */
 struct rseg {
@@ -104,7 +105,7 @@ build(uint8_t *buf, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
 	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + thlen + len);
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_TCP;
-	ip->src_addr = h_ip4("10.0.0.2");
+	ip->src_addr = h_ip4(build_src);
 	ip->dst_addr = h_ip4("10.0.0.1");
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	memset(th, 0, sizeof(*th));
@@ -846,6 +847,357 @@ test_table_full(void **state)
 	assert_int_equal(tcp_conn_count(dp.workers[0]), 0);
 }
 
+
+/* SYN cookies: encode/decode ------------------------------------------------ */
+
+static void
+test_cookie_encode_decode(void **state)
+{
+	struct tcp_key k = { .family = AF_INET }, k2;
+	uint64_t now = 5000000;
+	uint32_t ck;
+	int ws;
+	bool sack;
+
+	(void)state;
+	k.laddr[0] = 10;
+	k.raddr[0] = 10;
+	k.raddr[3] = 2;
+	k.lport = rte_cpu_to_be_16(7);
+	k.rport = rte_cpu_to_be_16(40000);
+	for (unsigned idx = 0; idx < TCP_COOKIE_NMSS; idx++) {
+		ck = tcp_cookie_make(&k, 123456, now, idx);
+		/* Valid now and through the next period. */
+		assert_int_equal(tcp_cookie_check(&k, 123456, ck, now), (int)idx);
+		assert_int_equal(tcp_cookie_check(&k, 123456, ck, now + (1u << TCP_COOKIE_PERIOD_SHIFT)),
+				 (int)idx);
+		/* Expired two periods later; never valid from the future. */
+		assert_int_equal(tcp_cookie_check(&k, 123456, ck,
+						  now + (2u << TCP_COOKIE_PERIOD_SHIFT)), -1);
+		assert_int_equal(tcp_cookie_check(&k, 123456, ck,
+						  now - (1u << TCP_COOKIE_PERIOD_SHIFT)), -1);
+	}
+	ck = tcp_cookie_make(&k, 123456, now, 3);
+	/* Forged: another peer ISN, another tuple, flipped bits. */
+	assert_int_equal(tcp_cookie_check(&k, 987654321, ck, now), -1);
+	k2 = k;
+	k2.rport = rte_cpu_to_be_16(40001);
+	assert_int_equal(tcp_cookie_check(&k2, 123456, ck, now), -1);
+	/* (A change of a few units only moves the MSS index, as in Linux: the
+	 * peer ISN and the index are added, not hashed.) */
+	for (unsigned b = 3; b < 32; b++)
+		assert_int_equal(tcp_cookie_check(&k, 123456, ck ^ (1u << b), now), -1);
+	/* An MSS index outside the table never validates. */
+	ck = tcp_cookie_make(&k, 123456, now, TCP_COOKIE_NMSS);
+	assert_int_equal(tcp_cookie_check(&k, 123456, ck, now), -1);
+	/* The table: largest entry not above the MSS. */
+	assert_int_equal(tcp_cookie_mss(tcp_cookie_mss_idx(1460)), 1460);
+	assert_int_equal(tcp_cookie_mss(tcp_cookie_mss_idx(1459)), 1440);
+	assert_int_equal(tcp_cookie_mss(tcp_cookie_mss_idx(100)), 536);
+	assert_int_equal(tcp_cookie_mss(tcp_cookie_mss_idx(9000)), 1460);
+	/* Options in the timestamp: never ahead of the clock. */
+	for (uint64_t t = now; t < now + 64; t++) {
+		uint32_t tsv = tcp_cookie_tsval(t, 7, true);
+
+		assert_true(SEQ_LEQ(tsv, (uint32_t)t) && SEQ_GT(tsv, (uint32_t)t - 64));
+		tcp_cookie_ts_opts(tsv, &ws, &sack);
+		assert_int_equal(ws, 7);
+		assert_true(sack);
+		tcp_cookie_ts_opts(tcp_cookie_tsval(t, -1, false), &ws, &sack);
+		assert_int_equal(ws, -1);
+		assert_false(sack);
+	}
+}
+
+static const char *cookie_config =
+	"{\"schema\":1,\"ports\":[{\"port\":0,\"addresses\":[\"10.0.0.1/24\"]}],"
+	"\"tcp\":{\"syn-backlog\":2,\"receive-buffer\":262144},"
+	"\"test-services\":[{\"port\":7,\"service\":\"echo\"}]}";
+
+/* Find option kind in r; its offset or -1. */
+static int
+find_opt(const struct rseg *r, uint8_t kind)
+{
+	for (unsigned i = 0; i < r->optlen;) {
+		if (r->opts[i] == 0)
+			break;
+		if (r->opts[i] == 1) {
+			i++;
+			continue;
+		}
+		if (r->opts[i] == kind)
+			return (int)i;
+		i += r->opts[i + 1];
+	}
+	return -1;
+}
+
+static uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
+}
+
+static void
+test_syn_cookies_engage_and_drain(void **state)
+{
+	static const uint8_t syn_opts[] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 9, 0, 0, 0, 0,
+					    1, 3, 3, 7 };
+	struct tcp_worker *tw = dp.workers[0]->tcp;
+	uint8_t f[256], opts[12] = { 1, 1, 8, 10, 0, 0, 0, 10 };
+	struct rseg r;
+	struct tcp_conn *c;
+	struct tcp_key k;
+	size_t n;
+	int o;
+
+	(void)state;
+	h_setup(cookie_config);
+	advance(1);
+	h_reset();
+	/* Two SYNs fill the backlog and keep state. */
+	for (uint16_t i = 0; i < 2; i++) {
+		n = build(f, 2000 + i, 7, 1, 0, TH_SYN, 1000, NULL, 0, NULL, 0);
+		h_rx(0, f, n);
+		assert_true(take(&r));
+	}
+	assert_int_equal(tw->n_half_open, 2);
+	assert_int_equal(h_cnt(CNT_TCP_SYN_RECEIVED), 2);
+	/* The third gets a cookie: no state, the options come back. */
+	n = build(f, 2002, 7, 7000, 0, TH_SYN, 64240, syn_opts, sizeof(syn_opts), NULL, 0);
+	h_rx(0, f, n);
+	assert_true(take(&r));
+	assert_int_equal(r.flags, TH_SYN | TH_ACK);
+	assert_int_equal(r.ack, 7001);
+	assert_int_equal(h_cnt(CNT_TCP_SYNCOOKIES_SENT), 1);
+	assert_int_equal(tcp_conn_count(dp.workers[0]), 2);
+	assert_int_equal(tw->n_half_open, 2);
+	o = find_opt(&r, 2);
+	assert_true(o >= 0 && (r.opts[o + 2] << 8 | r.opts[o + 3]) == 1460);
+	o = find_opt(&r, 3);
+	assert_true(o >= 0 && r.opts[o + 2] == 3);     /* 262144 needs three shifts */
+	assert_true(find_opt(&r, 4) >= 0);
+	o = find_opt(&r, 8);
+	assert_true(o >= 0);
+	assert_int_equal(get32(r.opts + o + 6), 9);    /* TSecr: our TSval */
+	/* The ACK echoing the cookie opens the connection directly. */
+	memcpy(opts + 8, r.opts + o + 2, 4);           /* TSecr := their TSval */
+	opts[7] = 10;
+	n = build(f, 2002, 7, 7001, r.seq + 1, TH_ACK, 1000, opts, sizeof(opts), "hi", 2);
+	h_rx(0, f, n);
+	assert_int_equal(h_cnt(CNT_TCP_SYNCOOKIES_VALID), 1);
+	assert_int_equal(h_cnt(CNT_TCP_OPENED), 1);
+	assert_int_equal(tcp_conn_count(dp.workers[0]), 3);
+	assert_int_equal(tw->n_half_open, 2);
+	memset(&k, 0, sizeof(k));
+	k.family = AF_INET;
+	k.lport = rte_cpu_to_be_16(7);
+	k.rport = rte_cpu_to_be_16(2002);
+	*(uint32_t *)k.laddr = h_ip4("10.0.0.1");
+	*(uint32_t *)k.raddr = h_ip4("10.0.0.2");
+	c = tcp_conn_lookup(tw, &k);
+	assert_non_null(c);
+	assert_int_equal(c->state, TCP_ESTABLISHED);
+	assert_true((c->flags & (TF_WS_OK | TF_SACK_OK | TF_TS_OK)) ==
+		    (TF_WS_OK | TF_SACK_OK | TF_TS_OK));
+	assert_int_equal(c->snd_wscale, 7);
+	assert_int_equal(c->rcv_wscale, 3);
+	assert_int_equal(c->smss, 1460 - 12);
+	assert_int_equal(c->snd_wnd, 1000u << 7);
+	/* The data on the ACK was kept and echoed. */
+	assert_true(take(&r));
+	assert_int_equal(r.len, 2);
+	assert_memory_equal(r.data, "hi", 2);
+
+	/* Without timestamps: only the MSS survives. */
+	n = build(f, 2003, 7, 100, 0, TH_SYN, 64240, syn_opts, 4, NULL, 0);
+	h_rx(0, f, n);
+	assert_true(take(&r));
+	assert_int_equal(find_opt(&r, 8), -1);
+	assert_int_equal(find_opt(&r, 3), -1);
+	n = build(f, 2003, 7, 101, r.seq + 1, TH_ACK, 1000, NULL, 0, NULL, 0);
+	h_rx(0, f, n);
+	assert_int_equal(h_cnt(CNT_TCP_SYNCOOKIES_VALID), 2);
+	k.rport = rte_cpu_to_be_16(2003);
+	c = tcp_conn_lookup(tw, &k);
+	assert_non_null(c);
+	assert_int_equal(c->state, TCP_ESTABLISHED);
+	assert_int_equal(c->flags & (TF_WS_OK | TF_TS_OK | TF_SACK_OK), 0);
+	assert_int_equal(c->smss, 1460);
+
+	/* A forged cookie ACK: counted, answered with RST, no state. */
+	n = build(f, 2004, 7, 101, 0x12345678, TH_ACK, 1000, NULL, 0, NULL, 0);
+	h_rx(0, f, n);
+	assert_true(take(&r));
+	assert_int_equal(r.flags, TH_RST);
+	assert_int_equal(h_cnt(CNT_TCP_SYNCOOKIES_INVALID), 1);
+	assert_int_equal(tcp_conn_count(dp.workers[0]), 4);
+	/* An expired one too (the cookie's period is long gone). */
+	n = build(f, 2005, 7, 500, 0, TH_SYN, 64240, NULL, 0, NULL, 0);
+	h_rx(0, f, n);
+	assert_true(take(&r));
+	advance(2u << TCP_COOKIE_PERIOD_SHIFT);
+	h_reset();
+	tw->cookie_last_ms = tcp_now(tw);   /* cookies still in recent use */
+	n = build(f, 2005, 7, 501, r.seq + 1, TH_ACK, 1000, NULL, 0, NULL, 0);
+	h_rx(0, f, n);
+	assert_int_equal(h_cnt(CNT_TCP_SYNCOOKIES_INVALID), 1);
+	assert_int_equal(h_cnt(CNT_TCP_SYNCOOKIES_VALID), 0);
+
+	/* The half-open ones time out: the backlog drains, SYNs keep state. */
+	for (int i = 0; i < 8; i++)
+		advance(60000);
+	assert_int_equal(tw->n_half_open, 0);
+	h_reset();
+	n = build(f, 2006, 7, 1, 0, TH_SYN, 1000, NULL, 0, NULL, 0);
+	h_rx(0, f, n);
+	assert_true(take(&r));
+	assert_int_equal(h_cnt(CNT_TCP_SYN_RECEIVED), 1);
+	assert_int_equal(h_cnt(CNT_TCP_SYNCOOKIES_SENT), 0);
+	assert_int_equal(tw->n_half_open, 1);
+
+	/* Cookies off: SYNs beyond the backlog are dropped. */
+	h_setup("{\"schema\":1,\"ports\":[{\"port\":0,\"addresses\":[\"10.0.0.1/24\"]}],"
+		"\"tcp\":{\"syn-backlog\":1,\"syn-cookies\":false},"
+		"\"test-services\":[{\"port\":7,\"service\":\"echo\"}]}");
+	advance(1);
+	h_reset();
+	n = build(f, 2007, 7, 1, 0, TH_SYN, 1000, NULL, 0, NULL, 0);
+	h_rx(0, f, n);
+	assert_int_equal(h_cnt(CNT_TCP_SYN_DROPPED_BACKLOG), 1);
+	assert_int_equal(h_tx_count(0), 0);
+	h_reset();
+}
+
+static void
+test_per_source_limits(void **state)
+{
+	struct tcp_worker *tw = dp.workers[0]->tcp;
+	struct peer p[3];
+	uint8_t f[256];
+	struct rseg r;
+	struct tcp_key k;
+	size_t n;
+
+	(void)state;
+	h_setup("{\"schema\":1,\"ports\":[{\"port\":0,\"addresses\":[\"10.0.0.1/24\"]}],"
+		"\"tcp\":{\"max-half-open-per-source\":2,\"max-connections-per-source\":3},"
+		"\"test-services\":[{\"port\":7,\"service\":\"echo\"}]}");
+	advance(1);
+	/* 10.0.0.3 as a neighbour too. */
+	n = h_arp(f, RTE_ARP_OP_REQUEST, &bcast, &h_peer_mac, "10.0.0.3", &zero_mac, "10.0.0.1");
+	h_rx(0, f, n);
+	h_main(1);
+	h_reset();
+	/* Two half-open from 10.0.0.2; the third SYN is dropped silently. */
+	for (uint16_t i = 0; i < 3; i++) {
+		n = build(f, 3000 + i, 7, 1, 0, TH_SYN, 1000, NULL, 0, NULL, 0);
+		h_rx(0, f, n);
+	}
+	assert_int_equal(h_cnt(CNT_TCP_SYN_RECEIVED), 2);
+	assert_int_equal(h_cnt(CNT_TCP_DROP_SRC_HALF_OPEN), 1);
+	assert_int_equal(h_tx_count(0), 2);
+	/* Another source is not affected. */
+	build_src = "10.0.0.3";
+	n = build(f, 3000, 7, 1, 0, TH_SYN, 1000, NULL, 0, NULL, 0);
+	h_rx(0, f, n);
+	build_src = "10.0.0.2";
+	assert_int_equal(h_cnt(CNT_TCP_SYN_RECEIVED), 3);
+	/* Let them time out, then fill the connection limit. */
+	for (int i = 0; i < 8; i++)
+		advance(60000);
+	assert_int_equal(tw->n_half_open, 0);
+	h_reset();
+	for (int i = 0; i < 3; i++)
+		connect_to(&p[i], 7);
+	assert_int_equal(h_cnt(CNT_TCP_OPENED), 3);
+	n = build(f, 3100, 7, 1, 0, TH_SYN, 1000, NULL, 0, NULL, 0);
+	h_rx(0, f, n);
+	assert_int_equal(h_cnt(CNT_TCP_DROP_SRC_CONNS), 1);
+	assert_true(take(&r));
+	assert_int_equal(r.flags, TH_RST | TH_ACK);
+	assert_int_equal(r.ack, 2);
+	/* One leaves (exact RST): room for one more. */
+	send_seg(&p[0], TH_RST, NULL, 0);
+	advance(1);
+	n = build(f, 3101, 7, 1, 0, TH_SYN, 1000, NULL, 0, NULL, 0);
+	h_rx(0, f, n);
+	assert_true(take(&r));
+	assert_int_equal(r.flags, TH_SYN | TH_ACK);
+	/* Everything released: the source's entry is gone. */
+	for (uint32_t i = 0; i < TCP_MAX_CONNS; i++)
+		if (tw->conns[i].state != TCP_CLOSED)
+			tcp_conn_release(&tw->conns[i], TCP_CLOSE_ABORT);
+	advance(1);
+	memset(&k, 0, sizeof(k));
+	k.family = AF_INET;
+	*(uint32_t *)k.raddr = h_ip4("10.0.0.2");
+	assert_null(tcp_src_get(tw, &k, false));
+	*(uint32_t *)k.raddr = h_ip4("10.0.0.3");
+	assert_null(tcp_src_get(tw, &k, false));
+	assert_int_equal(tw->n_half_open, 0);
+	h_reset();
+}
+
+/* The per-source table under churn: entries come and go without losing
+ * any (backward-shift deletion). */
+static void
+test_src_table_churn(void **state)
+{
+	struct tcp_worker *tw = dp.workers[0]->tcp;
+	struct tcp_key k;
+
+	(void)state;
+	memset(&k, 0, sizeof(k));
+	k.family = AF_INET6;
+	for (uint32_t i = 0; i < 3000; i++) {
+		struct tcp_src *e;
+
+		memcpy(k.raddr, &i, 4);
+		e = tcp_src_get(tw, &k, true);
+		assert_non_null(e);
+		e->conns = 1;
+	}
+	/* An address never added is not found. */
+	{
+		uint32_t i = 5000;
+
+		memcpy(k.raddr, &i, 4);
+		assert_null(tcp_src_get(tw, &k, false));
+	}
+	for (uint32_t i = 0; i < 3000; i++) {
+		struct tcp_src *e;
+
+		memcpy(k.raddr, &i, 4);
+		e = tcp_src_get(tw, &k, false);
+		assert_non_null(e);
+		assert_int_equal(e->conns, 1);
+		e->conns = 0;
+		e->half_open = 0;
+	}
+	/* Free them through the release path's accounting, each while the
+	 * later ones still sit in its probe sequence. */
+	for (uint32_t i = 0; i < 3000; i++) {
+		struct tcp_conn *c;
+		struct tcp_src *e;
+
+		memcpy(k.raddr, &i, 4);
+		e = tcp_src_get(tw, &k, false);
+		assert_non_null(e);
+		e->conns = 1;
+		c = tcp_conn_create(tw, &k, TCP_MAX_CONNS);
+		assert_non_null(c);
+		c->flags |= TF_SRC_CONN;
+		tcp_conn_release(c, TCP_CLOSE_ABORT);
+		assert_null(tcp_src_get(tw, &k, false));
+		if (i % 512 == 0)
+			tcp_conn_reap(tw);
+	}
+	tcp_conn_reap(tw);
+	for (uint32_t i = 0; i < TCP_SRC_SLOTS; i++)
+		assert_int_equal(tw->src[i].family, 0);
+}
+
 int
 main(void)
 {
@@ -867,6 +1219,10 @@ main(void)
 		cmocka_unit_test_setup(test_closed_port_and_listener_rules, setup),
 		cmocka_unit_test_setup(test_refusals, setup),
 		cmocka_unit_test_setup(test_table_full, setup),
+		cmocka_unit_test(test_cookie_encode_decode),
+		cmocka_unit_test_setup(test_syn_cookies_engage_and_drain, setup),
+		cmocka_unit_test_setup(test_per_source_limits, setup),
+		cmocka_unit_test_setup(test_src_table_churn, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

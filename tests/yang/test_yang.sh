@@ -46,7 +46,30 @@ check invalid "probes out of range" '{"schema":1,"neighbour":{"probes":0}}'
 check invalid "wrong schema" '{"schema":2}'
 check valid "tcp and test services" '{"schema":1,"ports":[],"tcp":{"max-connections-per-worker":64,"receive-buffer":65536},"test-services":[{"port":7,"service":"echo"},{"port":9,"service":"discard"}]}'
 check invalid "tcp connections out of range" '{"schema":1,"tcp":{"max-connections-per-worker":0}}'
+check valid "tcp defences" '{"schema":1,"ports":[],"tcp":{"syn-backlog":1,"syn-cookies":false,"max-half-open-per-source":4,"max-connections-per-source":0}}'
+check invalid "syn-backlog out of range" '{"schema":1,"tcp":{"syn-backlog":0}}'
+check invalid "per-source limit out of range" '{"schema":1,"tcp":{"max-connections-per-source":8193}}'
 check invalid "unknown test service" '{"schema":1,"test-services":[{"port":7,"service":"chargen"}]}'
+
+# Operational state (config false): valid as state data, refused as config
+# (it is never part of a configuration, nor of what is pushed to rampart-dp).
+check_state() { # expect(valid|invalid) name type document
+	local want="$1" name="$2" type="$3" got=valid
+	printf '%s' "$4" >"$tmp/state.json"
+	yanglint -t "$type" -p "$yang_dir" "$yang_dir/rampart-dataplane.yang" "$tmp/state.json" \
+		>"$tmp/out" 2>&1 || got=invalid
+	if [[ $got == "$want" ]]; then
+		echo "ok   $name: $want"
+		passes=$((passes + 1))
+	else
+		echo "FAIL $name: want $want, got $got: $(cat "$tmp/out")"
+		fails=$((fails + 1))
+	fi
+}
+state='{"rampart-dataplane:dataplane":{"schema":1},"rampart-dataplane:dataplane-state":{"layer":[{"name":"icmp","counter":[{"name":"rx","value":"3"}]}],"worker":[{"index":0,"lcore":1,"busy-percent":7,"rx-packets":"12"}]}}'
+check_state valid "dataplane-state as state data" data "$state"
+check_state invalid "dataplane-state in a configuration" config "$state"
+check_state invalid "busy-percent out of range" data '{"rampart-dataplane:dataplane":{"schema":1},"rampart-dataplane:dataplane-state":{"worker":[{"index":0,"busy-percent":101}]}}'
 
 echo "$passes passed, $fails failed"
 [[ $fails -eq 0 ]]

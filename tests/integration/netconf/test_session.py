@@ -21,7 +21,10 @@ def test_connect_capabilities_get_config(gateway_factory, tmp_path):
             assert c in caps, c
         # YANG 1.1 modules are announced through the YANG library (RFC 7950 5.6.4)
         assert any(c.startswith("urn:ietf:params:netconf:capability:yang-library:1.1") for c in caps)
-        assert not any("confirmed-commit" in c for c in caps)
+        for c in ("urn:ietf:params:netconf:capability:confirmed-commit:1.1",
+                  "urn:ietf:params:netconf:capability:notification:1.0",
+                  "urn:ietf:params:netconf:capability:interleave:1.0"):
+            assert c in caps, c
 
         data = m.get_config("running").data_xml
         assert xml_text(data, "addresses") == ["10.10.1.1/24", "fd00:10:1::1/64",

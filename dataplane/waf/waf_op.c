@@ -1,0 +1,528 @@
+/* Operators: compiled once (control plane), run by any thread with its own
+ * scratch. @rx runs on Hyperscan when it takes the pattern exactly, on
+ * Hyperscan-prefilter + PCRE2 confirmation when only the prefilter form
+ * compiles, and on PCRE2 alone otherwise. @pm/@pmFromFile are Hyperscan
+ * caseless literal sets.
+ *
+ * Flags follow ModSecurity v3's PCRE options for @rx: DOTALL and MULTILINE
+ * (PCRE2_DOTALL | PCRE2_MULTILINE); inline (?i) and friends come from the
+ * pattern itself.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <hs/hs.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "waf/waf.h"
+
+#define WAF_PM_FILE_MAX (1u << 20) /* bytes of a @pmFromFile file */
+
+struct waf_matcher {
+	enum waf_op op;
+	enum waf_rx_mode rx_mode;
+	hs_database_t *hs;
+	pcre2_code *re;
+	uint8_t *arg; /* literal argument, NUL-terminated copy */
+	size_t arglen;
+	long long num; /* numeric operators */
+	uint8_t byte_ok[256]; /* @validateByteRange */
+	char hs_note[96];     /* why Hyperscan did not take a @rx exactly */
+};
+
+static const char *const op_names[WAF_OP__COUNT] = {
+	[WAF_OP_RX] = "rx",
+	[WAF_OP_PM] = "pm",
+	[WAF_OP_PMFROMFILE] = "pmFromFile",
+	[WAF_OP_CONTAINS] = "contains",
+	[WAF_OP_BEGINSWITH] = "beginsWith",
+	[WAF_OP_ENDSWITH] = "endsWith",
+	[WAF_OP_STREQ] = "streq",
+	[WAF_OP_WITHIN] = "within",
+	[WAF_OP_EQ] = "eq",
+	[WAF_OP_GE] = "ge",
+	[WAF_OP_GT] = "gt",
+	[WAF_OP_LT] = "lt",
+	[WAF_OP_LE] = "le",
+	[WAF_OP_VALIDATEBYTERANGE] = "validateByteRange",
+	[WAF_OP_VALIDATEURLENCODING] = "validateUrlEncoding",
+	[WAF_OP_VALIDATEUTF8ENCODING] = "validateUtf8Encoding",
+	[WAF_OP_UNCONDITIONAL] = "unconditionalMatch",
+	[WAF_OP_DETECTSQLI] = "detectSQLi",
+	[WAF_OP_DETECTXSS] = "detectXSS",
+	[WAF_OP_RBL] = "rbl",
+	[WAF_OP_IPMATCH] = "ipMatch",
+	[WAF_OP_IPMATCHFROMFILE] = "ipMatchFromFile",
+	[WAF_OP_GEOLOOKUP] = "geoLookup",
+};
+
+int waf_op_lookup(const char *name, size_t len)
+{
+	for (int i = 0; i < WAF_OP__COUNT; i++) {
+		if (op_names[i] && strlen(op_names[i]) == len && strncasecmp(name, op_names[i], len) == 0)
+			return i;
+	}
+	/* ModSecurity's alias */
+	if (len == 3 && strncasecmp(name, "pmf", 3) == 0)
+		return WAF_OP_PMFROMFILE;
+	return -1;
+}
+
+const char *waf_op_name(enum waf_op op)
+{
+	return (unsigned)op < WAF_OP__COUNT && op_names[op] ? op_names[op] : "?";
+}
+
+static void seterr(char *err, size_t errlen, const char *fmt, const char *a)
+{
+	if (err && errlen)
+		snprintf(err, errlen, fmt, a);
+}
+
+void waf_matcher_free(struct waf_matcher *m)
+{
+	if (!m)
+		return;
+	hs_free_database(m->hs);
+	pcre2_code_free(m->re);
+	free(m->arg);
+	free(m);
+}
+
+const char *waf_matcher_rx_note(const struct waf_matcher *m)
+{
+	return m->hs_note;
+}
+
+int waf_matcher_rx_mode(const struct waf_matcher *m)
+{
+	return m->op == WAF_OP_RX ? (int)m->rx_mode : -1;
+}
+
+static int compile_rx(struct waf_matcher *m, char *err, size_t errlen)
+{
+	hs_compile_error_t *ce = NULL;
+	const unsigned base = HS_FLAG_DOTALL | HS_FLAG_MULTILINE | HS_FLAG_SINGLEMATCH |
+			      HS_FLAG_ALLOWEMPTY;
+	int perr;
+	PCRE2_SIZE poff;
+
+	if (hs_compile((const char *)m->arg, base, HS_MODE_BLOCK, NULL, &m->hs, &ce) == HS_SUCCESS) {
+		m->rx_mode = WAF_RX_HS_EXACT;
+		return 0;
+	}
+	snprintf(m->hs_note, sizeof(m->hs_note), "%s", ce ? ce->message : "?");
+	hs_free_compile_error(ce);
+	ce = NULL;
+	/* PREFILTER does not combine with SINGLEMATCH-free semantics issues;
+	 * ALLOWEMPTY is kept so "a*"-like prefilters compile. */
+	m->re = pcre2_compile(m->arg, m->arglen, PCRE2_DOTALL | PCRE2_MULTILINE, &perr, &poff, NULL);
+	if (!m->re) {
+		char msg[128];
+		pcre2_get_error_message(perr, (PCRE2_UCHAR *)msg, sizeof(msg));
+		seterr(err, errlen, "pcre2: %s", msg);
+		return -EINVAL;
+	}
+	if (hs_compile((const char *)m->arg, base | HS_FLAG_PREFILTER, HS_MODE_BLOCK, NULL,
+		       &m->hs, &ce) == HS_SUCCESS) {
+		m->rx_mode = WAF_RX_HS_PREFILTER;
+		return 0;
+	}
+	hs_free_compile_error(ce);
+	m->hs = NULL;
+	m->rx_mode = WAF_RX_PCRE2;
+	return 0;
+}
+
+struct waf_matcher *waf_matcher_create_pm(const char *const *phrases, const size_t *lens,
+					  size_t n, char *err, size_t errlen)
+{
+	struct waf_matcher *m = calloc(1, sizeof(*m));
+	unsigned *flags = calloc(n ? n : 1, sizeof(*flags));
+	unsigned *ids = calloc(n ? n : 1, sizeof(*ids));
+	hs_compile_error_t *ce = NULL;
+
+	if (!m || !flags || !ids) {
+		seterr(err, errlen, "%s", "out of memory");
+		goto err;
+	}
+	m->op = WAF_OP_PM;
+	for (size_t i = 0; i < n; i++) {
+		flags[i] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+		ids[i] = (unsigned)i;
+	}
+	if (n == 0) {
+		/* an empty set never matches: leave m->hs NULL */
+		free(flags);
+		free(ids);
+		return m;
+	}
+	if (hs_compile_lit_multi(phrases, flags, ids, lens, (unsigned)n, HS_MODE_BLOCK, NULL,
+				 &m->hs, &ce) != HS_SUCCESS) {
+		seterr(err, errlen, "hyperscan: %s", ce ? ce->message : "?");
+		hs_free_compile_error(ce);
+		goto err;
+	}
+	free(flags);
+	free(ids);
+	return m;
+err:
+	free(flags);
+	free(ids);
+	waf_matcher_free(m);
+	return NULL;
+}
+
+/* Space-separated phrases of @pm. */
+static struct waf_matcher *create_pm_words(const char *arg, size_t arglen, char *err, size_t errlen)
+{
+	const char **ph = calloc(arglen / 2 + 1, sizeof(*ph));
+	size_t *lens = calloc(arglen / 2 + 1, sizeof(*lens));
+	size_t n = 0, i = 0;
+	struct waf_matcher *m = NULL;
+	if (!ph || !lens) {
+		seterr(err, errlen, "%s", "out of memory");
+		goto out;
+	}
+	while (i < arglen) {
+		while (i < arglen && arg[i] == ' ')
+			i++;
+		size_t s = i;
+		while (i < arglen && arg[i] != ' ')
+			i++;
+		if (i > s) {
+			ph[n] = arg + s;
+			lens[n++] = i - s;
+		}
+	}
+	m = waf_matcher_create_pm(ph, lens, n, err, errlen);
+out:
+	free(ph);
+	free(lens);
+	return m;
+}
+
+/* One phrase per line; '#' lines and blank lines skipped; CR and trailing
+ * whitespace trimmed. */
+static struct waf_matcher *create_pm_file(const char *arg, size_t arglen, const char *datadir,
+					  char *err, size_t errlen)
+{
+	char path[4096];
+	char *buf = NULL;
+	const char **ph = NULL;
+	size_t *lens = NULL, n = 0, len = 0;
+	struct waf_matcher *m = NULL;
+	FILE *f;
+
+	if (arglen == 0 || memchr(arg, '/', arglen) || arglen > 255) {
+		seterr(err, errlen, "%s", "pmFromFile: bad file name");
+		return NULL;
+	}
+	snprintf(path, sizeof(path), "%s/%.*s", datadir ? datadir : ".", (int)arglen, arg);
+	f = fopen(path, "rb");
+	if (!f) {
+		seterr(err, errlen, "pmFromFile: cannot open %s", path);
+		return NULL;
+	}
+	buf = malloc(WAF_PM_FILE_MAX + 1);
+	if (buf)
+		len = fread(buf, 1, WAF_PM_FILE_MAX + 1, f);
+	fclose(f);
+	if (!buf || len > WAF_PM_FILE_MAX) {
+		seterr(err, errlen, "pmFromFile: %s too large", path);
+		goto out;
+	}
+	ph = calloc(len / 2 + 1, sizeof(*ph));
+	lens = calloc(len / 2 + 1, sizeof(*lens));
+	if (!ph || !lens)
+		goto out;
+	for (size_t i = 0; i < len;) {
+		size_t s = i;
+		while (i < len && buf[i] != '\n')
+			i++;
+		size_t e = i;
+		i++;
+		while (s < e && (buf[s] == ' ' || buf[s] == '\t'))
+			s++;
+		while (e > s && (buf[e - 1] == '\r' || buf[e - 1] == ' ' || buf[e - 1] == '\t'))
+			e--;
+		if (e == s || buf[s] == '#')
+			continue;
+		ph[n] = buf + s;
+		lens[n++] = e - s;
+	}
+	m = waf_matcher_create_pm(ph, lens, n, err, errlen);
+	if (m)
+		m->op = WAF_OP_PMFROMFILE;
+out:
+	free(ph);
+	free(lens);
+	free(buf);
+	return m;
+}
+
+/* "a-b,c,d-e" with 0 <= a <= b <= 255. */
+static int parse_ranges(struct waf_matcher *m, const char *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		while (i < len && (s[i] == ' ' || s[i] == ','))
+			i++;
+		if (i >= len)
+			break;
+		unsigned a = 0, b;
+		size_t d = i;
+		while (i < len && s[i] >= '0' && s[i] <= '9' && a <= 255)
+			a = a * 10 + (unsigned)(s[i++] - '0');
+		if (i == d || a > 255)
+			return -EINVAL;
+		b = a;
+		if (i < len && s[i] == '-') {
+			i++;
+			b = 0;
+			d = i;
+			while (i < len && s[i] >= '0' && s[i] <= '9' && b <= 255)
+				b = b * 10 + (unsigned)(s[i++] - '0');
+			if (i == d || b > 255 || b < a)
+				return -EINVAL;
+		}
+		if (i < len && s[i] != ',' && s[i] != ' ')
+			return -EINVAL;
+		for (unsigned c = a; c <= b; c++)
+			m->byte_ok[c] = 1;
+	}
+	return 0;
+}
+
+/* ModSecurity's numeric conversion: leading optional sign and digits, else 0. */
+static long long to_num(const uint8_t *s, size_t len)
+{
+	size_t i = 0;
+	bool neg = false;
+	long long v = 0;
+	while (i < len && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (i < len && (s[i] == '-' || s[i] == '+'))
+		neg = s[i++] == '-';
+	while (i < len && s[i] >= '0' && s[i] <= '9') {
+		if (v < 100000000000000000LL)
+			v = v * 10 + (s[i] - '0');
+		i++;
+	}
+	return neg ? -v : v;
+}
+
+struct waf_matcher *waf_matcher_create(enum waf_op op, const char *arg, size_t arglen,
+				       const char *datadir, char *err, size_t errlen)
+{
+	struct waf_matcher *m;
+
+	if ((unsigned)op >= WAF_OP__RUNTIME_END) {
+		seterr(err, errlen, "operator @%s has no runtime in this build", waf_op_name(op));
+		return NULL;
+	}
+	if (op == WAF_OP_PM)
+		return create_pm_words(arg, arglen, err, errlen);
+	if (op == WAF_OP_PMFROMFILE)
+		return create_pm_file(arg, arglen, datadir, err, errlen);
+
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		goto nomem;
+	m->op = op;
+	m->arg = malloc(arglen + 1);
+	if (!m->arg)
+		goto nomem;
+	if (arglen)
+		memcpy(m->arg, arg, arglen);
+	m->arg[arglen] = 0;
+	m->arglen = arglen;
+
+	switch (op) {
+	case WAF_OP_RX:
+		if (compile_rx(m, err, errlen) < 0)
+			goto err;
+		break;
+	case WAF_OP_EQ: case WAF_OP_GE: case WAF_OP_GT: case WAF_OP_LT: case WAF_OP_LE:
+		m->num = to_num(m->arg, arglen);
+		break;
+	case WAF_OP_VALIDATEBYTERANGE:
+		if (parse_ranges(m, arg, arglen) < 0) {
+			seterr(err, errlen, "validateByteRange: bad range list '%s'", (char *)m->arg);
+			goto err;
+		}
+		break;
+	default:
+		break;
+	}
+	return m;
+nomem:
+	seterr(err, errlen, "%s", "out of memory");
+err:
+	waf_matcher_free(m);
+	return NULL;
+}
+
+int waf_scratch_fit(struct waf_scratch *s, const struct waf_matcher *m)
+{
+	if (!m->hs)
+		return 0;
+	hs_scratch_t *sc = s->hs;
+	if (hs_alloc_scratch(m->hs, &sc) != HS_SUCCESS)
+		return -ENOMEM;
+	s->hs = sc;
+	return 0;
+}
+
+void waf_scratch_free(struct waf_scratch *s)
+{
+	if (s->hs)
+		hs_free_scratch(s->hs);
+	s->hs = NULL;
+}
+
+static int on_match(unsigned id, unsigned long long from, unsigned long long to,
+		    unsigned flags, void *ctx)
+{
+	(void)id; (void)from; (void)to; (void)flags;
+	*(int *)ctx = 1;
+	return 1; /* stop */
+}
+
+static int hs_run(const struct waf_matcher *m, struct waf_scratch *s, const uint8_t *in, size_t len)
+{
+	int hit = 0;
+	if (!s || !s->hs)
+		return -EINVAL;
+	if (len > UINT32_MAX)
+		len = UINT32_MAX;
+	hs_error_t e = hs_scan(m->hs, (const char *)in, (unsigned)len, 0, s->hs, on_match, &hit);
+	if (e != HS_SUCCESS && e != HS_SCAN_TERMINATED)
+		return e == HS_INVALID ? -EINVAL : -EIO;
+	return hit;
+}
+
+static int pcre_run(const struct waf_matcher *m, const uint8_t *in, size_t len)
+{
+	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+	if (!md)
+		return -ENOMEM;
+	int rc = pcre2_match(m->re, in, len, 0, 0, md, NULL);
+	pcre2_match_data_free(md);
+	if (rc >= 0)
+		return 1;
+	return rc == PCRE2_ERROR_NOMATCH ? 0 : -EIO;
+}
+
+static bool bytes_find(const uint8_t *h, size_t hl, const uint8_t *n, size_t nl)
+{
+	if (nl == 0)
+		return true;
+	return hl >= nl && memmem(h, hl, n, nl) != NULL;
+}
+
+/* RFC 3629 with ModSecurity's refusals: truncated, bad continuation,
+ * overlong, surrogate, above U+10FFFF, 0xF8..0xFF lead bytes. */
+static bool utf8_invalid(const uint8_t *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		uint8_t c = s[i];
+		size_t n;
+		uint32_t cp, min;
+		if (c < 0x80) { i++; continue; }
+		if (c < 0xc0) return true;
+		if (c < 0xe0) { n = 2; cp = c & 0x1f; min = 0x80; }
+		else if (c < 0xf0) { n = 3; cp = c & 0x0f; min = 0x800; }
+		else if (c < 0xf8) { n = 4; cp = c & 0x07; min = 0x10000; }
+		else return true;
+		if (i + n > len)
+			return true;
+		for (size_t k = 1; k < n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return true;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return true;
+		i += n;
+	}
+	return false;
+}
+
+/* '%' must be followed by two hex digits. */
+static bool urlenc_invalid(const uint8_t *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] != '%')
+			continue;
+		if (i + 2 >= len)
+			return true;
+		for (int k = 1; k <= 2; k++) {
+			uint8_t c = s[i + k];
+			if (!((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')))
+				return true;
+		}
+		i += 2;
+	}
+	return false;
+}
+
+int waf_matcher_match(const struct waf_matcher *m, struct waf_scratch *s,
+		      const uint8_t *in, size_t len)
+{
+	long long v;
+
+	switch (m->op) {
+	case WAF_OP_RX:
+		if (m->rx_mode == WAF_RX_PCRE2)
+			return pcre_run(m, in, len);
+		if (m->rx_mode == WAF_RX_HS_PREFILTER) {
+			int r = hs_run(m, s, in, len);
+			return r == 1 ? pcre_run(m, in, len) : r;
+		}
+		return hs_run(m, s, in, len);
+	case WAF_OP_PM:
+	case WAF_OP_PMFROMFILE:
+		return m->hs ? hs_run(m, s, in, len) : 0;
+	case WAF_OP_CONTAINS:
+		return bytes_find(in, len, m->arg, m->arglen);
+	case WAF_OP_BEGINSWITH:
+		return len >= m->arglen && memcmp(in, m->arg, m->arglen) == 0;
+	case WAF_OP_ENDSWITH:
+		return len >= m->arglen && memcmp(in + len - m->arglen, m->arg, m->arglen) == 0;
+	case WAF_OP_STREQ:
+		return len == m->arglen && memcmp(in, m->arg, len) == 0;
+	case WAF_OP_WITHIN:
+		/* the input occurs in the argument; an empty input never does */
+		return len > 0 && bytes_find(m->arg, m->arglen, in, len);
+	case WAF_OP_EQ:
+		return to_num(in, len) == m->num;
+	case WAF_OP_GE:
+		return to_num(in, len) >= m->num;
+	case WAF_OP_GT:
+		return to_num(in, len) > m->num;
+	case WAF_OP_LT:
+		v = to_num(in, len);
+		return v < m->num;
+	case WAF_OP_LE:
+		return to_num(in, len) <= m->num;
+	case WAF_OP_VALIDATEBYTERANGE:
+		for (size_t i = 0; i < len; i++)
+			if (!m->byte_ok[in[i]])
+				return 1;
+		return 0;
+	case WAF_OP_VALIDATEURLENCODING:
+		return urlenc_invalid(in, len);
+	case WAF_OP_VALIDATEUTF8ENCODING:
+		return utf8_invalid(in, len);
+	case WAF_OP_UNCONDITIONAL:
+		return 1;
+	default:
+		return -EINVAL;
+	}
+}

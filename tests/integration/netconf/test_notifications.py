@@ -1,0 +1,86 @@
+"""Notifications (RFC 5277 + RFC 6470): a session subscribed to the NETCONF
+stream gets a netconf-config-change, naming who changed running and what,
+after a commit from another session, an edit of running, and a confirmed
+commit's rollback; RPCs keep working on a subscribed session (:interleave)."""
+
+import pytest
+
+from .ncutil import RPCError, config, start_netconf, xml_text
+
+NOTIF_CAP = "urn:ietf:params:netconf:capability:notification:1.0"
+INTERLEAVE_CAP = "urn:ietf:params:netconf:capability:interleave:1.0"
+CFG = config("<ports><port>0</port><addresses>10.10.1.9/24</addresses></ports>")
+
+
+def take(m, timeout=10):
+    n = m.take_notification(block=True, timeout=timeout)
+    assert n is not None, "no notification arrived"
+    return n.notification_xml
+
+
+def test_config_change_notifications(gateway_factory, tmp_path):
+    gw, nc = start_netconf(gateway_factory, tmp_path)
+    with nc.wait() as sub:
+        assert NOTIF_CAP in sub.server_capabilities
+        assert INTERLEAVE_CAP in sub.server_capabilities
+        sub.create_subscription()
+        with pytest.raises(RPCError) as e:
+            sub.create_subscription()  # one per session
+        assert e.value.tag == "in-use"
+        sub_sid = sub.session_id
+
+        with nc.connect() as other:
+            other.edit_config(target="candidate", config=CFG)
+            other.commit()
+            x = take(sub)
+            assert "netconf-config-change" in x
+            assert xml_text(x, "username") == ["admin"]
+            assert xml_text(x, "session-id") == [str(other.session_id)]
+            assert xml_text(x, "datastore") == ["running"]
+            targets = xml_text(x, "target")
+            assert any("addresses" in t and "10.10.1.9/24" in t for t in targets), x
+            assert "create" in xml_text(x, "operation")
+
+            # edit-config on running: a delete
+            other.edit_config(target="running", config=config(
+                '<ports><port>0</port><addresses xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" '
+                'nc:operation="delete">10.10.1.9/24</addresses></ports>'))
+            x = take(sub)
+            assert "delete" in xml_text(x, "operation")
+
+        # interleave: the subscribed session still runs RPCs, and is notified of its own
+        sub.edit_config(target="candidate", config=CFG)
+        sub.commit(confirmed=True, timeout="1")
+        x = take(sub)
+        assert "netconf-config-change" in x
+        assert xml_text(x, "session-id") == [str(sub_sid)]
+        x = take(sub)
+        assert "netconf-confirmed-commit" in x
+        assert xml_text(x, "confirm-event") == ["start"]
+        assert xml_text(x, "timeout") == ["1"]
+        # the rollback on timeout is made by the server
+        x = take(sub)
+        assert "netconf-config-change" in x
+        assert xml_text(x, "server") == [""], x
+        assert "delete" in xml_text(x, "operation")
+        x = take(sub)
+        assert xml_text(x, "confirm-event") == ["timeout"]
+        assert xml_text(x, "session-id") == []
+
+        # confirmed, then confirmed: start, then complete
+        sub.edit_config(target="candidate", config=CFG)
+        sub.commit(confirmed=True, timeout="30")
+        sub.commit()
+        events = [xml_text(take(sub), "confirm-event") for _ in range(3)]
+        assert [e for e in events if e] == [["start"], ["complete"]], events
+
+
+def test_subscription_errors(gateway_factory, tmp_path):
+    gw, nc = start_netconf(gateway_factory, tmp_path)
+    with nc.wait() as m:
+        with pytest.raises(RPCError):
+            m.create_subscription(stream_name="NOPE")
+        with pytest.raises(RPCError) as e:
+            m.create_subscription(start_time="2020-01-01T00:00:00Z")
+        assert e.value.tag == "operation-not-supported"
+        m.create_subscription(stream_name="NETCONF")
