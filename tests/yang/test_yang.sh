@@ -37,6 +37,19 @@ check() { # expect(valid|invalid) name document
 	fi
 }
 
+# docs/yang-tree.txt is the model's tree as yanglint prints it; keep it true.
+tree_doc="$yang_dir/../docs/yang-tree.txt"
+if diff -u "$tree_doc" <(yanglint -f tree -p "$yang_dir" -p "$yang_dir/ietf" \
+	"$yang_dir/rampart-dataplane.yang") >"$tmp/tree.diff" 2>&1; then
+	echo "ok   docs/yang-tree.txt matches the model"
+	passes=$((passes + 1))
+else
+	echo "FAIL docs/yang-tree.txt is stale; regenerate with:"
+	echo "     yanglint -f tree -p yang -p yang/ietf yang/rampart-dataplane.yang > docs/yang-tree.txt"
+	cat "$tmp/tree.diff"
+	fails=$((fails + 1))
+fi
+
 check valid "embedded default config" "$(cat "$default_config")"
 check invalid "port index out of range" '{"schema":1,"ports":[{"port":9}]}'
 check invalid "bad IPv4 address" '{"schema":1,"ports":[{"port":0,"addresses":["10.10.1.300/24"]}]}'
