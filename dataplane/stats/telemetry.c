@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: Proprietary */
 #include <string.h>
 #include <rte_cycles.h>
+#include <rte_mempool.h>
 #include <rte_telemetry.h>
 
 #include "dataplane.h"
 #include "worker.h"
 #include "net/neigh.h"
 #include "port/port.h"
+#include "tcp/tcp_types.h"
 #include "stats/telemetry.h"
 
 uint64_t
@@ -134,6 +136,46 @@ handle_neigh(const char *cmd, const char *params, struct rte_tel_data *d)
 	return neigh_export(d);
 }
 
+/* "/rampart/tcp/memory": what the TCP stacks hold, read without stopping the
+ * workers (each figure is a relaxed read, consistent only to within a poll
+ * loop). The connection pools are preallocated: pool_bytes is fixed and
+ * conn_bytes x conns_active is the part in use. */
+static int
+handle_tcp_memory(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	uint64_t active = 0, sndbuf_in_use = 0, sndbuf_size = 0, elt = 0;
+
+	(void)cmd;
+	(void)params;
+	for (unsigned i = 0; i < dp.nworkers; i++) {
+		const struct tcp_worker *tw = dp.workers[i]->tcp;
+
+		if (tw == NULL || tw->buf_pool == NULL)
+			continue;
+		active += __atomic_load_n(&tw->nconns, __ATOMIC_RELAXED);
+		sndbuf_in_use += rte_mempool_in_use_count(tw->buf_pool);
+		sndbuf_size += tw->buf_pool->size;
+		elt = tw->buf_pool->elt_size + tw->buf_pool->header_size +
+		      tw->buf_pool->trailer_size;
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "workers", dp.nworkers);
+	rte_tel_data_add_dict_u64(d, "conns_active", active);
+	rte_tel_data_add_dict_u64(d, "conn_bytes", sizeof(struct tcp_conn));
+	rte_tel_data_add_dict_u64(d, "conns_bytes_in_use", active * sizeof(struct tcp_conn));
+	rte_tel_data_add_dict_u64(d, "conn_pool_bytes",
+				  (uint64_t)dp.nworkers * TCP_MAX_CONNS * sizeof(struct tcp_conn));
+	rte_tel_data_add_dict_u64(d, "sndbuf_mbufs", sndbuf_size);
+	rte_tel_data_add_dict_u64(d, "sndbuf_mbufs_in_use", sndbuf_in_use);
+	rte_tel_data_add_dict_u64(d, "sndbuf_mbuf_bytes", elt);
+	rte_tel_data_add_dict_u64(d, "sndbuf_bytes_in_use", sndbuf_in_use * elt);
+	if (dp.pool != NULL) {
+		rte_tel_data_add_dict_u64(d, "mbufs", dp.pool->size);
+		rte_tel_data_add_dict_u64(d, "mbufs_in_use", rte_mempool_in_use_count(dp.pool));
+	}
+	return 0;
+}
+
 static int
 handle_config(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -198,6 +240,9 @@ telemetry_init(void)
 		"{portN: {driver, mac, rx_mode, rx/tx queues, link, speed}}. No parameters.");
 	rc |= rte_telemetry_register_cmd("/rampart/neigh", handle_neigh,
 		"The ARP/ND neighbour table. No parameters.");
+	rc |= rte_telemetry_register_cmd("/rampart/tcp/memory", handle_tcp_memory,
+		"TCP memory: active connections, connection struct size, send-buffer and "
+		"shared mbufs in use. No parameters.");
 	rc |= rte_telemetry_register_cmd("/rampart/config", handle_config,
 		"Active configuration generation, ports, workers. No parameters.");
 	for (unsigned i = 0; i < cnt_layer_count() && i < RTE_DIM(layer_cmds); i++) {

@@ -502,9 +502,10 @@ ack_field(struct tcp_conn *c, struct rte_mbuf *m, const struct seg *s, bool *fre
 	struct worker *w = c->tw->w;
 	uint32_t ack = s->ack, wnd = s->wnd << c->snd_wscale;
 
+	/* RFC 5961 5.2: an ACK for data not yet sent (beyond SND.MAX, the
+	 * highest we sent) gets a rate-limited challenge ACK and is dropped. */
 	if (SEQ_GT(ack, c->snd_max)) {
-		c->flags |= TF_ACK_NOW;
-		tcp_output(c);
+		tcp_challenge_ack(c);
 		worker_drop(w, m, CNT_TCP_DROP_ACK_UNSENT);
 		return false;
 	}

@@ -555,8 +555,8 @@ test_zero_window_probe(void **state)
 	send_seg(&p, TH_RST, NULL, 0);
 }
 
-/* RFC 5961 5.2: an ACK below SND.UNA - MAX.SND.WND gets a challenge ACK;
- * one beyond SND.NXT an ACK; neither changes anything. */
+/* RFC 5961 5.2: an ACK below SND.UNA - MAX.SND.WND and one beyond SND.NXT
+ * both get a challenge ACK; neither changes anything. */
 static void
 test_bad_acks(void **state)
 {
@@ -578,9 +578,57 @@ test_bad_acks(void **state)
 	assert_true(take(&r));
 	assert_int_equal(r.seq, good);
 	assert_int_equal(h_cnt(CNT_TCP_DROP_ACK_UNSENT), 1);
+	assert_int_equal(h_cnt(CNT_TCP_CHALLENGE_ACK), 2);
 	assert_int_equal(tcp_conn_count(dp.workers[0]), 1);
 	p.ack = good;
 	send_seg(&p, TH_RST, NULL, 0);
+}
+
+/* RFC 5961 5.2 with 7: ACKs for data not yet sent spend the same per-second
+ * challenge-ACK budget as RSTs and SYNs; past it they are dropped silently,
+ * and the connection survives either way. */
+static void
+test_ack_unsent_challenge_limited(void **state)
+{
+	struct peer p;
+	struct rseg r;
+	uint32_t good;
+
+	(void)state;
+	advance(1000);       /* a fresh second for the budget (3 per second) */
+	connect_to(&p, 7);
+	h_reset();
+	good = p.ack;
+	p.seq += 10;
+	send_seg(&p, TH_RST, NULL, 0);       /* in window, not RCV.NXT: 1 */
+	p.seq -= 10;
+	assert_int_equal(h_cnt(CNT_TCP_CHALLENGE_ACK), 1);
+	p.ack = good + 1000;
+	for (unsigned i = 0; i < 4; i++)
+		send_seg(&p, TH_ACK, NULL, 0);
+	assert_int_equal(h_cnt(CNT_TCP_DROP_ACK_UNSENT), 4);
+	assert_int_equal(h_cnt(CNT_TCP_CHALLENGE_ACK), 3);
+	assert_int_equal(h_cnt(CNT_TCP_CHALLENGE_ACK_LIMITED), 2);
+	assert_int_equal(h_tx_count(0), 3);
+	for (unsigned i = 0; i < 3; i++) {
+		assert_true(take(&r));
+		assert_int_equal(r.seq, good);
+		assert_int_equal(r.flags, TH_ACK);
+	}
+	assert_int_equal(tcp_conn_count(dp.workers[0]), 1);
+	h_reset();
+	/* A new second, a new budget; the connection still works. */
+	advance(1000);
+	send_seg(&p, TH_ACK, NULL, 0);
+	assert_int_equal(h_cnt(CNT_TCP_CHALLENGE_ACK), 1);
+	assert_true(take(&r));
+	p.ack = good;
+	send_seg(&p, TH_ACK | TH_PSH, "hi", 2);
+	assert_true(take(&r));
+	assert_int_equal(r.len, 2);
+	assert_memory_equal(r.data, "hi", 2);
+	send_seg(&p, TH_RST, NULL, 0);
+	h_reset();
 }
 
 /* RFC 7323 5.3: with timestamps on, a segment with an older TSval is a
@@ -1211,6 +1259,7 @@ main(void)
 		cmocka_unit_test_setup(test_active_close_time_wait, setup),
 		cmocka_unit_test_setup(test_zero_window_probe, setup),
 		cmocka_unit_test_setup(test_bad_acks, setup),
+		cmocka_unit_test_setup(test_ack_unsent_challenge_limited, setup),
 		cmocka_unit_test_setup(test_paws, setup),
 		cmocka_unit_test_setup(test_sack_blocks, setup),
 		cmocka_unit_test_setup(test_rst_rules, setup),
