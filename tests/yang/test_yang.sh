@@ -23,10 +23,10 @@ wrap() { # JSON document -> rampart-dataplane instance data
 	/usr/bin/python3 -c 'import json,sys; print(json.dumps({"rampart-dataplane:dataplane": json.loads(sys.argv[1])}))' "$1"
 }
 
-check() { # expect(valid|invalid) name document
-	local want="$1" name="$2" doc="$3" got=valid
-	wrap "$doc" >"$tmp/data.json"
-	yanglint -t config -p "$yang_dir" "$yang_dir/rampart-dataplane.yang" "$tmp/data.json" \
+check_data() { # expect(valid|invalid) name yanglint-type instance-data
+	local want="$1" name="$2" type="$3" got=valid
+	printf '%s' "$4" >"$tmp/data.json"
+	yanglint -t "$type" -p "$yang_dir" "$yang_dir/rampart-dataplane.yang" "$tmp/data.json" \
 		>"$tmp/out" 2>&1 || got=invalid
 	if [[ $got == "$want" ]]; then
 		echo "ok   $name: $want"
@@ -35,6 +35,10 @@ check() { # expect(valid|invalid) name document
 		echo "FAIL $name: want $want, got $got: $(cat "$tmp/out")"
 		fails=$((fails + 1))
 	fi
+}
+
+check() { # expect(valid|invalid) name document: a config document the dataplane takes
+	check_data "$1" "$2" config "$(wrap "$3")"
 }
 
 # docs/yang-tree.txt is the model's tree as yanglint prints it; keep it true.
@@ -66,23 +70,10 @@ check invalid "unknown test service" '{"schema":1,"test-services":[{"port":7,"se
 
 # Operational state (config false): valid as state data, refused as config
 # (it is never part of a configuration, nor of what is pushed to rampart-dp).
-check_state() { # expect(valid|invalid) name type document
-	local want="$1" name="$2" type="$3" got=valid
-	printf '%s' "$4" >"$tmp/state.json"
-	yanglint -t "$type" -p "$yang_dir" "$yang_dir/rampart-dataplane.yang" "$tmp/state.json" \
-		>"$tmp/out" 2>&1 || got=invalid
-	if [[ $got == "$want" ]]; then
-		echo "ok   $name: $want"
-		passes=$((passes + 1))
-	else
-		echo "FAIL $name: want $want, got $got: $(cat "$tmp/out")"
-		fails=$((fails + 1))
-	fi
-}
 state='{"rampart-dataplane:dataplane":{"schema":1},"rampart-dataplane:dataplane-state":{"layer":[{"name":"icmp","counter":[{"name":"rx","value":"3"}]}],"worker":[{"index":0,"lcore":1,"busy-percent":7,"rx-packets":"12"}]}}'
-check_state valid "dataplane-state as state data" data "$state"
-check_state invalid "dataplane-state in a configuration" config "$state"
-check_state invalid "busy-percent out of range" data '{"rampart-dataplane:dataplane":{"schema":1},"rampart-dataplane:dataplane-state":{"worker":[{"index":0,"busy-percent":101}]}}'
+check_data valid "dataplane-state as state data" data "$state"
+check_data invalid "dataplane-state in a configuration" config "$state"
+check_data invalid "busy-percent out of range" data '{"rampart-dataplane:dataplane":{"schema":1},"rampart-dataplane:dataplane-state":{"worker":[{"index":0,"busy-percent":101}]}}'
 
 echo "$passes passed, $fails failed"
 [[ $fails -eq 0 ]]
