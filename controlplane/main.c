@@ -107,7 +107,9 @@ static void usage(FILE *out)
 		"  stats        print the dataplane's counters\n"
 		"  check FILE   check FILE's JSON syntax and \"schema\" locally\n"
 		"  add-user NAME  add a NETCONF user or change its password (read from\n"
-		"               stdin, one line); only its crypt(3) hash is stored\n"
+		"               stdin, one line); only its crypt(3) hash is stored. While\n"
+		"               NACM has no group and no rule-list, the users present at\n"
+		"               start (or the first to log in) become group \"admin\"\n"
 		"Tool exit status: 0 ok, 1 refused (by the dataplane or the local check),\n"
 		"2 could not talk to the dataplane, 64 usage error.\n");
 }

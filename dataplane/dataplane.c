@@ -15,6 +15,7 @@
 #include "dataplane.h"
 #include "worker.h"
 #include "tcp/tcp.h"
+#include "proxy/proxy.h"
 #include "config/snapshot.h"
 #include "net/neigh.h"
 #include "port/port.h"
@@ -47,7 +48,8 @@ create_workers(const unsigned *lcores)
 		snprintf(name, sizeof(name), "inject_%u", w->id);
 		w->inject = rte_ring_create(name, INJECT_RING_SIZE, rte_lcore_to_socket_id(lcore),
 					    RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (w->inject == NULL || worker_setup_tx(w) != 0 || tcp_worker_init(w) != 0)
+		if (w->inject == NULL || worker_setup_tx(w) != 0 || tcp_worker_init(w) != 0 ||
+		    proxy_worker_init(w) != 0)
 			return -ENOMEM;
 	}
 	for (unsigned from = 0; from < dp.nworkers; from++) {
@@ -88,6 +90,7 @@ free_workers(void)
 
 		if (w == NULL)
 			continue;
+		proxy_worker_fini(w);
 		tcp_worker_fini(w);
 		for (unsigned to = 0; to < dp.nworkers; to++)
 			rte_ring_free(w->handoff_out[to]);
@@ -142,10 +145,11 @@ dp_init(const unsigned *lcores, unsigned nworkers)
 	}
 
 	/* Every rx and tx descriptor of every queue, hand-off and inject rings,
-	 * per-lcore caches, and the neighbour pending bound. */
+	 * per-lcore caches, the neighbour pending bound, and the frames the
+	 * (test-only) impairment stage may hold per worker. */
 	nmbufs = dp.nports * nworkers * 2 * 1024 +
 		 nworkers * nworkers * HANDOFF_RING_SIZE +
-		 nworkers * (INJECT_RING_SIZE + MBUF_CACHE * 2) + 4096 + 4096;
+		 nworkers * (INJECT_RING_SIZE + MBUF_CACHE * 2 + IMPAIR_QUEUE_MAX) + 4096 + 4096;
 	dp.pool = rte_pktmbuf_pool_create("rampart_mbufs", nmbufs, MBUF_CACHE, 0,
 					  RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	if (dp.pool == NULL) {
@@ -179,6 +183,7 @@ dp_init(const unsigned *lcores, unsigned nworkers)
 		LOG(ERR, "TCP ISN key: no random bytes");
 		return -EIO;
 	}
+	proxy_global_init();
 	if (port_init_all(dp.nports, nworkers, dp.pool) != 0)
 		return -EINVAL;
 	if (create_workers(lcores) != 0) {
@@ -197,6 +202,7 @@ dp_fini(void)
 			drain_ring(dp.workers[i]->inject);
 			for (unsigned j = 0; j < dp.nworkers; j++)
 				drain_ring(dp.workers[i]->handoff_out[j]);
+			impair_drain(&dp.workers[i]->impair);
 		}
 	drain_punt(dp.punt);
 	drain_punt(dp.learn);

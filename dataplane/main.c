@@ -3,6 +3,7 @@
  * the main lcore as management thread, and an orderly exit on SIGINT/SIGTERM.
  *
  *   rampart-dp [EAL options] -- [--ctl-socket PATH] [--config FILE]
+ *                               [--access-log FILE]
  *                               [--idle-sleep-us N]
  */
 #include <errno.h>
@@ -23,6 +24,7 @@
 #include "ctl/ctl_server.h"
 #include "net/neigh.h"
 #include "port/port.h"
+#include "proxy/access_log.h"
 #include "stats/telemetry.h"
 
 #define DEFAULT_CTL_SOCKET "/run/rampart/dp.sock"
@@ -31,6 +33,7 @@
 struct options {
 	const char *ctl_socket;
 	const char *config_file;
+	const char *access_log;
 	unsigned idle_sleep_us;
 };
 
@@ -41,6 +44,7 @@ usage(const char *prog)
 		"usage: %s [EAL options] -- [options]\n"
 		"  --ctl-socket PATH    control channel socket (default %s)\n"
 		"  --config FILE        apply this config document at start\n"
+		"  --access-log FILE    append one JSON line per HTTP request to FILE\n"
 		"  --idle-sleep-us N    sleep N us when a worker finds no work (default 0:\n"
 		"                       pure polling; use it where cores are shared)\n",
 		prog, DEFAULT_CTL_SOCKET);
@@ -52,6 +56,7 @@ parse_options(int argc, char **argv, struct options *o)
 	static const struct option longopts[] = {
 		{ "ctl-socket", required_argument, NULL, 's' },
 		{ "config", required_argument, NULL, 'c' },
+		{ "access-log", required_argument, NULL, 'a' },
 		{ "idle-sleep-us", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -67,6 +72,9 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'c':
 			o->config_file = optarg;
+			break;
+		case 'a':
+			o->access_log = optarg;
 			break;
 		case 'i': {
 			char *end;
@@ -146,6 +154,7 @@ management_loop(void)
 		now = now_ms();
 		neigh_main_poll(now);
 		snapshot_reclaim();
+		access_log_drain();
 		if (now >= next_link_poll) {
 			port_poll_links(dp.nports);
 			next_link_poll = now + LINK_POLL_MS;
@@ -188,6 +197,8 @@ main(int argc, char **argv)
 	}
 	if (opt.config_file && apply_file(opt.config_file) != 0)
 		goto out;
+	if (opt.access_log && access_log_open(opt.access_log) != 0)
+		goto out;
 	if (telemetry_init() != 0)
 		LOG(WARNING, "some telemetry commands could not be registered");
 	{
@@ -215,6 +226,7 @@ main(int argc, char **argv)
 out:
 	__atomic_store_n(&dp.quit, true, __ATOMIC_RELAXED);
 	rte_eal_mp_wait_lcore();
+	access_log_close();
 	ctl_server_close();
 	dp_fini();
 	rte_eal_cleanup();

@@ -12,16 +12,32 @@
 #include "net/net.h"
 #include "port/port.h"
 #include "tcp/tcp.h"
+#include "proxy/proxy.h"
 
 #define IDLE_LOOPS_BEFORE_SLEEP 64
 
-void
-worker_tx(struct worker *w, struct rte_mbuf *m)
+static inline void
+tx_now(struct worker *w, struct rte_mbuf *m)
 {
 	uint16_t sent = rte_eth_tx_buffer(m->port, w->id, w->txb[m->port], m);
 
 	if (sent)
 		cnt_add(&w->cnt, CNT_PORT_TX, sent);
+}
+
+void
+worker_tx(struct worker *w, struct rte_mbuf *m)
+{
+	if (unlikely(w->impair.tx_ports & (1u << m->port))) {
+		struct rte_mbuf *out[2];
+		unsigned n = impair_frame(&w->impair, &w->cnt, m->port, CFG_IMPAIR_TX, false,
+					  m, rte_rdtsc(), out);
+
+		for (unsigned i = 0; i < n; i++)
+			tx_now(w, out[i]);
+		return;
+	}
+	tx_now(w, m);
 }
 
 static void
@@ -63,6 +79,48 @@ dispatch(struct worker *w, struct rte_mbuf **pkts, unsigned n)
 	process(w, mine, nmine);
 }
 
+/* Rx impairment of one burst, then on as usual with what is left (up to
+ * twice the burst with duplicates: handed on a burst at a time). */
+static void
+impair_rx(struct worker *w, const struct worker_rxq *rq, struct rte_mbuf **pkts, unsigned n)
+{
+	struct rte_mbuf *kept[2 * BURST_SIZE];
+	uint64_t now = rte_rdtsc();
+	unsigned nkept = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		nkept += impair_frame(&w->impair, &w->cnt, rq->port, CFG_IMPAIR_RX, rq->dispatch,
+				      pkts[i], now, &kept[nkept]);
+	for (unsigned i = 0; i < nkept; i += BURST_SIZE) {
+		unsigned chunk = RTE_MIN(nkept - i, (unsigned)BURST_SIZE);
+
+		if (rq->dispatch)
+			dispatch(w, &kept[i], chunk);
+		else
+			process(w, &kept[i], chunk);
+	}
+}
+
+/* Release held frames whose time has come, each where it was going. */
+static unsigned
+impair_release(struct worker *w)
+{
+	uint64_t now = rte_rdtsc();
+	struct impair_held h;
+	unsigned n = 0;
+
+	while (n < BURST_SIZE && impair_pop_due(&w->impair, now, &h)) {
+		n++;
+		if (h.dir == CFG_IMPAIR_TX)
+			tx_now(w, h.m);
+		else if (h.dispatch)
+			dispatch(w, &h.m, 1);
+		else
+			process(w, &h.m, 1);
+	}
+	return n;
+}
+
 static void
 tx_error(struct rte_mbuf **unsent, uint16_t count, void *userdata)
 {
@@ -93,6 +151,10 @@ worker_poll_once(struct worker *w)
 	unsigned work = 0, n;
 
 	w->snap = dp_snapshot();
+	if (unlikely(w->impair.gen != w->snap->generation))
+		impair_configure(&w->impair, w->snap, w->id, rte_get_tsc_hz());
+	if (unlikely(w->impair.nheld))
+		work += impair_release(w);
 
 	for (unsigned q = 0; q < w->nrxq; q++) {
 		const struct worker_rxq *rq = &w->rxq[q];
@@ -102,6 +164,10 @@ worker_poll_once(struct worker *w)
 			continue;
 		work += n;
 		cnt_add(&w->cnt, CNT_PORT_RX, n);
+		if (unlikely(w->impair.rx_ports & (1u << rq->port))) {
+			impair_rx(w, rq, pkts, n);
+			continue;
+		}
 		if (rq->dispatch)
 			dispatch(w, pkts, n);
 		else
@@ -127,6 +193,7 @@ worker_poll_once(struct worker *w)
 	}
 
 	tcp_poll(w);
+	proxy_poll(w);
 
 	for (uint16_t p = 0; p < dp.nports; p++) {
 		uint16_t sent = rte_eth_tx_buffer_flush(p, w->id, w->txb[p]);

@@ -13,6 +13,7 @@
 #include <rte_ring.h>
 
 #include "dataplane.h"
+#include "port/impair.h"
 #include "stats/counters.h"
 
 #define BURST_SIZE 32
@@ -46,6 +47,10 @@ struct worker {
 	uint32_t idle_streak;
 
 	struct tcp_worker *tcp;            /* this worker's TCP stack (tcp/tcp.h) */
+	struct proxy_worker *proxy;        /* its HTTP sessions (proxy/proxy.h) */
+
+	/* Test-only impairment (port/impair.h); rx_ports/tx_ports 0: off. */
+	struct impair impair;
 
 	struct counters cnt;
 } __rte_cache_aligned;

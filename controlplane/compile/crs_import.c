@@ -662,7 +662,6 @@ static const char *const R_PLGATE = "paranoia-level gate: expressed as each rule
 static const char *const R_CTL = "application exclusion package (ctl: rule/target removal, skipAfter flow): becomes route exclusions (later slice)";
 static const char *const R_PERSIST = "persistent collection (IP/GLOBAL/GEO): no per-client state on the request path";
 static const char *const R_SCORING = "scoring/control over TX: done by the decision stage (later slice)";
-static const char *const R_DETECTOR = "operator implemented by our own detector (later slice)";
 static const char *const R_OPERATOR = "operator not supported (DNS/GeoIP/IP reputation)";
 static const char *const R_TFN = "transformation not supported";
 static const char *const R_NOEFFECT = "no detection effect (no score, no block): engine or exclusion-package setting";
@@ -713,10 +712,6 @@ static const char *classify_one(const struct waf_rule *r, const char **detail)
 		if (l->unsupported_tfn) {
 			*detail = l->unsupported_tfn;
 			return R_TFN;
-		}
-		if (l->op == WAF_OP_DETECTSQLI || l->op == WAF_OP_DETECTXSS) {
-			*detail = waf_op_name(l->op);
-			return R_DETECTOR;
 		}
 		if ((unsigned)l->op >= WAF_OP__RUNTIME_END) {
 			*detail = waf_op_name(l->op);

@@ -94,8 +94,11 @@ int seclang_split(char *s, char **words, const char **err)
 					*err = "unterminated quoted argument";
 					return -1;
 				}
-				if (*s == '\\' && s[1] == '"') {
-					*o++ = '"';
+				/* Apache's ap_getword_conf, which ModSecurity's
+				 * configuration goes through: \" and \\ unescape
+				 * (CRS writes a literal backslash in a regex as \\\\) */
+				if (*s == '\\' && (s[1] == '"' || s[1] == '\\')) {
+					*o++ = s[1];
 					s += 2;
 					continue;
 				}

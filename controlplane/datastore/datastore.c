@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Proprietary */
 #include "datastore/datastore.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -61,8 +62,8 @@ int ds_ctx_new(struct ly_ctx **ctxp, char *err, size_t errlen)
 {
 	static const char *const mods[] = {
 		"ietf-netconf", "ietf-netconf-with-defaults", "ietf-netconf-monitoring",
-		"notifications", "ietf-netconf-notifications",
-		DS_MODULE, NULL,
+		"notifications", "ietf-netconf-notifications", "ietf-netconf-acm",
+		DS_MODULE, "rampart-system", NULL,
 	};
 	struct ly_ctx *ctx;
 	int i;
@@ -329,6 +330,30 @@ int ds_delete_startup(struct datastore *ds, char *err, size_t errlen)
 	return 0;
 }
 
+/* A process killed between creating its temp file and the rename leaves
+ * .startup.json.PID.tmp behind; only the daemon writes startup, and it
+ * opens the datastore before it writes, so any such file is stale. */
+static void ds_remove_stale_temps(const char *state_dir)
+{
+	static const char prefix[] = "." DS_STARTUP ".";
+	struct dirent *e;
+	DIR *d = opendir(state_dir);
+	char path[4096];
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+
+		if (strncmp(e->d_name, prefix, sizeof(prefix) - 1) || n < 4 ||
+		    strcmp(e->d_name + n - 4, ".tmp"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", state_dir, e->d_name);
+		unlink(path);
+	}
+	closedir(d);
+}
+
 int ds_open(struct datastore *ds, const char *state_dir, const json_t *default_cfg,
 	    char *err, size_t errlen)
 {
@@ -345,6 +370,7 @@ int ds_open(struct datastore *ds, const char *state_dir, const json_t *default_c
 	if (ds_ctx_new(&ds->ctx, err, errlen))
 		goto err;
 
+	ds_remove_stale_temps(state_dir);
 	snprintf(path, sizeof(path), "%s/%s", state_dir, DS_STARTUP);
 	if (stat(path, &st) == 0) {
 		if (lyd_parse_data_path(ds->ctx, path, LYD_JSON,

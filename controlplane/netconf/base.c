@@ -13,17 +13,23 @@
 struct nc_server_reply *rpc_get_config(struct lyd_node *rpc, struct nc_session *s)
 {
 	struct nc_server_reply *err = NULL;
-	struct lyd_node *data = NULL;
+	struct lyd_node *data = NULL, *own = NULL;
+	const struct lyd_node *readable;
 	enum ds_id id;
 
-	(void)s;
 	if (np_param_ds(rpc, "source", &id, NULL, &err) < 0)
 		goto cleanup;
-	err = np_filter(rpc, np.ds.tree[id], &data);
+	/* NACM: what s may not read is silently left out */
+	err = np_nacm_view(s, np.ds.tree[id], &readable, &own);
 	if (err)
 		goto cleanup;
+	err = np_filter(rpc, readable, &data);
+	if (err)
+		goto cleanup;
+	lyd_free_all(own);
 	return np_reply_data(rpc, data);
 cleanup:
+	lyd_free_all(own);
 	lyd_free_all(data);
 	return err;
 }
@@ -33,13 +39,13 @@ struct nc_server_reply *rpc_get(struct lyd_node *rpc, struct nc_session *s)
 	struct nc_server_reply *err = NULL;
 	struct lyd_node *all = NULL, *lib = NULL, *data = NULL;
 
-	(void)s;
-	/* running, and the state data there is: ietf-yang-library and
-	 * ietf-netconf-monitoring */
+	/* running, and the state data there is: ietf-yang-library,
+	 * ietf-netconf-monitoring, NACM and rampart-system counters */
 	if (np_dup(np.ds.tree[DS_RUNNING], &all) ||
 	    ly_ctx_get_yanglib_data(np.ds.ctx, &lib, "%u", ly_ctx_get_change_count(np.ds.ctx)) ||
 	    lyd_merge_siblings(&all, lib, LYD_MERGE_DESTRUCT) ||
-	    (lib = NULL, np_monitoring_data(&all)) || np_state_data(rpc, &all)) {
+	    (lib = NULL, np_monitoring_data(&all)) || np_state_data(rpc, &all) ||
+	    np_access_state(&all) || np_nacm_prune(s, &all)) {
 		err = np_err(NC_ERR_OP_FAILED, NULL, "cannot build the data: out of memory");
 		lyd_free_all(lib);
 		goto cleanup;

@@ -14,6 +14,11 @@ struct nc_server_reply *rpc_commit(struct lyd_node *rpc, struct nc_session *s)
 	if (np_locked_by_other(DS_RUNNING, s))
 		return np_err(NC_ERR_IN_USE, NULL, "the running datastore is locked by session %u",
 			      np.lock_sid[DS_RUNNING]);
+	/* the candidate is shared: the committer needs write access to what
+	 * the commit changes in running */
+	err = np_nacm_write(s, np.ds.tree[DS_RUNNING], np.ds.tree[DS_CANDIDATE]);
+	if (err)
+		return err;
 	err = np_cc_commit(rpc, s, &done);
 	if (err)
 		return err;

@@ -108,7 +108,12 @@ static struct nc_server_reply *edit_node(struct lyd_node *parent, struct lyd_nod
 	switch (op) {
 	case OP_CREATE:
 		if (node_exists(match)) {
-			err = np_err(NC_ERR_DATA_EXISTS, path, "%s already exists", path);
+			/* NACM: data-exists would tell a user who may not read
+			 * the node that it exists */
+			if (!np_nacm_may_read(np.cur_session, match, NULL))
+				err = np_nacm_hidden(np.cur_session, path);
+			else
+				err = np_err(NC_ERR_DATA_EXISTS, path, "%s already exists", path);
 			break;
 		}
 		if (match)
@@ -117,7 +122,10 @@ static struct nc_server_reply *edit_node(struct lyd_node *parent, struct lyd_nod
 		break;
 	case OP_DELETE:
 		if (!node_exists(match)) {
-			err = np_err(NC_ERR_DATA_MISSING, path, "%s does not exist", path);
+			if (!np_nacm_may_read(np.cur_session, NULL, edit->schema))
+				err = np_nacm_hidden(np.cur_session, path);
+			else
+				err = np_err(NC_ERR_DATA_MISSING, path, "%s does not exist", path);
 			break;
 		}
 		remove_node(root, match);
@@ -240,6 +248,9 @@ struct nc_server_reply *rpc_edit_config(struct lyd_node *rpc, struct nc_session 
 	err = edit_apply(&work, edit, defop);
 	if (err)
 		goto cleanup;
+	err = np_nacm_write(s, np.ds.tree[id], work);
+	if (err)
+		goto cleanup;
 
 	if (test && !strcmp(test, "test-only")) {
 		if (ds_validate(np.ds.ctx, &work, msg, sizeof(msg), path, sizeof(path)))
@@ -301,6 +312,9 @@ struct nc_server_reply *rpc_copy_config(struct lyd_node *rpc, struct nc_session 
 		err = np_err(NC_ERR_OP_FAILED, NULL, "out of memory");
 		goto cleanup;
 	}
+	err = np_nacm_copy(s, src, r == 1, copy, dst);
+	if (err)
+		goto cleanup;
 
 	switch (dst) {
 	case DS_RUNNING:
@@ -348,6 +362,9 @@ struct nc_server_reply *rpc_delete_config(struct lyd_node *rpc, struct nc_sessio
 	if (np_locked_by_other(id, s))
 		return np_err(NC_ERR_IN_USE, NULL, "the startup datastore is locked by session %u",
 			      np.lock_sid[id]);
+	err = np_nacm_write(s, np.ds.tree[id], NULL);
+	if (err)
+		return err;
 	if (ds_delete_startup(&np.ds, msg, sizeof(msg)))
 		return np_err(NC_ERR_OP_FAILED, NULL, "%s", msg);
 	return nc_server_reply_ok();

@@ -20,8 +20,12 @@ struct nc_server_reply *rpc_get_schema(struct lyd_node *rpc, struct nc_session *
 	LYS_OUTFORMAT of = LYS_OUT_YANG;
 	const char *version = NULL;
 	char *text = NULL;
+	struct nc_server_reply *denied;
 
-	(void)s;
+	/* installed as the RPC's own callback: NACM exec is checked here */
+	denied = np_nacm_exec(rpc->schema, s);
+	if (denied)
+		return denied;
 	if (lyd_find_path(rpc, "identifier", 0, &id))
 		return np_err(NC_ERR_MISSING_ELEM, NULL, "<identifier> is missing");
 	if (lyd_find_path(rpc, "version", 0, &ver) == LY_SUCCESS && *lyd_get_value(ver))

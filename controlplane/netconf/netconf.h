@@ -36,8 +36,11 @@
 #define NETCONF_DEFAULT_ADDRESS   "0.0.0.0"
 #define NETCONF_DEFAULT_STATE_DIR "/var/lib/rampart"
 #define NETCONF_HOSTKEY           "ssh_host_ecdsa_key"
-/* Sessions idle this long are dropped (libnetconf2's idle timeout). */
+/* Defaults of /rampart-system:system/netconf-server (the model states the
+ * same): sessions idle this long are dropped (libnetconf2's idle timeout),
+ * at most this many sessions at a time. */
 #define NETCONF_IDLE_TIMEOUT_S    3600
+#define NETCONF_MAX_SESSIONS      16
 /* A client has this long and this many tries to authenticate. The NETCONF
  * thread serves one SSH handshake at a time (nc_accept blocks during it),
  * so the timeout also bounds how long a stalled client delays the others. */

@@ -39,6 +39,9 @@ struct np_server {
 	struct np_confirmed cc;        /* pending confirmed commit */
 	struct nc_session *cur_session; /* whose RPC is being handled, or NULL */
 	time_t lock_time[DS_COUNT];    /* when it was taken */
+	uint64_t sessions_accepted;    /* rampart-system:system-state counters */
+	uint64_t sessions_rejected;    /* max-sessions reached */
+	uint64_t sessions_idle;        /* closed by the idle timeout */
 	char state_dir[1024];
 	char hostkey[1100];
 	char address[64];
@@ -94,6 +97,56 @@ void np_session_gone(uint32_t sid);
 void np_release_lock(enum ds_id id);
 /* Find a session of the poll set by id, or NULL. */
 struct nc_session *np_find_session(uint32_t sid);
+
+/* ---- access control and rampart-system settings (access.c) ---- */
+/* Exec access of s to op (RFC 8341 3.4.4). NULL, or an access-denied error
+ * naming the operation. */
+struct nc_server_reply *np_nacm_exec(const struct lysc_node *op, struct nc_session *s);
+/* Write access of s for changing a datastore from old to new: the nodes of
+ * their diff are checked for create/update/delete. NULL or access-denied
+ * with the error-path of the first denied node. */
+struct nc_server_reply *np_nacm_write(struct nc_session *s, const struct lyd_node *old,
+				      const struct lyd_node *new);
+/* Access for copy-config from src (or an inline source) to dst of copy:
+ * running to startup needs no more than exec; otherwise read access to
+ * the whole source and write access to what changes in dst. NULL or
+ * access-denied. */
+struct nc_server_reply *np_nacm_copy(struct nc_session *s, enum ds_id src, bool inline_src,
+				     const struct lyd_node *copy, enum ds_id dst);
+/* Whether s may read node (a data node), or, node NULL, nodes of schema. */
+bool np_nacm_may_read(struct nc_session *s, const struct lyd_node *node,
+		      const struct lysc_node *schema);
+/* The access-denied (counted) that replaces data-exists / data-missing for
+ * a node s may not read, so that an edit does not reveal whether it exists. */
+struct nc_server_reply *np_nacm_hidden(struct nc_session *s, const char *path);
+/* Remove what s may not read from *tree (owned by the caller). 0 or -1. */
+int np_nacm_prune(struct nc_session *s, struct lyd_node **tree);
+/* The part of tree s may read: *out is tree itself when s may read all of
+ * it, else a pruned copy also returned in *own (the caller frees *own). */
+struct nc_server_reply *np_nacm_view(struct nc_session *s, const struct lyd_node *tree,
+				     const struct lyd_node **out, struct lyd_node **own);
+/* Whether s may receive notif (a notification tree). *own: NULL, or a copy
+ * of notif to send instead, without what s may not read (the edits of a
+ * netconf-config-change naming unreadable nodes); the caller frees it. */
+bool np_nacm_notif(struct nc_session *s, const struct lyd_node *notif, struct lyd_node **own);
+/* Merge the NACM counters and /rampart-system:system-state into *tree. */
+int np_access_state(struct lyd_node **tree);
+/* Whether xpath selects a node of tree (NULL: an empty datastore). */
+bool np_exists(const struct lyd_node *tree, const char *xpath);
+/* A /rampart-system:system/netconf-server leaf of running, or dflt. */
+uint32_t np_setting(const char *leaf, uint32_t dflt);
+/* Apply the settings of running that take effect at run time (idle timeout). */
+void np_apply_settings(void);
+/* Check a password against the user's hash in running: 0 match, -1 no
+ * match, 1 the user is not configured there. */
+int np_user_password(const char *user, const char *password);
+/* Whether key is one of user's public keys, in running or in the users
+ * file: 0 yes, -1 no. */
+int np_user_key(const char *user, const ssh_key key);
+/* When /nacm has no group and no rule-list, put user (NULL: every user of
+ * the users file and of running) in group "admin" with a permit-all
+ * rule-list, so the first administrator is not locked out. */
+void np_nacm_bootstrap(const char *user);
 
 /* ---- filters (filter.c) ---- */
 /* Apply get/get-config's filter (subtree or XPath) to tree (not modified).

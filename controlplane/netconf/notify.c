@@ -230,16 +230,21 @@ void np_notify_flush(void)
 		for (i = 0; n->tree && i < cnt; i++) {
 			struct nc_session *s = nc_ps_get_session(np.ps, i);
 			struct nc_server_notif *nf;
+			struct lyd_node *own = NULL;
 
-			if (!s || !nc_session_get_notif_status(s))
+			/* NACM: not at all, or without what s may not read */
+			if (!s || !nc_session_get_notif_status(s) || !np_nacm_notif(s, n->tree, &own))
 				continue;
-			nf = nc_server_notif_new(n->tree, n->time, NC_PARAMTYPE_CONST);
-			if (!nf)
+			nf = nc_server_notif_new(own ? own : n->tree, n->time, NC_PARAMTYPE_CONST);
+			if (!nf) {
+				lyd_free_all(own);
 				continue;
+			}
 			if (nc_server_notif_send(s, nf, NP_NOTIF_SEND_MS) != NC_MSG_NOTIF)
 				log_warn("NETCONF: cannot send a notification to session %u",
 					 nc_session_get_id(s));
 			nc_server_notif_free(nf);
+			lyd_free_all(own);
 		}
 		lyd_free_all(n->tree);
 		free(n->json);

@@ -112,6 +112,29 @@ bool np_locked_by_other(enum ds_id id, const struct nc_session *s)
 	return np.lock_sid[id] && np.lock_sid[id] != nc_session_get_id(s);
 }
 
+static const struct lyd_node *dp_top(const struct lyd_node *tree)
+{
+	const struct lyd_node *n;
+
+	LY_LIST_FOR(tree, n) {
+		if (n->schema && !strcmp(n->schema->name, "dataplane") &&
+		    !strcmp(n->schema->module->name, DS_MODULE))
+			return n;
+	}
+	return NULL;
+}
+
+/* Whether two validated configurations hold the same dataplane document
+ * (values and which of them are defaults). A different order of list
+ * entries counts as a change: pushing then is merely redundant. */
+static bool np_dataplane_unchanged(const struct lyd_node *old, const struct lyd_node *new)
+{
+	const struct lyd_node *a = dp_top(old), *b = dp_top(new);
+
+	return a && b &&
+	       lyd_compare_single(a, b, LYD_COMPARE_FULL_RECURSION | LYD_COMPARE_DEFAULTS) == LY_SUCCESS;
+}
+
 struct nc_server_reply *np_apply_running(struct lyd_node *tree)
 {
 	struct apply_result res;
@@ -123,6 +146,13 @@ struct nc_server_reply *np_apply_running(struct lyd_node *tree)
 	if (ds_validate(np.ds.ctx, &tree, msg, sizeof(msg), path, sizeof(path))) {
 		err = np_err(NC_ERR_INVALID_VALUE, path, "validation failed: %s", msg);
 		goto cleanup;
+	}
+	if (np_dataplane_unchanged(np.ds.tree[DS_RUNNING], tree)) {
+		/* only rampart-cp's own configuration changed (NACM, users,
+		 * session limits): nothing to push, and it works while the
+		 * dataplane is down */
+		log_info("NETCONF: running configuration changed (dataplane part unchanged)");
+		goto commit;
 	}
 	if (ds_to_dp_json(tree, &doc, msg, sizeof(msg))) {
 		err = np_err(NC_ERR_OP_FAILED, NULL, "%s", msg);
@@ -147,9 +177,11 @@ struct nc_server_reply *np_apply_running(struct lyd_node *tree)
 	}
 	log_info("NETCONF: running configuration applied, dataplane generation %llu (%lld ms)",
 		 (unsigned long long)res.generation, (long long)(cp_now_ms() - t0));
+commit:
 	np_notify_config_change(np.ds.tree[DS_RUNNING], tree, DS_RUNNING);
 	ds_set(&np.ds, DS_RUNNING, tree);
 	tree = NULL;
+	np_apply_settings();
 cleanup:
 	json_decref(doc);
 	lyd_free_all(tree);
@@ -224,7 +256,10 @@ static struct nc_server_reply *np_dispatch(struct lyd_node *rpc, struct nc_sessi
 	struct nc_server_reply *r;
 
 	np.cur_session = s;
-	r = np_dispatch_one(rpc, s);
+	/* NACM exec access first (close-session never gets here) */
+	r = np_nacm_exec(rpc->schema, s);
+	if (!r)
+		r = np_dispatch_one(rpc, s);
 	np.cur_session = NULL;
 	return r;
 }
@@ -245,9 +280,13 @@ static int np_hostkey_clb(const char *name, void *user_data, char **privkey_path
 static int np_passwd_clb(const struct nc_session *s, const char *password, void *user_data)
 {
 	const char *user = nc_session_get_username(s);
+	int r = user ? np_user_password(user, password) : -1;
 
 	(void)user_data;
-	if (user && users_check_password(np.state_dir, user, password) == 0) {
+	/* users configured in running first, then the users file */
+	if (r == 1)
+		r = users_check_password(np.state_dir, user, password);
+	if (r == 0) {
 		log_info("NETCONF: user %s authenticated by password from %s", user,
 			 nc_session_get_host(s) ? nc_session_get_host(s) : "?");
 		return 0;
@@ -257,24 +296,32 @@ static int np_passwd_clb(const struct nc_session *s, const char *password, void 
 	return 1;
 }
 
-static void np_add_key(const char *type, const char *b64, const char *user, void *arg)
+/* Public keys: those of the user in running
+ * (/rampart-system:system/authentication/user/authorized-key) or in the
+ * users file, looked up at every attempt (libnetconf2 calls this for the
+ * key probe and again for the signed request). */
+static int np_pubkey_clb(const struct nc_session *s, ssh_key key, void *user_data)
 {
-	NC_SSH_KEY_TYPE t = NC_SSH_KEY_UNKNOWN;
+	const char *user = nc_session_get_username(s);
 
-	(void)arg;
-	if (!strcmp(type, "ssh-rsa"))
-		t = NC_SSH_KEY_RSA;
-	else if (!strncmp(type, "ecdsa-sha2-", 11))
-		t = NC_SSH_KEY_ECDSA;
-	else if (!strcmp(type, "ssh-dss"))
-		t = NC_SSH_KEY_DSA;
-	if (t == NC_SSH_KEY_UNKNOWN) {
-		log_warn("NETCONF: user %s: key type %s is not supported (ssh-rsa, ecdsa-sha2-*)",
-			 user, type);
-		return;
+	(void)user_data;
+	if (user && np_user_key(user, key) == 0) {
+		log_debug("NETCONF: user %s offered an authorized public key", user);
+		return 0;
 	}
-	if (nc_server_ssh_add_authkey(b64, t, user))
-		log_warn("NETCONF: user %s: cannot add an authorized key", user);
+	log_warn("NETCONF: public key refused for user %s from %s", user ? user : "?",
+		 nc_session_get_host(s) ? nc_session_get_host(s) : "?");
+	return 1;
+}
+
+/* At start: say which keys of the users file cannot be used. */
+static void np_check_key(const char *type, const char *b64, const char *user, void *arg)
+{
+	(void)b64;
+	(void)arg;
+	if (ssh_key_type_from_name(type) == SSH_KEYTYPE_UNKNOWN)
+		log_warn("NETCONF: user %s: key type %s is not supported (ssh-rsa, ssh-ed25519, ecdsa-sha2-*)",
+			 user, type);
 }
 
 static void np_print_clb(const struct nc_session *s, NC_VERB_LEVEL level, const char *msg)
@@ -345,11 +392,26 @@ static void np_accept(int timeout)
 	NC_MSG_TYPE m = nc_accept(timeout, &s);
 
 	if (m == NC_MSG_HELLO) {
+		uint32_t max = np_setting("max-sessions", NETCONF_MAX_SESSIONS);
+
+		if (nc_ps_session_count(np.ps) >= max) {
+			/* refused after the handshake: the client sees the SSH
+			 * channel close before its first RPC */
+			np.sessions_rejected++;
+			log_warn("NETCONF: session of user %s from %s refused: %u sessions open (max-sessions %u)",
+				 nc_session_get_username(s), nc_session_get_host(s),
+				 nc_ps_session_count(np.ps), max);
+			nc_session_free(s, NULL);
+			return;
+		}
 		if (nc_ps_add_session(np.ps, s)) {
 			log_error("NETCONF: cannot add session %u", nc_session_get_id(s));
 			nc_session_free(s, NULL);
 			return;
 		}
+		np.sessions_accepted++;
+		/* authenticated (password or key): the first administrator */
+		np_nacm_bootstrap(nc_session_get_username(s));
 		log_info("NETCONF: session %u opened: user %s from %s", nc_session_get_id(s),
 			 nc_session_get_username(s), nc_session_get_host(s));
 	} else if (m == NC_MSG_ERROR && timeout == 0) {
@@ -361,6 +423,11 @@ static void np_end_session(struct nc_session *s)
 {
 	uint32_t sid = nc_session_get_id(s);
 
+	if (nc_session_get_term_reason(s) == NC_SESSION_TERM_TIMEOUT) {
+		np.sessions_idle++;
+		log_info("NETCONF: session %u closed after %u s without an RPC (idle-timeout)", sid,
+			 nc_server_get_idle_timeout());
+	}
 	log_info("NETCONF: session %u ended (user %s)", sid,
 		 nc_session_get_username(s) ? nc_session_get_username(s) : "?");
 	np_session_gone(sid);
@@ -460,6 +527,8 @@ int netconf_start(const struct netconf_opts *o, struct datastore *ds,
 	nc_server_set_capab_withdefaults(NC_WD_EXPLICIT,
 					 NC_WD_ALL | NC_WD_ALL_TAG | NC_WD_TRIM | NC_WD_EXPLICIT);
 	nc_server_set_idle_timeout(NETCONF_IDLE_TIMEOUT_S);
+	np_apply_settings();
+	np_nacm_bootstrap(NULL);
 	/* notify.c: RFC 5277 subscriptions; RPCs keep working on a subscribed session */
 	if (nc_server_set_capability("urn:ietf:params:netconf:capability:notification:1.0") ||
 	    nc_server_set_capability("urn:ietf:params:netconf:capability:interleave:1.0")) {
@@ -469,6 +538,7 @@ int netconf_start(const struct netconf_opts *o, struct datastore *ds,
 	nc_set_global_rpc_clb(np_dispatch);
 	nc_server_ssh_set_hostkey_clb(np_hostkey_clb, NULL, NULL);
 	nc_server_ssh_set_passwd_auth_clb(np_passwd_clb, NULL, NULL);
+	nc_server_ssh_set_pubkey_auth_clb(np_pubkey_clb, NULL, NULL);
 	if (nc_server_add_endpt(NP_ENDPOINT, NC_TI_LIBSSH) ||
 	    nc_server_endpt_set_address(NP_ENDPOINT, np.address) ||
 	    nc_server_ssh_endpt_add_hostkey(NP_ENDPOINT, "hostkey", -1) ||
@@ -479,12 +549,13 @@ int netconf_start(const struct netconf_opts *o, struct datastore *ds,
 		snprintf(err, errlen, "cannot set up the NETCONF endpoint on %s", np.address);
 		goto err;
 	}
-	nkeys = users_for_each_key(np.state_dir, np_add_key, NULL, why, sizeof(why));
+	nkeys = users_for_each_key(np.state_dir, np_check_key, NULL, why, sizeof(why));
 	if (nkeys < 0) {
 		snprintf(err, errlen, "%s", why);
 		goto err;
 	}
-	if (users_count(np.state_dir) == 0)
+	if (users_count(np.state_dir) == 0 &&
+	    !np_exists(np.ds.tree[DS_RUNNING], "/rampart-system:system/authentication/user"))
 		log_warn("NETCONF: no users in %s/%s: nobody can log in; add one with `rampart-cp add-user NAME --state-dir %s`",
 			 np.state_dir, USERS_FILE, np.state_dir);
 	np.ps = nc_ps_new();

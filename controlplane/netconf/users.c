@@ -125,19 +125,12 @@ static int ct_equal(const char *a, const char *b)
 	return d == 0;
 }
 
-int users_check_password(const char *state_dir, const char *name, const char *password)
+int users_hash_matches(const char *stored, const char *password)
 {
 	struct crypt_data *cd;
-	const char *stored, *hash;
-	char err[256];
-	json_t *doc;
+	const char *hash;
 	int rc = -1;
 
-	doc = users_load(state_dir, err, sizeof(err));
-	if (!doc)
-		return -1;
-	stored = json_string_value(json_object_get(
-		json_object_get(json_object_get(doc, "users"), name), "password"));
 	cd = calloc(1, sizeof(*cd));
 	if (stored && *stored == '$' && cd) {
 		hash = crypt_rn(password, stored, cd, sizeof(*cd));
@@ -148,8 +141,43 @@ int users_check_password(const char *state_dir, const char *name, const char *pa
 		explicit_bzero(cd, sizeof(*cd));
 		free(cd);
 	}
+	return rc;
+}
+
+int users_check_password(const char *state_dir, const char *name, const char *password)
+{
+	const char *stored;
+	char err[256];
+	json_t *doc;
+	int rc;
+
+	doc = users_load(state_dir, err, sizeof(err));
+	if (!doc)
+		return -1;
+	stored = json_string_value(json_object_get(
+		json_object_get(json_object_get(doc, "users"), name), "password"));
+	rc = users_hash_matches(stored, password);
 	json_decref(doc);
 	return rc;
+}
+
+int users_for_each_name(const char *state_dir, void (*fn)(const char *name, void *arg),
+			void *arg)
+{
+	const char *name;
+	char err[256];
+	json_t *doc, *user;
+	int n = 0;
+
+	doc = users_load(state_dir, err, sizeof(err));
+	if (!doc)
+		return -1;
+	json_object_foreach(json_object_get(doc, "users"), name, user) {
+		fn(name, arg);
+		n++;
+	}
+	json_decref(doc);
+	return n;
 }
 
 int users_for_each_key(const char *state_dir,

@@ -28,6 +28,15 @@ int users_set_password(const char *state_dir, const char *name, const char *pass
 /* 0 when NAME exists and password matches its hash, -1 otherwise. */
 int users_check_password(const char *state_dir, const char *name, const char *password);
 
+/* 0 when stored is a crypt(3) hash of password, -1 otherwise (also for
+ * NULL or a value that is not a hash). */
+int users_hash_matches(const char *stored, const char *password);
+
+/* Call fn(name) for every user of the file. Returns the number of users,
+ * or -1 when the file exists but cannot be read. */
+int users_for_each_name(const char *state_dir, void (*fn)(const char *name, void *arg),
+			void *arg);
+
 /* Call add(base64, type_name, user) for every authorized key. Returns the
  * number of keys, or -1 when the file exists but cannot be read (err). */
 int users_for_each_key(const char *state_dir,

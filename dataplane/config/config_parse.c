@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "config/config_p.h"
 #include "net/ipv6.h"
 
 #define CONFIG_SCHEMA 1
@@ -34,7 +35,11 @@ static const struct { uint32_t min, def, max; }
 	LIM_TCP_TW       = { 100, 60000, 240000 },
 	LIM_TCP_CHAL     = { 1, 1000, 100000 },
 	LIM_TCP_BACKLOG  = { 1, 256, 8192 },        /* half-open before SYN cookies */
-	LIM_TCP_PER_SRC  = { 0, 0, 8192 };          /* 0: no per-source limit */
+	LIM_TCP_PER_SRC  = { 0, 0, 8192 },          /* 0: no per-source limit */
+	LIM_TCP_KA_IDLE  = { 0, 0, 7200000 },       /* 0: keep-alive off */
+	LIM_TCP_KA_INTVL = { 10, 75000, 600000 },   /* RFC 1122 4.2.3.6 defaults */
+	LIM_TCP_KA_PROBES = { 1, 9, 100 },
+	LIM_SVC_BYTES    = { 0, 0, 0xffffffff };     /* "send" test service */
 #define IPV6_MIN_MTU 1280
 
 static bool
@@ -373,10 +378,15 @@ parse_icmp(struct snapshot *s, const json_t *v, struct config_error *err)
 static void
 tcp_defaults(struct cfg_tcp *t)
 {
-	*t = (struct cfg_tcp){ LIM_TCP_CONNS.def, LIM_TCP_RCVBUF.def, LIM_TCP_SNDBUF.def,
-		LIM_TCP_OOO.def, LIM_TCP_RTO_MIN.def, LIM_TCP_DELACK.def, LIM_TCP_TW.def,
-		LIM_TCP_CHAL.def, LIM_TCP_BACKLOG.def, LIM_TCP_PER_SRC.def,
-		LIM_TCP_PER_SRC.def, true, 0, { { 0, 0 } } };
+	*t = (struct cfg_tcp){ .max_conns = LIM_TCP_CONNS.def, .rcvbuf = LIM_TCP_RCVBUF.def,
+		.sndbuf = LIM_TCP_SNDBUF.def, .ooo_max = LIM_TCP_OOO.def,
+		.rto_min_ms = LIM_TCP_RTO_MIN.def, .delack_ms = LIM_TCP_DELACK.def,
+		.time_wait_ms = LIM_TCP_TW.def, .challenge_acks = LIM_TCP_CHAL.def,
+		.syn_backlog = LIM_TCP_BACKLOG.def, .max_half_open_per_src = LIM_TCP_PER_SRC.def,
+		.max_conns_per_src = LIM_TCP_PER_SRC.def, .syn_cookies = true,
+		.keepalive_idle_ms = LIM_TCP_KA_IDLE.def,
+		.keepalive_interval_ms = LIM_TCP_KA_INTVL.def,
+		.keepalive_probes = LIM_TCP_KA_PROBES.def };
 }
 
 static bool
@@ -385,7 +395,8 @@ parse_tcp(struct snapshot *s, const json_t *v, struct config_error *err)
 	static const char *const members[] = { "max-connections-per-worker",
 		"receive-buffer", "send-buffer", "ooo-max-segments", "rto-min-ms",
 		"delayed-ack-ms", "time-wait-ms", "challenge-acks-per-second", "syn-backlog",
-		"syn-cookies", "max-half-open-per-source", "max-connections-per-source", NULL };
+		"syn-cookies", "max-half-open-per-source", "max-connections-per-source",
+		"keepalive-idle-ms", "keepalive-interval-ms", "keepalive-probes", NULL };
 	const char *path = "/tcp";
 	struct cfg_tcp *t = &s->tcp;
 	const json_t *cookies;
@@ -423,15 +434,56 @@ parse_tcp(struct snapshot *s, const json_t *v, struct config_error *err)
 	       get_u32(v, path, "max-half-open-per-source", LIM_TCP_PER_SRC.min,
 		       LIM_TCP_PER_SRC.def, LIM_TCP_PER_SRC.max, &t->max_half_open_per_src, err) &&
 	       get_u32(v, path, "max-connections-per-source", LIM_TCP_PER_SRC.min,
-		       LIM_TCP_PER_SRC.def, LIM_TCP_PER_SRC.max, &t->max_conns_per_src, err);
+		       LIM_TCP_PER_SRC.def, LIM_TCP_PER_SRC.max, &t->max_conns_per_src, err) &&
+	       get_u32(v, path, "keepalive-idle-ms", LIM_TCP_KA_IDLE.min, LIM_TCP_KA_IDLE.def,
+		       LIM_TCP_KA_IDLE.max, &t->keepalive_idle_ms, err) &&
+	       get_u32(v, path, "keepalive-interval-ms", LIM_TCP_KA_INTVL.min,
+		       LIM_TCP_KA_INTVL.def, LIM_TCP_KA_INTVL.max, &t->keepalive_interval_ms, err) &&
+	       get_u32(v, path, "keepalive-probes", LIM_TCP_KA_PROBES.min,
+		       LIM_TCP_KA_PROBES.def, LIM_TCP_KA_PROBES.max, &t->keepalive_probes, err);
 }
 
-/* Test services (echo, discard) served by rampart-dp itself: test
- * configurations only. */
+/* The members of a "send" or "relay" test service. */
+static bool
+parse_test_service_args(struct cfg_test_svc *svc, const json_t *e, const char *p,
+			struct config_error *err)
+{
+	const json_t *up = json_object_get(e, "upstream"), *uport = json_object_get(e, "upstream-port");
+	char q[96];
+
+	if (svc->kind != CFG_SVC_SEND && json_object_get(e, "bytes") != NULL)
+		return fail(err, p, "'bytes' belongs to a \"send\" service only");
+	if (svc->kind != CFG_SVC_RELAY && (up != NULL || uport != NULL))
+		return fail(err, p, "'upstream' and 'upstream-port' belong to a \"relay\" service only");
+	if (svc->kind == CFG_SVC_SEND)
+		return get_u32(e, p, "bytes", LIM_SVC_BYTES.min, LIM_SVC_BYTES.def,
+			       LIM_SVC_BYTES.max, &svc->bytes, err);
+	if (svc->kind != CFG_SVC_RELAY)
+		return true;
+	snprintf(q, sizeof(q), "%s/upstream", p);
+	if (!json_is_string(up))
+		return fail(err, q, "a relay needs 'upstream', an IPv4 or IPv6 address");
+	if (inet_pton(AF_INET, json_string_value(up), svc->addr) == 1)
+		svc->family = AF_INET;
+	else if (inet_pton(AF_INET6, json_string_value(up), svc->addr) == 1)
+		svc->family = AF_INET6;
+	else
+		return fail(err, q, "'upstream' must be an IPv4 or IPv6 address");
+	snprintf(q, sizeof(q), "%s/upstream-port", p);
+	if (!json_is_integer(uport) || json_integer_value(uport) < 1 ||
+	    json_integer_value(uport) > 65535)
+		return fail(err, q, "a relay needs 'upstream-port', 1..65535");
+	svc->uport = (uint16_t)json_integer_value(uport);
+	return true;
+}
+
+/* Test services (echo, discard, send, relay) served by rampart-dp itself:
+ * test configurations only. */
 static bool
 parse_test_services(struct snapshot *s, const json_t *v, struct config_error *err)
 {
-	static const char *const members[] = { "port", "service", NULL };
+	static const char *const members[] = { "port", "service", "bytes", "upstream",
+		"upstream-port", NULL };
 	size_t i;
 
 	if (v == NULL)
@@ -467,11 +519,97 @@ parse_test_services(struct snapshot *s, const json_t *v, struct config_error *er
 			kind = CFG_SVC_ECHO;
 		else if (name != NULL && strcmp(name, "discard") == 0)
 			kind = CFG_SVC_DISCARD;
+		else if (name != NULL && strcmp(name, "send") == 0)
+			kind = CFG_SVC_SEND;
+		else if (name != NULL && strcmp(name, "relay") == 0)
+			kind = CFG_SVC_RELAY;
 		else
-			return fail(err, q, "'service' must be \"echo\" or \"discard\"");
+			return fail(err, q, "'service' must be \"echo\", \"discard\", \"send\" or \"relay\"");
+		memset(&s->tcp.service[s->tcp.nservices], 0, sizeof(s->tcp.service[0]));
 		s->tcp.service[s->tcp.nservices].port = (uint16_t)n;
 		s->tcp.service[s->tcp.nservices].kind = kind;
+		if (!parse_test_service_args(&s->tcp.service[s->tcp.nservices], e, p, err))
+			return false;
 		s->tcp.nservices++;
+	}
+	return true;
+}
+
+/* Test-only impairment (port/impair.h): [{"port": index or name,
+ * "direction": "rx" | "tx" | "both", "seed", "loss-ppm", "duplicate-ppm",
+ * "reorder-ppm", "reorder-delay-ms", "corrupt-ppm", "rate-kbps"}]. One rule
+ * per port and direction; the port must be configured. */
+static bool
+parse_impairment(struct snapshot *s, const json_t *v, struct config_error *err)
+{
+	static const char *const members[] = { "port", "direction", "seed", "loss-ppm",
+		"duplicate-ppm", "reorder-ppm", "reorder-delay-ms", "corrupt-ppm",
+		"rate-kbps", NULL };
+
+	if (v == NULL)
+		return true;
+	if (!json_is_array(v))
+		return fail(err, "/impairment", "'impairment' must be an array");
+	for (size_t i = 0; i < json_array_size(v); i++) {
+		const json_t *e = json_array_get(v, i), *port, *dir;
+		struct cfg_impair r = { 0 };
+		const char *d;
+		char p[64], q[96];
+		int port_idx = -1;
+		bool rx, tx;
+
+		snprintf(p, sizeof(p), "/impairment/%zu", i);
+		if (!json_is_object(e))
+			return fail(err, p, "an impairment rule must be an object");
+		if (!only_members(e, p, members, err))
+			return false;
+		port = json_object_get(e, "port");
+		snprintf(q, sizeof(q), "%s/port", p);
+		if (json_is_integer(port)) {
+			json_int_t n = json_integer_value(port);
+
+			if (n >= 0 && n < CFG_MAX_PORTS && s->port[n].configured)
+				port_idx = (int)n;
+		} else if (json_is_string(port)) {
+			for (unsigned k = 0; k < CFG_MAX_PORTS; k++)
+				if (s->port[k].configured &&
+				    strcmp(s->port[k].name, json_string_value(port)) == 0)
+					port_idx = (int)k;
+		} else {
+			return fail(err, q, "'port' is required: a port index or name");
+		}
+		if (port_idx < 0)
+			return fail(err, q, "'port' names no configured port");
+		dir = json_object_get(e, "direction");
+		snprintf(q, sizeof(q), "%s/direction", p);
+		d = json_string_value(dir);
+		rx = d != NULL && (strcmp(d, "rx") == 0 || strcmp(d, "both") == 0);
+		tx = d != NULL && (strcmp(d, "tx") == 0 || strcmp(d, "both") == 0);
+		if (!rx && !tx)
+			return fail(err, q, "'direction' is required: \"rx\", \"tx\" or \"both\"");
+		if (!get_u32(e, p, "seed", 0, 1, UINT32_MAX, &r.seed, err) ||
+		    !get_u32(e, p, "loss-ppm", 0, 0, 1000000, &r.loss_ppm, err) ||
+		    !get_u32(e, p, "duplicate-ppm", 0, 0, 1000000, &r.dup_ppm, err) ||
+		    !get_u32(e, p, "reorder-ppm", 0, 0, 1000000, &r.reorder_ppm, err) ||
+		    !get_u32(e, p, "reorder-delay-ms", 0, 0, 1000, &r.reorder_delay_ms, err) ||
+		    !get_u32(e, p, "corrupt-ppm", 0, 0, 1000000, &r.corrupt_ppm, err) ||
+		    !get_u32(e, p, "rate-kbps", 0, 0, 100000000, &r.rate_kbps, err))
+			return false;
+		if (r.reorder_ppm && r.reorder_delay_ms == 0) {
+			snprintf(q, sizeof(q), "%s/reorder-delay-ms", p);
+			return fail(err, q, "'reorder-ppm' needs a 'reorder-delay-ms' of 1..1000");
+		}
+		r.port = (uint16_t)port_idx;
+		for (unsigned k = 0; k < 2; k++) {
+			if (!(k == CFG_IMPAIR_RX ? rx : tx))
+				continue;
+			r.dir = (uint8_t)k;
+			for (unsigned j = 0; j < s->nimpair; j++)
+				if (s->impair[j].port == r.port && s->impair[j].dir == r.dir)
+					return fail(err, p, "port %d has two %s impairment rules",
+						    port_idx, k == CFG_IMPAIR_RX ? "rx" : "tx");
+			s->impair[s->nimpair++] = r;   /* one per port and direction: fits */
+		}
 	}
 	return true;
 }
@@ -488,6 +626,7 @@ config_empty(uint16_t nports)
 	s->neigh = (struct cfg_neigh){ LIM_REACHABLE_MS.def, LIM_RETRANS_MS.def,
 		LIM_PROBES.def, LIM_PENDING_MAX.def, LIM_ENTRIES_MAX.def };
 	tcp_defaults(&s->tcp);
+	config_proxy_defaults(&s->proxy);
 	return s;
 }
 
@@ -495,7 +634,7 @@ struct snapshot *
 config_parse(const json_t *doc, uint16_t nports, struct config_error *err)
 {
 	static const char *const members[] = { "schema", "ports", "neighbour",
-		"icmp", "tcp", "test-services", NULL };
+		"icmp", "tcp", "test-services", "http", "listeners", "routes", "upstreams", "impairment", NULL };
 	struct snapshot *s;
 	const json_t *schema, *ports;
 	size_t i;
@@ -538,7 +677,9 @@ config_parse(const json_t *doc, uint16_t nports, struct config_error *err)
 	if (!parse_neigh(s, json_object_get(doc, "neighbour"), err) ||
 	    !parse_icmp(s, json_object_get(doc, "icmp"), err) ||
 	    !parse_tcp(s, json_object_get(doc, "tcp"), err) ||
-	    !parse_test_services(s, json_object_get(doc, "test-services"), err))
+	    !parse_test_services(s, json_object_get(doc, "test-services"), err) ||
+	    !parse_impairment(s, json_object_get(doc, "impairment"), err) ||
+	    !config_parse_proxy(s, doc, err))
 		goto err;
 
 	s->source = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
@@ -550,6 +691,39 @@ config_parse(const json_t *doc, uint16_t nports, struct config_error *err)
 err:
 	snapshot_free(s);
 	return NULL;
+}
+
+/* The helpers above, for the section parsers in other files (config_p.h). */
+bool
+cfg_fail(struct config_error *err, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+
+	snprintf(err->path, sizeof(err->path), "%s", path);
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+bool
+cfg_only_members(const json_t *obj, const char *path, const char *const *allowed,
+		 struct config_error *err)
+{
+	return only_members(obj, path, allowed, err);
+}
+
+bool
+cfg_get_u32(const json_t *obj, const char *path, const char *name, uint32_t min,
+	    uint32_t def, uint32_t max, uint32_t *out, struct config_error *err)
+{
+	return get_u32(obj, path, name, min, def, max, out, err);
+}
+
+bool
+cfg_valid_name(const char *s)
+{
+	return valid_name(s);
 }
 
 void

@@ -54,7 +54,16 @@ struct cfg_neigh {
 
 #define CFG_MAX_TEST_SERVICES 8
 
-enum cfg_test_service { CFG_SVC_ECHO = 1, CFG_SVC_DISCARD };
+enum cfg_test_service { CFG_SVC_ECHO = 1, CFG_SVC_DISCARD, CFG_SVC_SEND, CFG_SVC_RELAY };
+
+struct cfg_test_svc {
+	uint16_t port;             /* local, host order */
+	uint8_t kind;              /* enum cfg_test_service */
+	uint8_t family;            /* relay: AF_INET or AF_INET6 of addr */
+	uint32_t bytes;            /* send: bytes of the pattern to send */
+	uint8_t addr[16];          /* relay: upstream address, network order */
+	uint16_t uport;            /* relay: upstream port, host order */
+};
 
 struct cfg_tcp {
 	uint32_t max_conns;        /* per worker */
@@ -69,8 +78,110 @@ struct cfg_tcp {
 	uint32_t max_half_open_per_src;  /* per worker and source address; 0: off */
 	uint32_t max_conns_per_src;      /* all states, per worker and source; 0: off */
 	bool syn_cookies;          /* false: SYNs beyond syn_backlog are dropped */
+	uint32_t keepalive_idle_ms;      /* RFC 1122 4.2.3.6; 0: no keep-alive */
+	uint32_t keepalive_interval_ms;  /* between unanswered probes */
+	uint32_t keepalive_probes;       /* unanswered probes before the abort */
 	uint8_t nservices;
-	struct { uint16_t port; uint8_t kind; } service[CFG_MAX_TEST_SERVICES];
+	struct cfg_test_svc service[CFG_MAX_TEST_SERVICES];
+};
+
+/* HTTP proxy (dataplane/proxy/): limits, timeouts, listeners, routes,
+ * upstreams. Routes are compiled into per-listener lookup orders when the
+ * snapshot is built (proxy/route.c), never per request. */
+#define CFG_MAX_LISTENERS   16     /* TCP_MAX_LISTENERS */
+#define CFG_MAX_ROUTES      128
+#define CFG_MAX_UPSTREAMS   32
+#define CFG_MAX_SERVERS     16     /* per upstream */
+#define CFG_HOST_MAX        254    /* RFC 1035 name, plus the "*." of a wildcard */
+#define CFG_PREFIX_MAX      256
+#define CFG_HC_PATH_MAX     128
+
+struct cfg_http {
+	uint32_t max_sessions;         /* per worker */
+	uint32_t request_line;         /* bytes, → 414 */
+	uint32_t header_count;         /* → 431 */
+	uint32_t header_bytes;         /* → 431 */
+	uint32_t body;                 /* bytes, → 413 */
+	uint32_t chunk;                /* bytes of one chunk, → 413 */
+	uint32_t header_read_ms;       /* first byte of a request to its end of head → 408 */
+	uint32_t body_idle_ms;         /* between body bytes → 408 */
+	uint32_t keepalive_idle_ms;    /* idle between requests → close */
+	uint32_t upstream_connect_ms;
+	uint32_t upstream_response_ms;
+};
+
+struct cfg_listener {
+	char name[CFG_NAME_MAX];
+	uint16_t port;                 /* host order */
+	uint8_t family;                /* 0: any of our addresses, else AF_INET/AF_INET6 */
+	uint8_t addr[16];              /* with family; IPv4 in the first 4 bytes */
+};
+
+enum cfg_host_kind { CFG_HOST_ANY, CFG_HOST_EXACT, CFG_HOST_WILDCARD };
+
+struct cfg_route {
+	char name[CFG_NAME_MAX];
+	uint8_t listener;              /* index in cfg_http listeners */
+	uint8_t upstream;              /* index in upstreams */
+	uint8_t host_kind;             /* enum cfg_host_kind */
+	uint16_t methods;              /* bit (1 << enum http_method); 0: all */
+	uint16_t host_len;             /* exact: the name; wildcard: ".suffix" */
+	uint16_t prefix_len;
+	char host[CFG_HOST_MAX + 1];   /* lowercase */
+	char prefix[CFG_PREFIX_MAX + 1];
+};
+
+enum cfg_balance { CFG_BALANCE_ROUND_ROBIN, CFG_BALANCE_LEAST_CONN };
+
+struct cfg_server {
+	uint8_t family;                /* AF_INET or AF_INET6 */
+	uint8_t addr[16];
+	uint16_t port;                 /* host order */
+	uint16_t weight;               /* 1..256 */
+};
+
+struct cfg_upstream {
+	char name[CFG_NAME_MAX];
+	uint8_t balance;               /* enum cfg_balance */
+	uint8_t nservers;
+	struct cfg_server server[CFG_MAX_SERVERS];
+	bool hc_enabled;
+	char hc_path[CFG_HC_PATH_MAX + 1];
+	uint32_t hc_interval_ms, hc_rise, hc_fall;
+	uint32_t ka_max_idle;          /* idle connections kept per worker and server */
+	uint32_t ka_idle_timeout_ms;
+};
+
+/* Routes of one listener in lookup order (proxy/route.c): host groups from
+ * the most specific (exact, then wildcards by longer suffix, then any), and
+ * in each group longer prefixes first. */
+struct cfg_route_order {
+	uint16_t n;
+	uint8_t idx[CFG_MAX_ROUTES];
+};
+
+struct cfg_proxy {
+	struct cfg_http http;
+	uint8_t nlisteners, nupstreams;
+	uint16_t nroutes;
+	struct cfg_listener listener[CFG_MAX_LISTENERS];
+	struct cfg_route route[CFG_MAX_ROUTES];
+	struct cfg_upstream upstream[CFG_MAX_UPSTREAMS];
+	struct cfg_route_order order[CFG_MAX_LISTENERS];
+};
+
+/* Test-only impairment of one port and direction (port/impair.h). */
+#define CFG_MAX_IMPAIR (2 * CFG_MAX_PORTS)
+
+enum cfg_impair_dir { CFG_IMPAIR_RX = 0, CFG_IMPAIR_TX = 1 };
+
+struct cfg_impair {
+	uint16_t port;
+	uint8_t dir;               /* enum cfg_impair_dir */
+	uint32_t seed;             /* the PRNG's, mixed with worker, port, direction */
+	uint32_t loss_ppm, dup_ppm, reorder_ppm, corrupt_ppm;  /* per million frames */
+	uint32_t reorder_delay_ms; /* how long a reordered frame is held back */
+	uint32_t rate_kbps;        /* 0: no rate limit */
 };
 
 struct snapshot {
@@ -80,6 +191,9 @@ struct snapshot {
 	struct cfg_neigh neigh;
 	bool icmp_echo;
 	struct cfg_tcp tcp;
+	struct cfg_proxy proxy;
+	uint8_t nimpair;
+	struct cfg_impair impair[CFG_MAX_IMPAIR];
 	char *source;              /* the accepted document, compact JSON */
 };
 

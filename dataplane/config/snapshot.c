@@ -5,6 +5,7 @@
 #include "dataplane.h"
 #include "config/snapshot.h"
 #include "net/neigh.h"
+#include "proxy/proxy_stats.h"
 #include "port/port.h"
 
 #define RETIRED_MAX 16
@@ -62,6 +63,7 @@ snapshot_apply(const json_t *doc, struct config_error *err, uint64_t *generation
 	__atomic_store_n(&dp.active, s, __ATOMIC_RELEASE);
 	__atomic_store_n(&dp.generation, s->generation, __ATOMIC_RELAXED);
 	neigh_config_changed(s);
+	proxy_stats_publish(s);
 	retire(old);
 	*generation = s->generation;
 	return 0;

@@ -88,6 +88,15 @@ static inline bool http_req_done(const struct http_req *req)
 {
 	return req->flags & HTTP_RF_DONE;
 }
+/* True when the whole header section was read: the head is done, or the
+ * request was refused by the end-of-head checks (framing, Host) or in the
+ * body. The WAF evaluates a refused request's headers only then. */
+bool http_req_head_read(const struct http_req *req);
+/* True when the whole request line was read (method, target, version). */
+static inline bool http_req_line_read(const struct http_req *req)
+{
+	return req->version != 0;
+}
 /* True when the body framing announces body bytes (chunked or CL > 0). */
 static inline bool http_req_has_body(const struct http_req *req)
 {

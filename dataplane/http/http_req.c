@@ -321,3 +321,9 @@ size_t http_req_dump(const struct http_req *r, char *buf, size_t size)
 		  (unsigned long long)r->body_bytes);
 	return sb_end(&s);
 }
+
+bool http_req_head_read(const struct http_req *r)
+{
+	return (r->flags & HTTP_RF_HEAD_DONE) ||
+	       (r->reason != HTTP_R_OK && r->err_state == H_END_LF);
+}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Proprietary */
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <rte_ethdev.h>
 #include <rte_ip.h>
 #include <rte_tcp.h>
@@ -213,4 +214,32 @@ port_flow_hash(const struct rte_mbuf *m)
 		return rte_softrss((uint32_t *)&t, len, rss_key);
 	}
 	return 0;
+}
+
+uint32_t
+port_tuple_hash(int family, const uint8_t *src, const uint8_t *dst, uint16_t sport,
+		uint16_t dport)
+{
+	union rte_thash_tuple t;
+
+	if (family == AF_INET) {
+		uint32_t s, d;
+
+		memcpy(&s, src, 4);
+		memcpy(&d, dst, 4);
+		t.v4.src_addr = rte_be_to_cpu_32(s);
+		t.v4.dst_addr = rte_be_to_cpu_32(d);
+		t.v4.sport = sport;
+		t.v4.dport = dport;
+		return rte_softrss((uint32_t *)&t, RTE_THASH_V4_L4_LEN, rss_key);
+	} else {
+		struct rte_ipv6_hdr ip;
+
+		memcpy(ip.src_addr, src, 16);
+		memcpy(ip.dst_addr, dst, 16);
+		rte_thash_load_v6_addrs(&ip, &t);
+		t.v6.sport = sport;
+		t.v6.dport = dport;
+		return rte_softrss((uint32_t *)&t, RTE_THASH_V6_L4_LEN, rss_key);
+	}
 }

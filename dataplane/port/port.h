@@ -50,6 +50,13 @@ void port_fini_all(uint16_t nports);
  * same value a NIC with our RSS key would compute. Non-IP frames hash to 0. */
 uint32_t port_flow_hash(const struct rte_mbuf *m);
 
+/* The hash port_flow_hash gives a TCP or UDP packet src -> dst (addresses
+ * in network order, 4 bytes for AF_INET, 16 for AF_INET6; ports in host
+ * order). Symmetric like it. The TCP layer uses it to choose local ports
+ * whose replies land on the worker that opens the connection. */
+uint32_t port_tuple_hash(int family, const uint8_t *src, const uint8_t *dst,
+			 uint16_t sport, uint16_t dport);
+
 static inline unsigned
 port_owner(uint32_t hash)
 {

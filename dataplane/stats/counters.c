@@ -12,11 +12,13 @@
 #define LAYER_NAME_NEIGH "neigh"
 #define LAYER_NAME_CTL   "ctl"
 #define LAYER_NAME_TCP   "tcp"
+#define LAYER_NAME_HTTP  "http"
 
 const struct cnt_desc cnt_desc[CNT__MAX] = {
 #define COUNTER(layer, sym, name, sev, text) \
 	[CNT_##layer##_##sym] = { LAYER_NAME_##layer, name, CNT_##sev, text },
 #include "port/port_counters.def"
+#include "port/impair_counters.def"
 #include "net/eth_counters.def"
 #include "net/arp_counters.def"
 #include "net/ipv4_counters.def"
@@ -26,13 +28,14 @@ const struct cnt_desc cnt_desc[CNT__MAX] = {
 #include "net/neigh_counters.def"
 #include "ctl/ctl_counters.def"
 #include "tcp/tcp_counters.def"
+#include "proxy/proxy_counters.def"
 #undef COUNTER
 };
 
 static const char *const layer_names[] = {
 	LAYER_NAME_PORT, LAYER_NAME_ETH, LAYER_NAME_ARP, LAYER_NAME_IPV4,
 	LAYER_NAME_ICMP, LAYER_NAME_IPV6, LAYER_NAME_ICMP6, LAYER_NAME_NEIGH,
-	LAYER_NAME_CTL, LAYER_NAME_TCP,
+	LAYER_NAME_CTL, LAYER_NAME_TCP, LAYER_NAME_HTTP,
 };
 
 unsigned

@@ -23,6 +23,7 @@ enum cnt_severity { CNT_INFO, CNT_DROP, CNT_ERROR };
 enum cnt_id {
 #define COUNTER(layer, sym, name, sev, text) CNT_##layer##_##sym,
 #include "port/port_counters.def"
+#include "port/impair_counters.def"
 #include "net/eth_counters.def"
 #include "net/arp_counters.def"
 #include "net/ipv4_counters.def"
@@ -32,6 +33,7 @@ enum cnt_id {
 #include "net/neigh_counters.def"
 #include "ctl/ctl_counters.def"
 #include "tcp/tcp_counters.def"
+#include "proxy/proxy_counters.def"
 #undef COUNTER
 	CNT__MAX
 };

@@ -9,6 +9,7 @@
 #include "net/neigh.h"
 #include "port/port.h"
 #include "tcp/tcp_types.h"
+#include "proxy/proxy_stats.h"
 #include "stats/telemetry.h"
 
 uint64_t
@@ -226,6 +227,14 @@ workers_json(void)
 	return arr;
 }
 
+static int
+handle_http_listeners(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	return proxy_stats_listeners(d);
+}
+
 int
 telemetry_init(void)
 {
@@ -243,6 +252,9 @@ telemetry_init(void)
 	rc |= rte_telemetry_register_cmd("/rampart/tcp/memory", handle_tcp_memory,
 		"TCP memory: active connections, connection struct size, send-buffer and "
 		"shared mbufs in use. No parameters.");
+	rc |= rte_telemetry_register_cmd("/rampart/http/listeners", handle_http_listeners,
+		"Per HTTP listener: port, requests, not_found (unknown routes: shadow-API "
+		"traffic), summed over cores. No parameters.");
 	rc |= rte_telemetry_register_cmd("/rampart/config", handle_config,
 		"Active configuration generation, ports, workers. No parameters.");
 	for (unsigned i = 0; i < cnt_layer_count() && i < RTE_DIM(layer_cmds); i++) {

@@ -12,8 +12,10 @@
  * Everything runs on the owning worker lcore and never blocks.
  *
  * Files: tcp_input.c (validation, demux, state machine), tcp_output.c
- * (segments), tcp_timer.c (wheel, RTO, delayed ACK, TIME-WAIT), tcp_conn.c
- * (pool, table, ISN, queues, the API), tcp_testsvc.c (echo, discard).
+ * (segments), tcp_timer.c (wheel, RTO, delayed ACK, TIME-WAIT, keep-alive),
+ * tcp_conn.c (pool, table, ISN, queues, the API), tcp_connect.c (active
+ * open: local port choice, SYN-SENT), tcp_testsvc.c (echo, discard, send,
+ * relay).
  */
 #ifndef RAMPART_TCP_H
 #define RAMPART_TCP_H
@@ -71,10 +73,41 @@ int tcp_listen(struct worker *w, uint16_t port, const struct tcp_app_ops *ops);
  * -ENOENT. */
 int tcp_unlisten(struct worker *w, uint16_t port);
 
+/* Active open ---------------------------------------------------------------- */
+
+/* Active open toward raddr:rport (raddr: 4 or 16 bytes, network order).
+ * Local address: the configured address of the port whose subnet holds
+ * raddr, else of the port with a gateway for that family. Local port: an
+ * ephemeral port (49152-65535) free on this worker, chosen so that
+ * port_owner(port_flow_hash(reply)) == this worker, so the peer's
+ * replies land here with NIC RSS and with the software dispatcher.
+ * ops/app are set before any callback; ops->on_connect runs once
+ * ESTABLISHED (return non-zero to abort), on failure on_closed runs with
+ * TCP_CLOSE_REFUSED (RST) or TCP_CLOSE_TIMEOUT (SYN retries exhausted).
+ * Returns the connection in SYN-SENT, or NULL with *err = -ENETUNREACH,
+ * -EADDRNOTAVAIL (no local port), -ENOBUFS (pool or per-worker limit).
+ *
+ * Port choice: candidates run from a per-worker cursor (started at a random
+ * point of the range) through the range; each costs one software Toeplitz
+ * hash of the reply's tuple and, when this worker owns it, one table lookup.
+ * With W workers about W candidates are tried (at most TCP_CONNECT_TRIES).
+ * The hash and port_reta are those of the port layer: with NIC RSS the NIC
+ * is programmed with the same key and table, with the software dispatcher
+ * the polling worker computes the same hash. With one worker (or a port
+ * with one rx queue and one worker) every hash is owned by worker 0, so the
+ * first free candidate is taken. The caller must not hold the connection
+ * beyond on_closed. tcp_close in SYN-SENT gives up the open (on_closed
+ * ABORT, no segment sent). Owning worker only. */
+struct tcp_conn *tcp_connect(struct worker *w, int family, const uint8_t *raddr,
+			     uint16_t rport, const struct tcp_app_ops *ops,
+			     void *app, int *err);
+
 /* The application's side of a connection (owning worker, any callback or
  * later while the connection has not been reported closed) ----------------- */
 
-/* Bytes of in-order data waiting to be read. */
+/* Bytes of in-order data waiting to be read. Bytes the peer sent before
+ * its FIN stay readable after the connection closes (TIME-WAIT) until
+ * on_closed. */
 uint32_t tcp_rx_avail(const struct tcp_conn *c);
 
 /* The peer sent FIN and every byte before it has been read. */
@@ -86,7 +119,8 @@ bool tcp_rx_eof(const struct tcp_conn *c);
 size_t tcp_read(struct tcp_conn *c, void *buf, size_t len);
 
 /* Free space in the send queue: what tcp_write would accept now. 0 after
- * tcp_close. */
+ * tcp_close, and before an active open is ESTABLISHED (write from
+ * on_connect on). */
 uint32_t tcp_send_space(const struct tcp_conn *c);
 
 /* Queue up to len bytes (copied) and send what the windows allow. Returns the

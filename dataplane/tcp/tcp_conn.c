@@ -13,6 +13,7 @@
 #include <rte_jhash.h>
 #include <rte_malloc.h>
 #include <rte_mempool.h>
+#include <rte_random.h>
 
 #include "tcp/tcp_p.h"
 
@@ -305,6 +306,9 @@ tcp_worker_init(struct worker *w)
 		tw->tsc_per_ms = 1;
 	tw->now_ms = tw->wheel_ms = rte_get_tsc_cycles() / tw->tsc_per_ms;
 	tw->services_gen = UINT64_MAX;
+	/* Start active opens at a random point of the ephemeral range (RFC
+	 * 6056 in its simplest form: the ISN keeps the rest unguessable). */
+	tw->eph_cursor = (uint16_t)(rte_rand() % (TCP_EPHEMERAL_HI - TCP_EPHEMERAL_LO + 1));
 	w->tcp = tw;
 	return 0;
 }
@@ -427,7 +431,7 @@ tcp_state_name(enum tcp_state s)
 		[TCP_ESTABLISHED] = "ESTABLISHED", [TCP_FIN_WAIT_1] = "FIN-WAIT-1",
 		[TCP_FIN_WAIT_2] = "FIN-WAIT-2", [TCP_CLOSING] = "CLOSING",
 		[TCP_TIME_WAIT] = "TIME-WAIT", [TCP_CLOSE_WAIT] = "CLOSE-WAIT",
-		[TCP_LAST_ACK] = "LAST-ACK",
+		[TCP_LAST_ACK] = "LAST-ACK", [TCP_SYN_SENT] = "SYN-SENT",
 	};
 
 	return (unsigned)s < TCP_STATE__MAX ? names[s] : "?";
@@ -565,7 +569,8 @@ tcp_read(struct tcp_conn *c, void *buf, size_t len)
 	after = tcp_rcv_wnd(c);
 	/* Receiver SWS avoidance (RFC 9293 3.8.6.2.2): update the peer once
 	 * the window grew by min(half the buffer, 2 MSS)... or from zero. */
-	if (after - before >= RTE_MIN(c->rcvbuf / 2, 2u * c->rmss) || before < c->rmss) {
+	if (!(c->flags & TF_FIN_RCVD) &&
+	    (after - before >= RTE_MIN(c->rcvbuf / 2, 2u * c->rmss) || before < c->rmss)) {
 		c->flags |= TF_ACK_NOW;
 		if (!(c->flags & TF_IN_APP))
 			tcp_output(c);
@@ -626,6 +631,12 @@ tcp_close(struct tcp_conn *c)
 {
 	if (c->flags & TF_FIN_QUEUED)
 		return -EALREADY;
+	/* RFC 9293 3.10.4: closing in SYN-SENT deletes the connection; the
+	 * peer heard nothing but a SYN it may answer with an RST. */
+	if (c->state == TCP_SYN_SENT) {
+		tcp_conn_release(c, TCP_CLOSE_ABORT);
+		return 0;
+	}
 	c->flags |= TF_FIN_QUEUED;
 	if (c->state == TCP_ESTABLISHED)
 		c->state = TCP_FIN_WAIT_1;
@@ -641,7 +652,9 @@ tcp_abort(struct tcp_conn *c)
 {
 	if (c->state == TCP_CLOSED || (c->flags & TF_REAP))
 		return;
-	tcp_send_rst_conn(c);
+	/* RFC 9293 3.10.5: in SYN-SENT there is nothing to reset. */
+	if (c->state != TCP_SYN_SENT)
+		tcp_send_rst_conn(c);
 	tcp_conn_release(c, TCP_CLOSE_ABORT);
 }
 

@@ -19,6 +19,7 @@
 #define OPT_MSS      2
 #define OPT_WSCALE   3
 #define OPT_SACK_OK  4
+#define OPT_SACK     5
 #define OPT_TS       8
 #define WSCALE_MAX   14     /* RFC 7323 2.3 */
 #define CWND_MAX     (16u << 20)
@@ -58,6 +59,7 @@ parse_opts(const uint8_t *p, unsigned n, struct tcp_opts *o)
 	o->sack_ok = false;
 	o->ts = false;
 	o->tsval = o->tsecr = 0;
+	o->nsack = 0;
 	while (n) {
 		uint8_t kind = p[0], len;
 
@@ -89,6 +91,18 @@ parse_opts(const uint8_t *p, unsigned n, struct tcp_opts *o)
 				return false;
 			o->sack_ok = true;
 			break;
+		case OPT_SACK:
+			/* RFC 2018 3: 8 bytes per block, at most 4 fit. */
+			if ((len - 2) % 8 != 0 || len == 2)
+				return false;
+			o->nsack = (uint8_t)RTE_MIN((len - 2) / 8, 4);
+			for (unsigned b = 0; b < o->nsack; b++) {
+				const uint8_t *q = p + 2 + 8 * b;
+
+				o->sack[b][0] = (uint32_t)q[0] << 24 | q[1] << 16 | q[2] << 8 | q[3];
+				o->sack[b][1] = (uint32_t)q[4] << 24 | q[5] << 16 | q[6] << 8 | q[7];
+			}
+			break;
 		case OPT_TS:
 			if (len != 10)
 				return false;
@@ -97,7 +111,7 @@ parse_opts(const uint8_t *p, unsigned n, struct tcp_opts *o)
 			o->tsecr = (uint32_t)p[6] << 24 | p[7] << 16 | p[8] << 8 | p[9];
 			break;
 		default:
-			break;      /* SACK blocks and unknown options: ignored */
+			break;      /* unknown options: ignored */
 		}
 		p += len;
 		n -= len;
@@ -351,9 +365,11 @@ enter_time_wait(struct tcp_conn *c)
 	c->t_rto = 0;
 	c->t_2msl = tcp_now(c->tw) + c->tw->w->snap->tcp.time_wait_ms;
 	tcp_timer_update(c);
-	tcp_conn_notify_closed(c, TCP_CLOSE_NORMAL);
-	/* Nobody reads any more: hold no data through TIME-WAIT. */
-	tcp_mq_free(&c->rcvq);
+	/* Bytes the application has not read yet stay readable through
+	 * TIME-WAIT (tcp_rx_eof tells when they are all read); it hears of
+	 * the close when TIME-WAIT ends, never from inside tcp_read. */
+	if (c->rcvq.bytes == 0)
+		tcp_conn_notify_closed(c, TCP_CLOSE_NORMAL);
 }
 
 /* The peer's FIN is next in sequence (RFC 9293 3.10.7.4 eighth check). */
@@ -420,6 +436,7 @@ ooo_insert(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len, b
 		if (SEQ_LEQ(o->seq, seq) && SEQ_GEQ(o->seq + o->len, seq + len) &&
 		    (o->fin || !fin)) {
 			*why = CNT_TCP_DROP_DUPLICATE;
+			tcp_dsack_note(c, seq, seq + len);
 			return false;
 		}
 	}
@@ -450,6 +467,7 @@ text(struct tcp_conn *c, struct rte_mbuf *m, struct seg *s, uint32_t rwnd)
 	if (SEQ_LT(seq, c->rcv_nxt)) {           /* the front was received before */
 		uint32_t d = c->rcv_nxt - seq;
 
+		tcp_dsack_note(c, seq, seq + RTE_MIN(d, len));
 		if (d >= len) {
 			if (!(fin && seq + len == c->rcv_nxt)) {
 				c->flags |= TF_ACK_NOW;
@@ -501,6 +519,7 @@ ack_field(struct tcp_conn *c, struct rte_mbuf *m, const struct seg *s, bool *fre
 {
 	struct worker *w = c->tw->w;
 	uint32_t ack = s->ack, wnd = s->wnd << c->snd_wscale;
+	bool sack_new;
 
 	/* RFC 5961 5.2: an ACK for data not yet sent (beyond SND.MAX, the
 	 * highest we sent) gets a rate-limited challenge ACK and is dropped. */
@@ -515,6 +534,7 @@ ack_field(struct tcp_conn *c, struct rte_mbuf *m, const struct seg *s, bool *fre
 		worker_drop(w, m, CNT_TCP_DROP_ACK_TOO_OLD);
 		return false;
 	}
+	sack_new = tcp_recovery_sack(c, &s->o);
 	if (SEQ_GT(ack, c->snd_una)) {
 		uint32_t acked = ack - c->snd_una;
 		uint32_t data = RTE_MIN(acked, c->sndq.bytes);
@@ -529,12 +549,13 @@ ack_field(struct tcp_conn *c, struct rte_mbuf *m, const struct seg *s, bool *fre
 			tcp_rtt_sample(c, (uint32_t)(tcp_now(c->tw) - c->rtt_start_ms));
 		}
 		c->backoff = 0;
-		c->dupacks = 0;
-		if (c->cwnd < c->ssthresh)                      /* RFC 5681 3.1 */
-			c->cwnd += RTE_MIN(acked, (uint32_t)c->smss);
-		else
-			c->cwnd += RTE_MAX(1u, (uint32_t)c->smss * c->smss / c->cwnd);
-		c->cwnd = RTE_MIN(c->cwnd, CWND_MAX);
+		if (!c->rec.active)
+			c->dupacks = 0;
+		/* Window growth, or NewReno's full and partial ACKs. */
+		tcp_recovery_ack(c, acked, &s->o);
+		/* RFC 6675 5: the scoreboard may show SND.UNA lost on any ACK. */
+		if (sack_new && !c->rec.active && tcp_sb_is_lost(&c->rec, c->snd_una, c->smss))
+			tcp_recovery_enter(c);
 		if (c->snd_una == c->snd_max) {
 			c->t_rto = 0;
 			tcp_timer_update(c);
@@ -553,6 +574,12 @@ ack_field(struct tcp_conn *c, struct rte_mbuf *m, const struct seg *s, bool *fre
 				enter_time_wait(c);
 				break;
 			case TCP_LAST_ACK:
+				/* Unread bytes (a half-close relayed late): keep
+				 * them readable, as in TIME-WAIT. */
+				if (c->rcvq.bytes) {
+					enter_time_wait(c);
+					break;
+				}
 				tcp_conn_release(c, TCP_CLOSE_NORMAL);
 				consume(w, m);
 				return false;
@@ -560,19 +587,12 @@ ack_field(struct tcp_conn *c, struct rte_mbuf *m, const struct seg *s, bool *fre
 				break;
 			}
 		}
-	} else if (ack == c->snd_una && s->len == 0 && !(s->flags & TH_FIN) &&
-		   wnd == c->snd_wnd && c->snd_max != c->snd_una) {
-		/* RFC 5681 3.2: the third duplicate ACK retransmits at once
-		 * (recovery proper, NewReno/SACK, is a later slice). */
-		if (++c->dupacks == 3) {
-			uint32_t flight = c->snd_max - c->snd_una;
-
-			c->ssthresh = RTE_MAX(flight / 2, 2u * c->smss);
-			c->cwnd = c->ssthresh;
-			c->flags &= ~TF_RTT_TIMING;
-			worker_count(w, CNT_TCP_FAST_RETRANSMIT);
-			tcp_retransmit(c);
-		}
+	} else if (ack == c->snd_una && c->snd_max != c->snd_una &&
+		   ((s->len == 0 && !(s->flags & TH_FIN) && wnd == c->snd_wnd) || sack_new)) {
+		/* A duplicate ACK (RFC 5681 2), or (RFC 6675 2) any ACK SACKing
+		 * new data, data-carrying ones included: with traffic both ways
+		 * few ACKs are pure. Fast retransmit and recovery: tcp_sack.c. */
+		tcp_recovery_dupack(c);
 	}
 	/* Window update (RFC 9293 3.10.7.4, SND.WL1/SND.WL2). */
 	if (SEQ_LT(c->snd_wl1, s->seq) ||
@@ -585,6 +605,46 @@ ack_field(struct tcp_conn *c, struct rte_mbuf *m, const struct seg *s, bool *fre
 	return true;
 }
 
+/* SYN-SENT (RFC 9293 3.10.7.3): the checks are tcp_syn_sent_input's; here
+ * the text or FIN a SYN-ACK may carry, after the application heard of the
+ * connection. */
+static void
+syn_sent_input(struct tcp_conn *c, struct rte_mbuf *m, const struct rte_tcp_hdr *th,
+	       struct seg *s, unsigned hlen)
+{
+	struct worker *w = c->tw->w;
+	bool readable = false;
+	enum cnt_id why;
+
+	switch (tcp_syn_sent_input(c, th, s->seq, s->ack, s->flags, s->wnd, seg_seqlen(s),
+				   &s->o, &why)) {
+	case TCP_SS_DROP:
+		worker_drop(w, m, why);
+		return;
+	case TCP_SS_DONE:
+		consume(w, m);
+		return;
+	case TCP_SS_ESTABLISHED:
+		break;
+	}
+	if (!tcp_syn_sent_connected(c)) {
+		consume(w, m);
+		return;
+	}
+	if (s->len || (s->flags & TH_FIN)) {
+		s->seq++;                /* past the SYN */
+		s->flags &= ~TH_SYN;
+		rte_pktmbuf_adj(m, (uint16_t)hlen);
+		readable = text(c, m, s, tcp_rcv_wnd(c));
+	} else {
+		consume(w, m);
+	}
+	if (readable)
+		tcp_app_readable(c);
+	if (!(c->flags & TF_REAP))
+		tcp_output(c);
+}
+
 /* A segment for an existing connection (RFC 9293 3.10.7.4). */
 static void
 conn_input(struct tcp_conn *c, struct rte_mbuf *m, const struct rte_tcp_hdr *th,
@@ -594,6 +654,10 @@ conn_input(struct tcp_conn *c, struct rte_mbuf *m, const struct rte_tcp_hdr *th,
 	uint32_t rwnd = tcp_rcv_wnd(c), seqlen = seg_seqlen(s);
 	bool ok, readable = false, freed = false;
 
+	if (c->state == TCP_SYN_SENT) {
+		syn_sent_input(c, m, th, s, hlen);
+		return;
+	}
 	/* A retransmitted SYN: our SYN-ACK was lost. */
 	if (c->state == TCP_SYN_RECEIVED && (s->flags & TH_SYN) && !(s->flags & TH_ACK) &&
 	    s->seq == c->irs) {
@@ -639,17 +703,33 @@ conn_input(struct tcp_conn *c, struct rte_mbuf *m, const struct rte_tcp_hdr *th,
 				c->t_2msl = tcp_now(c->tw) + w->snap->tcp.time_wait_ms;
 				tcp_timer_update(c);
 			}
-			if (c->state == TCP_SYN_RECEIVED)
+			if (c->state == TCP_SYN_RECEIVED) {
 				tcp_send_synack(c);
-			else
+			} else {
+				if (s->len && SEQ_LEQ(s->seq + s->len, c->rcv_nxt))
+					tcp_dsack_note(c, s->seq, s->seq + s->len);
 				tcp_send_ack(c);
+			}
 		}
 		worker_drop(w, m, CNT_TCP_DROP_OUT_OF_WINDOW);
 		return;
 	}
+	/* The peer is alive: keep-alive's idle clock restarts (lazily). */
+	c->rx_last_ms = tcp_now(c->tw);
+	c->keep_probes = 0;
 	/* Second check: RST (RFC 5961 3.2): exact sequence resets, anything
 	 * else in the window gets a challenge ACK. */
 	if (s->flags & TH_RST) {
+		/* Both FINs are out (a late segment of ours met a peer that is
+		 * done): RFC 1337, an RST does not cut TIME-WAIT short, and bytes
+		 * the application has not read yet are kept, not thrown away. */
+		if (s->seq == c->rcv_nxt && (c->state == TCP_TIME_WAIT ||
+		    ((c->state == TCP_CLOSING || c->state == TCP_LAST_ACK) && c->rcvq.bytes))) {
+			if (c->state != TCP_TIME_WAIT)
+				enter_time_wait(c);
+			worker_drop(w, m, CNT_TCP_DROP_RST_CLOSED);
+			return;
+		}
 		if (s->seq == c->rcv_nxt) {
 			worker_count(w, CNT_TCP_RST_RX);
 			tcp_conn_release(c, TCP_CLOSE_RESET);
@@ -683,6 +763,7 @@ conn_input(struct tcp_conn *c, struct rte_mbuf *m, const struct rte_tcp_hdr *th,
 		}
 		c->state = TCP_ESTABLISHED;
 		tcp_conn_established(c);
+		tcp_keepalive_arm(c);
 		c->snd_una = s->ack;
 		c->snd_wnd = s->wnd << c->snd_wscale;
 		c->max_snd_wnd = c->snd_wnd;

@@ -133,9 +133,9 @@ build_opts(struct tcp_conn *c, uint8_t *o)
 		put32(o + n + 4, c->ts_recent);
 		n += 8;
 	}
-	if ((c->flags & TF_SACK_OK) && c->n_ooo) {
+	if ((c->flags & TF_SACK_OK) && (c->n_ooo || c->rec.dsack)) {
 		uint32_t lo[TCP_OOO_MAX], hi[TCP_OOO_MAX];
-		unsigned nb = 0, first = 0, max = (c->flags & TF_TS_OK) ? 3 : 4;
+		unsigned nb = 0, first = 0, max = (c->flags & TF_TS_OK) ? 3 : 4, k = 0;
 		uint8_t *hdr = o + n;
 
 		/* Contiguous ranges of the sorted queue. */
@@ -156,7 +156,15 @@ build_opts(struct tcp_conn *c, uint8_t *o)
 		hdr[1] = OPT_NOP;
 		hdr[2] = OPT_SACK;
 		n += 4;
-		for (unsigned j = 0, k = 0; j < nb && k < max; j++) {
+		/* RFC 2883: a duplicate just received goes first, once. */
+		if (c->rec.dsack) {
+			put32(o + n, c->rec.dsack_start);
+			put32(o + n + 4, c->rec.dsack_end);
+			n += 8;
+			k++;
+			c->rec.dsack = false;
+		}
+		for (unsigned j = 0; j < nb && k < max; j++) {
 			unsigned b = j == 0 ? first : (j <= first ? j - 1 : j);
 
 			put32(o + n, lo[b]);
@@ -262,6 +270,50 @@ tcp_send_synack(struct tcp_conn *c)
 }
 
 void
+tcp_send_syn(struct tcp_conn *c)
+{
+	uint8_t o[20];
+	unsigned n = 0;
+
+	/* The order Linux uses: MSS, SACK-permitted, timestamps, NOP, window
+	 * scale (20 bytes, no padding). */
+	o[n++] = OPT_MSS;
+	o[n++] = 4;
+	o[n++] = c->rmss >> 8;
+	o[n++] = c->rmss & 0xff;
+	o[n++] = OPT_SACK_OK;
+	o[n++] = 2;
+	o[n++] = OPT_TS;
+	o[n++] = 10;
+	put32(o + n, (uint32_t)tcp_now(c->tw));
+	put32(o + n + 4, 0);
+	n += 8;
+	o[n++] = OPT_NOP;
+	o[n++] = OPT_WSCALE;
+	o[n++] = 3;
+	o[n++] = c->rcv_wscale;
+	/* Karn: time the first SYN only. */
+	if (c->snd_max == c->iss && c->backoff == 0 && !(c->flags & TF_RTT_TIMING)) {
+		c->flags |= TF_RTT_TIMING;
+		c->rtt_seq = c->iss;
+		c->rtt_start_ms = tcp_now(c->tw);
+	}
+	/* RFC 7323 2.2: the window of a SYN segment is never scaled. */
+	xmit(c->tw->w, c->port, &c->key, c->iss, 0, TH_SYN,
+	     (uint16_t)RTE_MIN(c->rcvbuf, 65535u), o, n, NULL, 0, 0);
+	c->snd_nxt = c->iss + 1;
+	if (SEQ_GT(c->snd_nxt, c->snd_max))
+		c->snd_max = c->snd_nxt;
+	tcp_rto_arm(c, false);
+}
+
+void
+tcp_send_keepalive(struct tcp_conn *c)
+{
+	send_seg(c, c->snd_nxt - 1, 0, TH_ACK);
+}
+
+void
 tcp_send_synack_cookie(struct worker *w, uint16_t port, const struct tcp_key *k,
 		       uint32_t iss, uint32_t ack, uint16_t win, uint16_t mss, bool ts,
 		       uint32_t tsval, uint32_t tsecr, int wscale, bool sack_ok)
@@ -360,22 +412,39 @@ tcp_output(struct tcp_conn *c)
 	default:
 		return;
 	}
+	/* SACK recovery: the lost holes first (RFC 6675 NextSeg rule 1). */
+	if (unlikely(c->rec.active))
+		sent = tcp_recovery_output(c);
 	for (;;) {
 		uint32_t data_end = c->snd_una + c->sndq.bytes;
-		uint32_t win_end = c->snd_una + RTE_MIN(c->snd_wnd, c->cwnd);
+		/* RFC 3042 limited transmit: a new segment for each of the
+		 * first two duplicate ACKs, so a small window still gets the
+		 * duplicates fast retransmit needs. */
+		uint32_t cwnd = c->cwnd + (c->rec.active ? 0 : RTE_MIN(c->dupacks, 2u) * c->smss);
+		uint32_t win_end = c->snd_una + RTE_MIN(c->snd_wnd, cwnd);
 		uint32_t avail = SEQ_GT(win_end, c->snd_nxt) ? win_end - c->snd_nxt : 0;
+		uint32_t gap = UINT32_MAX;
 
+		if (unlikely(c->rec.active && (c->flags & TF_SACK_OK)))
+			avail = tcp_recovery_avail(c);     /* RFC 6675: cwnd - pipe */
+		/* Going back after an RTO: what the peer SACKed is not sent again. */
+		if (unlikely(c->rec.n && SEQ_LT(c->snd_nxt, c->snd_max)))
+			gap = tcp_sb_skip(&c->rec, &c->snd_nxt);
 		if (SEQ_LT(c->snd_nxt, data_end)) {
 			uint32_t unsent = data_end - c->snd_nxt;
-			uint32_t len = RTE_MIN(RTE_MIN(unsent, avail), (uint32_t)c->smss);
+			uint32_t segmax = tcp_seg_max(c);
+			uint32_t len = RTE_MIN(RTE_MIN(unsent, avail), segmax);
+			bool hole = gap < len;      /* up to a SACKed range: never short for SWS */
 			uint8_t flags = TH_ACK;
 
+			if (hole)
+				len = gap;
 			if (len == 0)
 				break;
 			/* Sender SWS avoidance (RFC 9293 3.8.6.2.1): a full
 			 * segment, all that is queued, or half the peer's
 			 * largest window. */
-			if (len < c->smss && len < unsent && len < c->max_snd_wnd / 2)
+			if (len < segmax && len < unsent && len < c->max_snd_wnd / 2 && !hole)
 				break;
 			if (len == unsent) {
 				flags |= TH_PSH;
@@ -410,14 +479,41 @@ tcp_output(struct tcp_conn *c)
 		tcp_send_ack(c);
 }
 
+uint32_t
+tcp_seg_max(const struct tcp_conn *c)
+{
+	/* SACK blocks ride on every segment while we hold out-of-order data:
+	 * 3 blocks next to timestamps (smss already excludes those), else 4.
+	 * Without this a full segment would exceed the MTU. */
+	if ((c->flags & TF_SACK_OK) && (c->n_ooo || c->rec.dsack))
+		return c->smss - ((c->flags & TF_TS_OK) ? 4u + 3 * 8 : 4u + 4 * 8);
+	return c->smss;
+}
+
+uint32_t
+tcp_send_range(struct tcp_conn *c, uint32_t seq, uint32_t len)
+{
+	uint32_t data_end = c->snd_una + c->sndq.bytes;
+
+	if (!SEQ_LT(seq, data_end))
+		return 0;
+	len = RTE_MIN(RTE_MIN(len, data_end - seq), tcp_seg_max(c));
+	send_seg(c, seq, len, seq + len == data_end ? TH_ACK | TH_PSH : TH_ACK);
+	return len;
+}
+
 void
 tcp_retransmit(struct tcp_conn *c)
 {
-	uint32_t len = RTE_MIN(c->sndq.bytes, (uint32_t)c->smss);
+	uint32_t len = RTE_MIN(c->sndq.bytes, tcp_seg_max(c));
 	uint8_t flags = TH_ACK;
 
 	if (c->state == TCP_SYN_RECEIVED) {
 		tcp_send_synack(c);
+		return;
+	}
+	if (c->state == TCP_SYN_SENT) {
+		tcp_send_syn(c);
 		return;
 	}
 	if (c->snd_wnd == 0 && len > 1)

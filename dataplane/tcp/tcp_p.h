@@ -28,6 +28,8 @@ struct tcp_opts {
 	bool sack_ok;
 	bool ts;
 	uint32_t tsval, tsecr;
+	uint8_t nsack;         /* RFC 2018 blocks in sack */
+	uint32_t sack[4][2];   /* left and right edges, host order */
 };
 
 /* tcp_conn.c --------------------------------------------------------------- */
@@ -106,6 +108,12 @@ void tcp_send_synack(struct tcp_conn *c);
 void tcp_send_synack_cookie(struct worker *w, uint16_t port, const struct tcp_key *k,
 			    uint32_t iss, uint32_t ack, uint16_t win, uint16_t mss, bool ts,
 			    uint32_t tsval, uint32_t tsecr, int wscale, bool sack_ok);
+/* Our SYN of an active open (MSS, SACK-permitted, timestamps, window
+ * scale); times it unless it is a retransmission (Karn). */
+void tcp_send_syn(struct tcp_conn *c);
+/* Keep-alive probe: <SEQ=SND.NXT-1><ACK=RCV.NXT>, no data (RFC 1122
+ * 4.2.3.6), which the peer must answer with an ACK. */
+void tcp_send_keepalive(struct tcp_conn *c);
 /* Retransmit one segment from SND.UNA (RTO, fast retransmit, probe). */
 void tcp_retransmit(struct tcp_conn *c);
 /* RST on a connection: <SEQ=SND.NXT><CTL=RST>. */
@@ -116,6 +124,99 @@ void tcp_send_rst_reply(struct worker *w, uint16_t port, const struct tcp_key *k
 			const struct rte_tcp_hdr *th, uint32_t seglen);
 /* RFC 5961 challenge ACK, rate-limited per worker (section 7). */
 void tcp_challenge_ack(struct tcp_conn *c);
+
+/* tcp_connect.c ------------------------------------------------------------ */
+
+/* SYN-SENT (RFC 9293 3.10.7.3) for a segment with the given fields and
+ * options. Returns TCP_SS_ESTABLISHED when the connection became
+ * ESTABLISHED (the caller goes on with the segment's text and FIN, after
+ * the SYN, then calls tcp_syn_sent_connected), TCP_SS_DONE when the
+ * segment was handled (answered, or the connection released: the caller
+ * frees it uncounted), TCP_SS_DROP when it is to be dropped with *why. */
+enum tcp_ss_result { TCP_SS_DROP, TCP_SS_DONE, TCP_SS_ESTABLISHED };
+enum tcp_ss_result tcp_syn_sent_input(struct tcp_conn *c, const struct rte_tcp_hdr *th,
+				      uint32_t seq, uint32_t ack, uint8_t flags,
+				      uint32_t wnd, uint32_t seqlen, const struct tcp_opts *o,
+				      enum cnt_id *why);
+/* Run on_connect of an active open that just became ESTABLISHED; aborts
+ * it when the application refuses. Returns false when c is gone. */
+bool tcp_syn_sent_connected(struct tcp_conn *c);
+
+/* tcp_keepalive.c ---------------------------------------------------------- */
+
+/* Start c's keep-alive clock once it is established (off when the
+ * snapshot's keepalive-idle-ms is 0). */
+void tcp_keepalive_arm(struct tcp_conn *c);
+/* c's keep-alive deadline passed: probe, re-arm, or reset c (released:
+ * TF_REAP set). Leaves t_keep at the next deadline or 0. */
+void tcp_keepalive_expired(struct tcp_conn *c);
+
+/* Send [seq, seq+len) of the send queue again (SACK recovery, loss
+ * probe), at most one segment; SND.NXT stays. Returns the bytes sent. */
+uint32_t tcp_send_range(struct tcp_conn *c, uint32_t seq, uint32_t len);
+/* Payload bytes one segment may carry now: the send MSS less the SACK
+ * blocks our options will carry (RFC 6691: options come out of the MSS). */
+uint32_t tcp_seg_max(const struct tcp_conn *c);
+
+/* tcp_sack.c --------------------------------------------------------------- */
+
+/* The scoreboard (pure, unit-tested): ranges are kept sorted, merged and
+ * above SND.UNA; at most TCP_SB_MAX (beyond, the highest is forgotten). */
+void tcp_sb_reset(struct tcp_recovery *r);
+/* Forget everything below una (the cumulative ACK moved). */
+void tcp_sb_ack(struct tcp_recovery *r, uint32_t una);
+/* Add a SACK block [start, end). Returns the bytes newly SACKed, or -1 when
+ * the block is invalid (empty, above snd_max, or wholly below una). */
+int64_t tcp_sb_add(struct tcp_recovery *r, uint32_t una, uint32_t snd_max, uint32_t start,
+		   uint32_t end);
+/* RFC 6675 IsLost for the unSACKed byte seq: DupThresh (3) SACKed ranges
+ * above it or more than 2 * smss SACKed bytes above it. */
+bool tcp_sb_is_lost(const struct tcp_recovery *r, uint32_t seq, uint32_t smss);
+/* RFC 6675 pipe: bytes outstanding, not SACKed, not lost unless
+ * retransmitted (below high_rxt). */
+uint32_t tcp_sb_pipe(const struct tcp_recovery *r, uint32_t una, uint32_t snd_max,
+		     uint32_t smss);
+/* RFC 6675 NextSeg rule 1: the first lost byte at or above max(una,
+ * high_rxt), up to smss bytes of its hole. Returns false when none. */
+bool tcp_sb_next_lost(const struct tcp_recovery *r, uint32_t una, uint32_t smss,
+		      uint32_t *seq, uint32_t *len);
+/* Go-back-N over a scoreboard: move *seq past any SACKed range it is in;
+ * returns how many bytes from there are not SACKed (UINT32_MAX: no range
+ * above). */
+uint32_t tcp_sb_skip(const struct tcp_recovery *r, uint32_t *seq);
+
+/* The connection side (RFC 2018, 6675, 6582, 5681). */
+/* Record a segment's SACK blocks; true when they SACKed new bytes. */
+bool tcp_recovery_sack(struct tcp_conn *c, const struct tcp_opts *o);
+/* SND.UNA advanced by acked: undo a recovery the ACK's timestamp proves
+ * spurious (RFC 3522 Eifel, RFC 4015), leave recovery (full ACK), handle a
+ * partial ACK, or grow cwnd (slow start, congestion avoidance). */
+void tcp_recovery_ack(struct tcp_conn *c, uint32_t acked, const struct tcp_opts *o);
+/* A duplicate ACK: enter fast recovery on the third (fewer with RFC 5827
+ * early retransmit, or when the scoreboard says SND.UNA is lost);
+ * inflate cwnd in NewReno recovery. */
+void tcp_recovery_dupack(struct tcp_conn *c);
+/* Enter fast recovery and retransmit SND.UNA's segment, unless in recovery
+ * or the loss is from before RFC 6582's recover. Returns true when it did. */
+bool tcp_recovery_enter(struct tcp_conn *c);
+/* Retransmit lost holes while pipe allows (SACK recovery). */
+bool tcp_recovery_output(struct tcp_conn *c);
+/* Bytes of new data the recovery allows past SND.NXT (cwnd - pipe, within
+ * the peer's window). */
+uint32_t tcp_recovery_avail(const struct tcp_conn *c);
+/* RFC 8985 7.2 probe timeout in ms: 2 SRTT (plus the delayed-ACK time for
+ * a single segment in flight), at least 10 ms; 0 when no probe is due
+ * (nothing in flight, no RTT yet, in recovery, backing off, or the RTO
+ * comes first). */
+uint32_t tcp_tlp_pto(const struct tcp_conn *c);
+/* The probe timer fired: send the last segment in flight again. */
+void tcp_tlp_fire(struct tcp_conn *c);
+/* Received [start, end) a second time: report it in the next ACK (RFC
+ * 2883), when SACK was agreed and the range is not empty. */
+void tcp_dsack_note(struct tcp_conn *c, uint32_t start, uint32_t end);
+/* The RTO fired: recovery ends, RFC 6582 recover = SND.MAX; a repeated
+ * RTO forgets the scoreboard (RFC 2018 8: the receiver may renege). */
+void tcp_recovery_rto(struct tcp_conn *c);
 
 /* tcp_timer.c -------------------------------------------------------------- */
 

@@ -3,8 +3,8 @@
  * (TCP_WHEEL_SLOTS slots; later deadlines wait in their slot for another
  * turn). Each connection is on the wheel once, at the earliest of its
  * deadlines: RTO (RFC 6298, doubling as the persist timer), delayed ACK
- * (RFC 1122 4.2.3.2), TIME-WAIT / FIN-WAIT-2, and keep-alive (hook: no
- * probes are sent in this slice). The wheel advances once per worker pass.
+ * (RFC 1122 4.2.3.2), TIME-WAIT / FIN-WAIT-2, and keep-alive
+ * (tcp_keepalive.c). The wheel advances once per worker pass.
  */
 #include <rte_cycles.h>
 
@@ -65,9 +65,14 @@ tcp_timer_update(struct tcp_conn *c)
 void
 tcp_rto_arm(struct tcp_conn *c, bool restart)
 {
+	uint32_t pto;
+
 	if (c->t_rto && !restart)
 		return;
-	c->t_rto = tcp_now(c->tw) + c->rto_ms;
+	/* RFC 8985 7: a tail loss probe first, when it comes before the RTO. */
+	pto = tcp_tlp_pto(c);
+	c->rec.probe_armed = pto != 0;
+	c->t_rto = tcp_now(c->tw) + (pto ? pto : c->rto_ms);
 	tcp_timer_update(c);
 }
 
@@ -113,23 +118,36 @@ rto_expired(struct tcp_conn *c)
 {
 	struct worker *w = c->tw->w;
 	uint32_t flight = c->snd_max - c->snd_una;
-	unsigned limit = c->state == TCP_SYN_RECEIVED ? TCP_SYNACK_RETRIES : TCP_DATA_RETRIES;
+	unsigned limit = c->state == TCP_SYN_RECEIVED ? TCP_SYNACK_RETRIES :
+			 c->state == TCP_SYN_SENT ? TCP_SYN_RETRIES : TCP_DATA_RETRIES;
 
 	c->t_rto = 0;
 	if (c->snd_una == c->snd_max && c->sndq.bytes == 0) {
 		tcp_timer_update(c);
 		return;
 	}
+	if (c->rec.probe_armed) {
+		/* The probe's ACK (SACK) starts recovery; the RTO follows it. */
+		c->rec.probe_armed = false;
+		tcp_tlp_fire(c);
+		c->t_rto = tcp_now(c->tw) + c->rto_ms;
+		tcp_timer_update(c);
+		return;
+	}
 	worker_count(w, CNT_TCP_RTO);
 	/* A zero window is probed forever (RFC 9293 3.8.6.1). */
-	if (++c->backoff > limit && c->snd_wnd != 0) {
-		worker_count(w, CNT_TCP_TIMEOUT);
-		if (c->state != TCP_SYN_RECEIVED)
+	if (++c->backoff > limit && (c->snd_wnd != 0 || c->state == TCP_SYN_SENT)) {
+		worker_count(w, c->state == TCP_SYN_SENT ? CNT_TCP_CONNECT_TIMEOUT : CNT_TCP_TIMEOUT);
+		if (c->state != TCP_SYN_RECEIVED && c->state != TCP_SYN_SENT)
 			tcp_send_rst_conn(c);
 		tcp_conn_release(c, TCP_CLOSE_TIMEOUT);
 		return;
 	}
-	c->ssthresh = RTE_MAX(flight / 2, 2u * c->smss);
+	/* RFC 5681 3.1: ssthresh is held while the same data times out again,
+	 * and fast recovery already halved it. */
+	if (c->backoff == 1 && !c->rec.active)
+		c->ssthresh = RTE_MAX(flight / 2, 2u * c->smss);
+	tcp_recovery_rto(c);
 	c->cwnd = c->smss;
 	c->dupacks = 0;
 	c->flags &= ~TF_RTT_TIMING;
@@ -146,9 +164,23 @@ fire(struct tcp_conn *c, uint64_t now)
 {
 	if (c->t_2msl && c->t_2msl <= now) {
 		c->t_2msl = 0;
-		if (c->state == TCP_TIME_WAIT) {
+		if (c->state == TCP_TIME_WAIT && c->rcvq.bytes &&
+		    (c->tw_unread == 0 || c->rcvq.bytes < c->tw_unread)) {
+			/* The application is still reading what came before the
+			 * FIN (a relay behind a slow reader): wait another 2 MSL
+			 * as long as it makes progress. */
+			c->tw_unread = c->rcvq.bytes;
+			c->t_2msl = now + c->tw->w->snap->tcp.time_wait_ms;
+			tcp_timer_update(c);
+		} else if (c->state == TCP_TIME_WAIT) {
 			worker_count(c->tw->w, CNT_TCP_TIME_WAIT_DONE);
-			tcp_conn_release(c, TCP_CLOSE_NORMAL);
+			/* Bytes still unread are lost: not a normal end. */
+			tcp_conn_release(c, c->rcvq.bytes ? TCP_CLOSE_TIMEOUT : TCP_CLOSE_NORMAL);
+		} else if (now - c->rx_last_ms < c->tw->w->snap->tcp.time_wait_ms) {
+			/* FIN-WAIT-2 while the peer still sends (a half-close):
+			 * wait for its FIN from its last segment on. */
+			c->t_2msl = c->rx_last_ms + c->tw->w->snap->tcp.time_wait_ms;
+			tcp_timer_update(c);
 		} else {
 			/* FIN-WAIT-2 with no FIN from the peer. */
 			worker_count(c->tw->w, CNT_TCP_TIMEOUT);
@@ -169,8 +201,11 @@ fire(struct tcp_conn *c, uint64_t now)
 			tcp_send_ack(c);
 		}
 	}
-	if (c->t_keep && c->t_keep <= now)
-		c->t_keep = 0;      /* keep-alive probes: a later slice */
+	if (c->t_keep && c->t_keep <= now) {
+		tcp_keepalive_expired(c);
+		if (c->state == TCP_CLOSED)
+			return;
+	}
 	tcp_timer_update(c);
 }
 

@@ -38,6 +38,10 @@
 #define TCP_RTO_INIT_MS     1000   /* RFC 6298 2.1 */
 #define TCP_RTO_MAX_MS      60000  /* RFC 6298 2.5 */
 #define TCP_SYNACK_RETRIES  5
+#define TCP_SYN_RETRIES     5      /* active open: 1+2+4+8+16+32 s, then give up */
+#define TCP_EPHEMERAL_LO    49152  /* RFC 6335 dynamic ports */
+#define TCP_EPHEMERAL_HI    65535
+#define TCP_CONNECT_TRIES   512    /* candidate local ports per tcp_connect */
 #define TCP_DATA_RETRIES    10
 #define TCP_SRC_SLOTS       16384  /* per-source table: 2 x TCP_MAX_CONNS */
 
@@ -58,6 +62,7 @@ enum tcp_state {
 	TCP_TIME_WAIT,
 	TCP_CLOSE_WAIT,
 	TCP_LAST_ACK,
+	TCP_SYN_SENT,              /* active open (tcp_connect) */
 	TCP_STATE__MAX
 };
 
@@ -67,6 +72,7 @@ enum tcp_close_reason {
 	TCP_CLOSE_RESET,        /* the peer reset the connection */
 	TCP_CLOSE_TIMEOUT,      /* retransmissions or FIN-WAIT-2 timed out */
 	TCP_CLOSE_ABORT,        /* we aborted (tcp_abort, shutdown) */
+	TCP_CLOSE_REFUSED,      /* active open answered with RST */
 };
 
 /* Connection lookup key; IPv4 addresses in the first 4 bytes. */
@@ -92,6 +98,28 @@ struct tcp_ooo {
 	struct rte_mbuf *m;        /* data_off at the payload */
 };
 
+/* Loss recovery (tcp_sack.c): the RFC 6675 scoreboard of what the peer
+ * SACKed, and RFC 6582 NewReno's recovery point. */
+#define TCP_SB_MAX          8      /* SACKed ranges remembered per connection */
+
+struct tcp_recovery {
+	bool active;               /* in fast recovery */
+	bool recover_set;          /* recover holds a value */
+	bool probe_armed;          /* t_rto is an RFC 8985 tail loss probe */
+	bool undo_ok;              /* RFC 3522: the next ACK may prove the recovery spurious */
+	uint32_t rexmit_ts;        /* our TSval on the retransmission that began it */
+	uint32_t prior_cwnd, prior_ssthresh;  /* restored when it was spurious */
+	/* Receiving side: a duplicate to report as the first SACK block of
+	 * the next ACK (RFC 2883 D-SACK), so the peer can undo. */
+	bool dsack;
+	uint32_t dsack_start, dsack_end;
+	uint8_t n;                 /* ranges in sb */
+	uint32_t recover;          /* RFC 6582: SND.MAX at entry or at the last RTO */
+	uint32_t high_rxt;         /* RFC 6675 HighRxt: retransmitted up to here */
+	uint32_t sacked;           /* bytes in sb */
+	struct { uint32_t start, end; } sb[TCP_SB_MAX];  /* sorted, disjoint, > SND.UNA */
+};
+
 struct tcp_timer_node {
 	struct tcp_timer_node *next, **pprev;  /* NULL pprev: not on the wheel */
 	uint64_t expire_ms;
@@ -108,6 +136,9 @@ struct tcp_app_ops {
 	/* The three-way handshake completed. Return 0 to keep the connection,
 	 * anything else to reset it. */
 	int (*on_accept)(struct tcp_conn *c);
+	/* An active open (tcp_connect) reached ESTABLISHED. Return 0 to keep
+	 * the connection, anything else to reset it. */
+	int (*on_connect)(struct tcp_conn *c);
 	/* In-order data arrived, or the peer's FIN (tcp_rx_eof) did. */
 	void (*on_readable)(struct tcp_conn *c);
 	/* Send space freed after a short tcp_write. */
@@ -145,11 +176,13 @@ struct tcp_conn {
 	uint8_t snd_wscale, rcv_wscale;
 	uint8_t dupacks;
 	uint8_t unacked_segs;      /* full segments received since our last ACK */
+	uint8_t keep_probes;       /* keep-alive probes unanswered */
 
 	/* Send sequence space (RFC 9293 3.3.1). snd_max: highest sent. */
 	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
 	uint32_t max_snd_wnd;
 	uint32_t cwnd, ssthresh;   /* RFC 5681 */
+	struct tcp_recovery rec;   /* RFC 6675 / 6582 (tcp_sack.c) */
 	/* Receive sequence space. rcv_adv: right edge we advertised. */
 	uint32_t irs, rcv_nxt, rcv_adv;
 	uint32_t ts_recent;        /* RFC 7323 4.3 */
@@ -161,6 +194,8 @@ struct tcp_conn {
 
 	/* Deadlines in ms, 0 when off. */
 	uint64_t t_rto, t_delack, t_2msl, t_keep;
+	uint64_t rx_last_ms;       /* last acceptable segment (keep-alive idle) */
+	uint32_t tw_unread;        /* TIME-WAIT: bytes unread at the last 2 MSL expiry */
 	struct tcp_timer_node tn;
 
 	/* Limits copied from the snapshot when the connection opened. */
@@ -228,6 +263,8 @@ struct tcp_worker {
 	uint32_t n_half_open;      /* connections in SYN-RECEIVED */
 	uint64_t cookie_last_ms;   /* last cookie sent; 0: never */
 	struct tcp_src *src;       /* TCP_SRC_SLOTS */
+
+	uint16_t eph_cursor;       /* next ephemeral port tcp_connect tries */
 
 	uint64_t services_gen;     /* snapshot generation the listeners follow */
 	unsigned nlisteners;

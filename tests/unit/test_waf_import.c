@@ -106,9 +106,10 @@ static void test_chain_and_gate(void **state)
 	assert_string_equal(r->chain->chain->op_arg, "rx-implicit");
 	assert_null(r->chain->chain->chain);
 	assert_int_equal(rs.all[2]->paranoia, 1); /* the marker ended the gate */
-	assert_int_equal(rs.n_imported, 1);
+	assert_int_equal(rs.n_imported, 2); /* 2 and 3 (@detectSQLi has a runtime) */
 	assert_ptr_equal(rs.imported[0], r);
-	assert_int_equal(rs.n_skipped, 6);
+	assert_int_equal(rs.imported[1]->op, WAF_OP_DETECTSQLI);
+	assert_int_equal(rs.n_skipped, 5);
 	assert_int_equal(rs.n_other_directives, 1);
 	waf_ruleset_free(&rs);
 }

@@ -43,9 +43,8 @@ static void test_lookup(void **state)
 	assert_int_equal(waf_op_lookup("detectSQLi", 10), WAF_OP_DETECTSQLI);
 	assert_int_equal(waf_op_lookup("nope", 4), -1);
 	char err[128];
-	assert_null(waf_matcher_create(WAF_OP_DETECTSQLI, "", 0, NULL, err, sizeof(err)));
-	assert_non_null(strstr(err, "no runtime"));
 	assert_null(waf_matcher_create(WAF_OP_RBL, "x", 1, NULL, err, sizeof(err)));
+	assert_non_null(strstr(err, "no runtime"));
 }
 
 static void test_rx(void **state)

@@ -1,23 +1,37 @@
 /* rampart-waf: offline WAF tool.
  *
  *   rampart-waf import [--rules DIR] [--report FILE]
+ *   rampart-waf eval [--rules DIR] --corpus FILE.jsonl[.gz] [--pl N] [--out FILE]
+ *                    [--disagreements FILE] [--repeat N] [--min-agreement PCT]
+ *                    [--no-detectors]
  *
- * Parses every *.conf of DIR (default /usr/share/modsecurity-crs/rules),
+ * import: parses every *.conf of DIR (default /usr/share/modsecurity-crs/rules),
  * classifies the rules, compiles every @rx / @pm pattern on its own and
  * prints the import report (Markdown) to FILE or stdout.
  * Exit status: 0 ok, 1 parse errors, 2 usage or I/O error.
+ *
+ * eval: runs each corpus line's wire-exact request through the HTTP parser
+ * and the engine (at the line's paranoia level, or N for all) and prints per
+ * request the decision and the rules that matched (to FILE, default stdout;
+ * "-" is stdout), then the agreement per rule file and overall and the speed
+ * (waf_corpus.h); --disagreements lists the tests that disagree.
+ * Exit status: 0 ok, 1 agreement below PCT, 2 usage or I/O error.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "crs_import.h"
+#include "waf_corpus.h"
 
 #define DEFAULT_RULES "/usr/share/modsecurity-crs/rules"
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: rampart-waf import [--rules DIR] [--report FILE]\n");
+	fprintf(stderr, "usage: rampart-waf import [--rules DIR] [--report FILE]\n"
+		"       rampart-waf eval [--rules DIR] --corpus FILE.jsonl[.gz] [--pl N] [--out FILE]\n"
+		"                        [--disagreements FILE] [--repeat N] [--min-agreement PCT] [--no-detectors]\n");
 	return 2;
 }
 
@@ -64,9 +78,79 @@ static int cmd_import(int argc, char **argv)
 	return rc;
 }
 
+static FILE *open_out(const char *path)
+{
+	FILE *f;
+
+	if (!path)
+		return NULL;
+	if (strcmp(path, "-") == 0)
+		return stdout;
+	f = fopen(path, "w");
+	if (!f)
+		fprintf(stderr, "rampart-waf: %s: %s\n", path, strerror(errno));
+	return f;
+}
+
+static int cmd_eval(int argc, char **argv)
+{
+	struct waf_corpus_opts o = { .rules_dir = DEFAULT_RULES, .repeat = 1 };
+	const char *out = NULL, *dis = NULL;
+	double min = -1;
+	char err[512] = "";
+	int rc = 0;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--rules") == 0 && i + 1 < argc)
+			o.rules_dir = argv[++i];
+		else if (strcmp(argv[i], "--corpus") == 0 && i + 1 < argc)
+			o.corpus = argv[++i];
+		else if (strcmp(argv[i], "--pl") == 0 && i + 1 < argc)
+			o.pl = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
+			out = argv[++i];
+		else if (strcmp(argv[i], "--disagreements") == 0 && i + 1 < argc)
+			dis = argv[++i];
+		else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc)
+			o.repeat = (unsigned)atoi(argv[++i]);
+		else if (strcmp(argv[i], "--no-detectors") == 0)
+			o.no_detectors = true;
+		else if (strcmp(argv[i], "--min-agreement") == 0 && i + 1 < argc)
+			min = atof(argv[++i]);
+		else
+			return usage();
+	}
+	if (!o.corpus || o.pl < 0 || o.pl > 4 || o.repeat < 1 || o.repeat > 1000)
+		return usage();
+	if (!out)
+		out = "-"; /* per-request lines on stdout, then the summary */
+	if (!(o.out = open_out(out)) || (dis && !(o.disagree = open_out(dis))))
+		return 2;
+	struct waf_corpus_stats *st = calloc(1, sizeof(*st));
+	if (!st || waf_corpus_eval(&o, st, err, sizeof(err)) < 0) {
+		fprintf(stderr, "rampart-waf: %s\n", st ? err : "out of memory");
+		rc = 2;
+	} else {
+		waf_corpus_summary(st, stdout);
+		if (min >= 0 && waf_corpus_agreement(st) < min) {
+			fprintf(stderr, "rampart-waf: agreement %.2f%% below %.2f%%\n",
+				waf_corpus_agreement(st), min);
+			rc = 1;
+		}
+	}
+	free(st);
+	if (o.out && o.out != stdout && fclose(o.out) != 0)
+		rc = 2;
+	if (o.disagree && o.disagree != stdout && fclose(o.disagree) != 0)
+		rc = 2;
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "import") == 0)
 		return cmd_import(argc - 2, argv + 2);
+	if (argc >= 2 && strcmp(argv[1], "eval") == 0)
+		return cmd_eval(argc - 2, argv + 2);
 	return usage();
 }

@@ -87,6 +87,14 @@ def xml_text(data_xml: str, tag: str) -> list[str]:
     return [e.text or "" for e in root.iter() if e.tag.split("}")[-1] == tag]
 
 
+def port_names(data_xml: str) -> list[str]:
+    """The names of the dataplane's ports in a reply (other modules, e.g. the
+    NACM groups and rule-lists, have <name> elements too)."""
+    import xml.etree.ElementTree as ET
+    root = ET.fromstring(data_xml.encode())
+    return [n.text or "" for p in root.iter(f"{{{NS}}}ports") for n in p.findall(f"{{{NS}}}name")]
+
+
 def dp_config(gw) -> dict:
     r = gw.get_config()
     assert r["ok"], r

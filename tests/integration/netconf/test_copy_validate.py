@@ -4,7 +4,7 @@ whole (a missing mandatory leaf)."""
 
 import pytest
 
-from .ncutil import NC_NS, NS, RPCError, config, start_netconf, xml_text
+from .ncutil import port_names, NC_NS, NS, RPCError, config, start_netconf, xml_text
 
 from ncclient.xml_ import to_ele  # noqa: E402  (after ncutil's importorskip)
 
@@ -32,14 +32,14 @@ def test_copy_inline_and_replace(gateway_factory, tmp_path):
     gw, nc = start_netconf(gateway_factory, tmp_path)
     with nc.wait() as m:
         copy_inline(m, SMALL, "candidate")
-        assert xml_text(m.get_config("candidate").data_xml, "name") == ["only"]
+        assert port_names(m.get_config("candidate").data_xml) == ["only"]
         m.discard_changes()
-        assert xml_text(m.get_config("candidate").data_xml, "name") == ["client", "backend"]
+        assert port_names(m.get_config("candidate").data_xml) == ["client", "backend"]
 
         # default-operation replace: the edit becomes the whole configuration
         m.edit_config(target="candidate", default_operation="replace",
                       config=SMALL.replace("only", "again"))
-        assert xml_text(m.get_config("candidate").data_xml, "name") == ["again"]
+        assert port_names(m.get_config("candidate").data_xml) == ["again"]
         m.commit()
         assert [p["name"] for p in gw.get_config()["config"]["ports"]] == ["again"]
 
@@ -49,7 +49,7 @@ def test_copy_inline_and_replace(gateway_factory, tmp_path):
                           config=config("<icmp><echo>false</echo></icmp>"))
         assert ei.value.tag == "invalid-value", ei.value.xml
         assert "schema" in ei.value.message, ei.value.xml
-        assert xml_text(m.get_config("running").data_xml, "name") == ["again"]
+        assert port_names(m.get_config("running").data_xml) == ["again"]
 
 
 def test_validate_inline(gateway_factory, tmp_path):

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: Proprietary
+ * Access log: worker rings to a file drained by the main lcore
+ * (access_log.h).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <rte_cycles.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "dataplane.h"
+#include "worker.h"
+#include "proxy/access_log.h"
+
+#define DRAIN_BURST 32
+
+static struct {
+	uint64_t base_us, base_tsc, tsc_hz;
+	FILE *f;
+	bool enabled;                 /* read by workers; set before launch */
+} al;
+
+void
+access_log_global_init(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	al.base_tsc = rte_rdtsc();
+	al.base_us = (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	al.tsc_hz = rte_get_tsc_hz();
+	if (al.tsc_hz == 0)
+		al.tsc_hz = 1;
+}
+
+uint64_t
+access_log_time_us(uint64_t tsc)
+{
+	uint64_t d = tsc - al.base_tsc;
+
+	return al.base_us + d / al.tsc_hz * 1000000 + d % al.tsc_hz * 1000000 / al.tsc_hz;
+}
+
+int
+access_log_open(const char *path)
+{
+	al.f = fopen(path, "a");
+	if (al.f == NULL) {
+		int e = errno;
+
+		LOG(ERR, "access log %s: %s", path, strerror(e));
+		return -e;
+	}
+	al.enabled = true;
+	LOG(INFO, "access log: %s", path);
+	return 0;
+}
+
+struct rte_ring *
+access_log_ring_create(unsigned worker_id, int socket)
+{
+	char name[RTE_RING_NAMESIZE];
+
+	snprintf(name, sizeof(name), "alog_%u", worker_id);
+	return rte_ring_create_elem(name, sizeof(struct access_rec), ACCESS_RING_SIZE, socket,
+				    RING_F_SP_ENQ | RING_F_SC_DEQ);
+}
+
+void
+access_log_emit(struct proxy_worker *pw, const struct access_rec *r)
+{
+	if (!al.enabled || pw->log == NULL)
+		return;
+	if (rte_ring_sp_enqueue_elem(pw->log, (void *)(uintptr_t)r, sizeof(*r)) != 0)
+		worker_count(pw->w, CNT_HTTP_LOG_DROP_FULL);
+}
+
+static json_t *
+str_or_null(const char *s, size_t cap)
+{
+	size_t n = strnlen(s, cap);
+
+	return n ? json_stringn(s, n) : json_null();
+}
+
+static void
+write_line(const struct access_rec *r)
+{
+	char when[96], client[INET6_ADDRSTRLEN + 8], addr[INET6_ADDRSTRLEN];
+	time_t secs = (time_t)(r->time_us / 1000000);
+	struct tm tm;
+	json_t *o;
+	char *line;
+
+	gmtime_r(&secs, &tm);
+	snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (unsigned)(r->time_us % 1000000));
+	if (inet_ntop(r->family == AF_INET6 ? AF_INET6 : AF_INET, r->client, addr, sizeof(addr)) == NULL)
+		snprintf(addr, sizeof(addr), "?");
+	snprintf(client, sizeof(client), r->family == AF_INET6 ? "[%s]:%u" : "%s:%u", addr,
+		 r->client_port);
+	o = json_pack("{s:s, s:s%, s:s, s:s%, s:o, s:s%, s:s%, s:i, s:I, s:I, s:I, s:o, s:o}",
+		      "time", when,
+		      "request_id", r->request_id, strnlen(r->request_id, sizeof(r->request_id)),
+		      "client", client,
+		      "listener", r->listener, strnlen(r->listener, sizeof(r->listener)),
+		      "route", str_or_null(r->route, sizeof(r->route)),
+		      "method", r->method, strnlen(r->method, sizeof(r->method)),
+		      "path", r->path, strnlen(r->path, sizeof(r->path)),
+		      "status", (int)r->status,
+		      "bytes_in", (json_int_t)r->bytes_in,
+		      "bytes_out", (json_int_t)r->bytes_out,
+		      "duration_us", (json_int_t)r->duration_us,
+		      "upstream", str_or_null(r->upstream, sizeof(r->upstream)),
+		      "error", str_or_null(r->error, sizeof(r->error)));
+	if (o == NULL)
+		return;   /* a record with bytes that are not UTF-8: jansson refuses it */
+	line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(o);
+	if (line == NULL)
+		return;
+	fputs(line, al.f);
+	fputc('\n', al.f);
+	free(line);
+}
+
+unsigned
+access_log_drain(void)
+{
+	struct access_rec recs[DRAIN_BURST];
+	unsigned total = 0;
+
+	if (al.f == NULL)
+		return 0;
+	for (unsigned i = 0; i < dp.nworkers; i++) {
+		struct proxy_worker *pw = dp.workers[i]->proxy;
+		unsigned n;
+
+		if (pw == NULL || pw->log == NULL)
+			continue;
+		do {
+			n = rte_ring_sc_dequeue_burst_elem(pw->log, recs, sizeof(recs[0]),
+							   DRAIN_BURST, NULL);
+			for (unsigned k = 0; k < n; k++)
+				write_line(&recs[k]);
+			total += n;
+		} while (n == DRAIN_BURST);
+	}
+	if (total)
+		fflush(al.f);
+	return total;
+}
+
+void
+access_log_close(void)
+{
+	if (al.f == NULL)
+		return;
+	access_log_drain();
+	al.enabled = false;
+	fclose(al.f);
+	al.f = NULL;
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: Proprietary
+ * Per-listener counts for the telemetry (/rampart/http/listeners): requests
+ * and unknown-route (shadow-API) requests per listener, summed over the
+ * workers. The telemetry thread never reads a snapshot, so the main lcore
+ * publishes the listener names here when it swaps one in; a slot whose
+ * listener changed name restarts its counts from zero.
+ */
+#ifndef RAMPART_PROXY_STATS_H
+#define RAMPART_PROXY_STATS_H
+
+struct snapshot;
+struct rte_tel_data;
+
+/* Main lcore, right after publishing s. */
+void proxy_stats_publish(const struct snapshot *s);
+
+/* Telemetry thread: {listener-name: {port, requests, not_found}}. */
+int proxy_stats_listeners(struct rte_tel_data *d);
+
+#endif

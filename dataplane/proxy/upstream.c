@@ -1,0 +1,437 @@
+/* SPDX-License-Identifier: Proprietary
+ * Server choice, request serialisation, response head parsing and
+ * rewriting, chunked-body scanning (upstream.h).
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "proxy/upstream.h"
+
+unsigned
+upstream_pick(struct upstream_state *st, const struct cfg_upstream *u)
+{
+	unsigned best = 0, n = u->nservers;
+
+	if (n <= 1)
+		return 0;
+	if (u->balance == CFG_BALANCE_LEAST_CONN) {
+		/* Fewest active per weight: a/wa < b/wb  <=>  a*wb < b*wa. */
+		unsigned start = st->rr++ % n;
+
+		best = start;
+		for (unsigned k = 1; k < n; k++) {
+			unsigned i = (start + k) % n;
+
+			if ((uint64_t)st->active[i] * u->server[best].weight <
+			    (uint64_t)st->active[best] * u->server[i].weight)
+				best = i;
+		}
+		return best;
+	}
+	/* Smooth weighted round robin: each server gains its weight, the
+	 * richest is chosen and pays the total. */
+	{
+		int32_t total = 0;
+
+		for (unsigned i = 0; i < n; i++) {
+			st->cw[i] += u->server[i].weight;
+			total += u->server[i].weight;
+			if (st->cw[i] > st->cw[best])
+				best = i;
+		}
+		st->cw[best] -= total;
+	}
+	return best;
+}
+
+static bool
+name_is(const char *p, size_t n, const char *lname)
+{
+	return strlen(lname) == n && strncasecmp(p, lname, n) == 0;
+}
+
+/* Is the field name one of the comma-separated tokens of any Connection
+ * value in the given lines? (RFC 9110 7.6.1) */
+static bool
+named_by_connection(const struct http_str *conn_vals, unsigned nconn, const char *name, size_t n)
+{
+	for (unsigned k = 0; k < nconn; k++) {
+		const char *p = conn_vals[k].p, *end = p + conn_vals[k].len;
+
+		while (p < end) {
+			const char *t;
+
+			while (p < end && (*p == ' ' || *p == '\t' || *p == ','))
+				p++;
+			t = p;
+			while (p < end && *p != ',' && *p != ' ' && *p != '\t')
+				p++;
+			if ((size_t)(p - t) == n && strncasecmp(t, name, n) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+static const char *const req_drop[] = {
+	"connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade",
+	"proxy-authorization", "x-forwarded-for", "forwarded", "x-request-id", "expect", NULL,
+};
+
+static const char *const resp_drop[] = {
+	"connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade",
+	"server", "x-powered-by", "x-request-id", "proxy-authenticate", NULL,
+};
+
+static bool
+in_list(const char *const *list, const char *p, size_t n)
+{
+	for (; *list; list++)
+		if (name_is(p, n, *list))
+			return true;
+	return false;
+}
+
+struct wbuf {
+	char *p;
+	size_t len, cap;
+	bool full;
+};
+
+static void
+put(struct wbuf *b, const char *s, size_t n)
+{
+	if (b->full || b->len + n > b->cap) {
+		b->full = true;
+		return;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+static void
+puts_(struct wbuf *b, const char *s)
+{
+	put(b, s, strlen(s));
+}
+
+size_t
+upstream_request_head(char *buf, size_t cap, const struct http_req *req,
+		      const struct fwd_info *fi)
+{
+	struct wbuf b = { buf, 0, cap, false };
+	struct http_str conn[8];
+	unsigned nconn = 0;
+	char addr[INET6_ADDRSTRLEN];
+
+	for (uint32_t i = 0; i < req->nhdrs && nconn < 8; i++)
+		if (name_is(req->hdrs[i].name.p, req->hdrs[i].name.len, "connection"))
+			conn[nconn++] = req->hdrs[i].value;
+	put(&b, req->method_raw.p, req->method_raw.len);
+	puts_(&b, " ");
+	if (req->form == HTTP_TF_ABSOLUTE) {   /* origin-form toward the backend */
+		put(&b, req->path_raw.p, req->path_raw.len);
+		if (req->query_raw.p) {
+			puts_(&b, "?");
+			put(&b, req->query_raw.p, req->query_raw.len);
+		}
+	} else {
+		put(&b, req->target.p, req->target.len);
+	}
+	puts_(&b, req->version == 10 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n");
+	for (uint32_t i = 0; i < req->nhdrs; i++) {
+		const struct http_hdr *h = &req->hdrs[i];
+
+		if (in_list(req_drop, h->name.p, h->name.len) ||
+		    named_by_connection(conn, nconn, h->name.p, h->name.len))
+			continue;
+		put(&b, h->name.p, h->name.len);
+		puts_(&b, ": ");
+		put(&b, h->value.p, h->value.len);
+		puts_(&b, "\r\n");
+	}
+	if (inet_ntop(fi->family, fi->client, addr, sizeof(addr)) == NULL)
+		snprintf(addr, sizeof(addr), "unknown");
+	puts_(&b, "X-Forwarded-For: ");
+	puts_(&b, addr);
+	puts_(&b, fi->family == AF_INET6 ? "\r\nForwarded: for=\"[" : "\r\nForwarded: for=");
+	puts_(&b, addr);
+	puts_(&b, fi->family == AF_INET6 ? "]\";proto=http\r\n" : ";proto=http\r\n");
+	puts_(&b, "X-Request-Id: ");
+	puts_(&b, fi->req_id);
+	puts_(&b, "\r\nConnection: close\r\n\r\n");
+	return b.full ? 0 : b.len;
+}
+
+static bool
+is_tchar(uint8_t c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+/* One CRLF-terminated line starting at p; its length without CRLF, or -1
+ * when incomplete, -2 when a bare CR or LF appears. */
+static long
+line_len(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\n')
+			return -2;
+		if (p[i] == '\r') {
+			if (i + 1 == n)
+				return -1;
+			return p[i + 1] == '\n' ? (long)i : -2;
+		}
+	}
+	return -1;
+}
+
+int
+upstream_resp_parse(struct up_resp *r, const char *p, size_t n, bool head_req)
+{
+	size_t off, lim = n < UP_RESP_HEAD_MAX ? n : UP_RESP_HEAD_MAX;
+	long ll = line_len(p, lim);
+	bool te = false, cl = false, chunked = false;
+
+	memset(r, 0, offsetof(struct up_resp, line));
+	if (ll == -1)
+		return n >= UP_RESP_HEAD_MAX ? -1 : 0;
+	/* status-line = HTTP-version SP 3DIGIT SP [ reason-phrase ] (RFC 9112 4) */
+	if (ll < 12 || memcmp(p, "HTTP/1.", 7) != 0 || (p[7] != '0' && p[7] != '1') ||
+	    p[8] != ' ' || p[9] < '1' || p[9] > '5' || p[10] < '0' || p[10] > '9' ||
+	    p[11] < '0' || p[11] > '9' || (ll > 12 && p[12] != ' '))
+		return -1;
+	for (long i = 13; i < ll; i++)
+		if ((uint8_t)p[i] < 0x20 && p[i] != '\t')
+			return -1;
+	r->status = (unsigned)((p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0'));
+	off = (size_t)ll + 2;
+	for (;;) {
+		const char *l = p + off;
+		size_t name;
+
+		ll = line_len(l, lim - off);
+		if (ll == -1)
+			return n >= UP_RESP_HEAD_MAX ? -1 : 0;
+		if (ll < 0)
+			return -1;
+		if (ll == 0) {
+			off += 2;
+			break;
+		}
+		for (name = 0; name < (size_t)ll && l[name] != ':'; name++)
+			if (!is_tchar((uint8_t)l[name]))
+				return -1;   /* obs-fold, space before ':' or a bad name */
+		if (name == 0 || name == (size_t)ll)
+			return -1;
+		for (size_t i = name + 1; i < (size_t)ll; i++)
+			if (((uint8_t)l[i] < 0x20 && l[i] != '\t') || l[i] == 0x7f)
+				return -1;
+		if (r->nlines == UP_RESP_HDRS_MAX)
+			return -1;
+		r->line[r->nlines].off = (uint32_t)off;
+		r->line[r->nlines].len = (uint32_t)ll;
+		r->line[r->nlines].name_len = (uint32_t)name;
+		r->nlines++;
+		{
+			const char *v = l + name + 1, *ve = l + ll;
+
+			while (v < ve && (*v == ' ' || *v == '\t'))
+				v++;
+			while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+				ve--;
+			if (name_is(l, name, "content-length")) {
+				uint64_t x = 0;
+
+				if (cl || v == ve)
+					return -1;   /* repeated or empty: refused by policy */
+				for (const char *c = v; c < ve; c++) {
+					if (*c < '0' || *c > '9' || x > (UINT64_MAX >> 5))
+						return -1;
+					x = x * 10 + (uint64_t)(*c - '0');
+				}
+				cl = true;
+				r->length = x;
+			} else if (name_is(l, name, "transfer-encoding")) {
+				/* The final coding decides (RFC 9112 6.3 item 4). */
+				const char *t = ve;
+
+				while (t > v && t[-1] != ',' && t[-1] != ' ' && t[-1] != '\t')
+					t--;
+				te = true;
+				chunked = (size_t)(ve - t) == 7 && strncasecmp(t, "chunked", 7) == 0;
+			}
+		}
+		off += (size_t)ll + 2;
+	}
+	if (te && cl)
+		return -1;   /* RFC 9112 6.3 item 3: a smuggling sign; refused */
+	r->head_len = (uint32_t)off;
+	if (head_req || r->status < 200 || r->status == 204 || r->status == 304)
+		r->framing = UPF_NONE;
+	else if (te)
+		r->framing = chunked ? UPF_CHUNKED : UPF_CLOSE;
+	else if (cl)
+		r->framing = UPF_LENGTH;
+	else
+		r->framing = UPF_CLOSE;
+	return (int)off;
+}
+
+size_t
+upstream_resp_rewrite(char *buf, size_t cap, const char *head, const struct up_resp *r,
+		      const char *req_id, bool close)
+{
+	struct wbuf b = { buf, 0, cap, false };
+	struct http_str conn[8];
+	unsigned nconn = 0;
+	const char *crlf = memchr(head, '\r', r->head_len);
+
+	for (uint32_t i = 0; i < r->nlines && nconn < 8; i++) {
+		const char *l = head + r->line[i].off;
+		const char *v = l + r->line[i].name_len + 1;
+
+		if (name_is(l, r->line[i].name_len, "connection"))
+			conn[nconn++] = (struct http_str){ v, (uint32_t)(l + r->line[i].len - v) };
+	}
+	put(&b, head, (size_t)(crlf - head) + 2);    /* the status line as received */
+	for (uint32_t i = 0; i < r->nlines; i++) {
+		const char *l = head + r->line[i].off;
+
+		if (in_list(resp_drop, l, r->line[i].name_len) ||
+		    named_by_connection(conn, nconn, l, r->line[i].name_len))
+			continue;
+		put(&b, l, r->line[i].len + 2);
+	}
+	puts_(&b, "X-Request-Id: ");
+	puts_(&b, req_id);
+	puts_(&b, "\r\n");
+	if (close)
+		puts_(&b, "Connection: close\r\n");
+	puts_(&b, "\r\n");
+	return b.full ? 0 : b.len;
+}
+
+/* Chunked body states. */
+enum {
+	CS_SIZE,       /* hex digits of a chunk size */
+	CS_EXT,        /* extensions up to CR */
+	CS_SIZE_LF,
+	CS_DATA,
+	CS_DATA_CR,
+	CS_DATA_LF,
+	CS_TR_START,   /* start of a trailer line or of the final CRLF */
+	CS_TR_LINE,
+	CS_TR_LF,
+	CS_END_LF,
+	CS_DONE,
+};
+
+#define CHUNK_LINE_MAX 4096
+
+long
+chunk_scan(struct chunk_scan *cs, const char *p, size_t n, bool *done)
+{
+	size_t i = 0;
+
+	*done = false;
+	while (i < n) {
+		uint8_t c = (uint8_t)p[i];
+
+		switch (cs->state) {
+		case CS_SIZE: {
+			int h = (c >= '0' && c <= '9') ? c - '0' : ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+				? (c | 0x20) - 'a' + 10 : -1;
+
+			if (h >= 0) {
+				if (++cs->digits > 15)
+					return -1;
+				cs->left = cs->left * 16 + (uint64_t)h;
+			} else if (cs->digits && (c == ';' || c == ' ' || c == '\t')) {
+				cs->state = CS_EXT;
+				cs->line = 0;
+			} else if (cs->digits && c == '\r') {
+				cs->state = CS_SIZE_LF;
+			} else {
+				return -1;
+			}
+			i++;
+			break;
+		}
+		case CS_EXT:
+			if (c == '\r')
+				cs->state = CS_SIZE_LF;
+			else if (c == '\n' || ++cs->line > CHUNK_LINE_MAX)
+				return -1;
+			i++;
+			break;
+		case CS_SIZE_LF:
+			if (c != '\n')
+				return -1;
+			cs->digits = 0;
+			cs->state = cs->left ? CS_DATA : CS_TR_START;
+			i++;
+			break;
+		case CS_DATA: {
+			size_t k = n - i < cs->left ? n - i : (size_t)cs->left;
+
+			cs->left -= k;
+			i += k;
+			if (cs->left == 0)
+				cs->state = CS_DATA_CR;
+			break;
+		}
+		case CS_DATA_CR:
+			if (c != '\r')
+				return -1;
+			cs->state = CS_DATA_LF;
+			i++;
+			break;
+		case CS_DATA_LF:
+			if (c != '\n')
+				return -1;
+			cs->state = CS_SIZE;
+			i++;
+			break;
+		case CS_TR_START:
+			if (c == '\r') {
+				cs->state = CS_END_LF;
+			} else if (c == '\n') {
+				return -1;
+			} else {
+				cs->state = CS_TR_LINE;
+				cs->line = 1;
+			}
+			i++;
+			break;
+		case CS_TR_LINE:
+			if (c == '\r')
+				cs->state = CS_TR_LF;
+			else if (c == '\n' || ++cs->line > CHUNK_LINE_MAX)
+				return -1;
+			i++;
+			break;
+		case CS_TR_LF:
+			if (c != '\n')
+				return -1;
+			cs->state = CS_TR_START;
+			i++;
+			break;
+		case CS_END_LF:
+			if (c != '\n')
+				return -1;
+			cs->state = CS_DONE;
+			i++;
+			*done = true;
+			return (long)i;
+		default:
+			*done = true;
+			return (long)i;
+		}
+	}
+	return (long)i;
+}

@@ -1,0 +1,1237 @@
+/* WAF rule engine (waf_engine.h): the program built from the rule model and
+ * its evaluation over a request view, with ModSecurity v3 semantics where
+ * the CRS depends on them:
+ *   - phases 1 then 2, rules in file order within a phase;
+ *   - a rule's targets are expanded to (name, value) pairs, exclusions
+ *     (!VAR:key, !VAR:/re/) removed, &VAR counted; each value goes through
+ *     the transformation chain (multiMatch: the operator also runs on the
+ *     value before and after every step) and the operator (negation
+ *     applied); an empty collection never matches, negated or not;
+ *   - a chain matches when every link matched at least one value; the next
+ *     link sees the previous link's matches as MATCHED_VAR(S)(_NAMES);
+ *   - setvars that name the current match (%{MATCHED_VAR...}, %{tx.N}
+ *     captures) run at each match of their link, the others once when the
+ *     whole chain matched; the anomaly score is CRS's
+ *     tx.anomaly_score_plN and the inbound decision is 949110's (sum of
+ *     pl1..plN >= tx.inbound_anomaly_score_threshold).
+ * TX starts from CRS 3.3.4's REQUEST-901 defaults (the importer folds those
+ * SecActions into settings; they are not rules of the program).
+ *
+ * Transformation results are cached per request by (value, chain): CRS runs
+ * many rules with the same chain over the same ARGS.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "waf/waf_engine.h"
+
+#define TX_MAX        512u    /* TX variables per request */
+#define TX_NAME_MAX   96u
+#define ARENA_BLOCK   (256u * 1024)
+#define CACHE_MIN     1024u
+#define MACRO_OUT_MAX 8192u
+
+/* ------------------------------------------------------------ program */
+
+struct prog_target {
+	enum waf_var var;
+	char *key;            /* lowercased literal key, or NULL */
+	size_t klen;
+	pcre2_code *key_re;   /* /regex/ key */
+	bool count, exclude;
+};
+
+struct prog_setvar {
+	char *name;           /* "tx.foo" (may hold macros) */
+	enum waf_setvar_op op;
+	char *value;
+	bool per_match;       /* refers to the current match: run at each match */
+};
+
+struct prog_link {
+	struct prog_target *t;
+	size_t n_t;
+	enum waf_tfn tfn[WAF_TFN_MAX];
+	uint8_t n_tfn;
+	uint16_t chain_id;    /* interned tfn sequence */
+	bool multi_match;
+	enum waf_op op;
+	bool negated;
+	struct waf_matcher *m; /* NULL: argument expanded at run time (arg) */
+	char *arg;
+	pcre2_code *cap_re;   /* capture: the @rx again, for TX:0..9 */
+	struct prog_setvar *sv;
+	size_t n_sv;
+	bool has_per_match;
+	bool first_match_enough; /* nothing needs the other matches: stop at the first */
+};
+
+struct prog_rule {
+	uint32_t id;
+	uint8_t phase, paranoia, severity;
+	enum waf_disrupt disrupt;
+	struct prog_link *links;
+	size_t n_links;
+};
+
+struct waf_engine {
+	struct prog_rule *rules;
+	size_t n_rules;
+	uint16_t n_chains;
+	enum waf_tfn (*chains)[WAF_TFN_MAX];
+	uint8_t *chain_len;
+	uint32_t *ids;        /* sorted, for has_rule */
+};
+
+/* CRS 3.3.4 REQUEST-901-INITIALIZATION defaults (and crs-setup.conf's
+ * commented values where 901 leaves a variable unset on purpose). */
+static const char *const tx_defaults[][2] = {
+	{ "critical_anomaly_score", "5" }, { "error_anomaly_score", "4" },
+	{ "warning_anomaly_score", "3" }, { "notice_anomaly_score", "2" },
+	{ "inbound_anomaly_score_threshold", "5" }, { "outbound_anomaly_score_threshold", "4" },
+	{ "anomaly_score_pl1", "0" }, { "anomaly_score_pl2", "0" },
+	{ "anomaly_score_pl3", "0" }, { "anomaly_score_pl4", "0" },
+	{ "sql_injection_score", "0" }, { "xss_score", "0" }, { "rfi_score", "0" },
+	{ "lfi_score", "0" }, { "rce_score", "0" }, { "php_injection_score", "0" },
+	{ "http_violation_score", "0" }, { "session_fixation_score", "0" },
+	{ "inbound_anomaly_score", "0" }, { "anomaly_score", "0" },
+	{ "allowed_methods", "GET HEAD POST OPTIONS" },
+	{ "allowed_request_content_type",
+	  "|application/x-www-form-urlencoded| |multipart/form-data| |multipart/related| |text/xml| "
+	  "|application/xml| |application/soap+xml| |application/json| |application/cloudevents+json| "
+	  "|application/cloudevents-batch+json|" },
+	{ "allowed_request_content_type_charset", "utf-8|iso-8859-1|iso-8859-15|windows-1252" },
+	{ "allowed_http_versions", "HTTP/1.0 HTTP/1.1 HTTP/2 HTTP/2.0" },
+	{ "restricted_extensions",
+	  ".asa/ .asax/ .ascx/ .axd/ .backup/ .bak/ .bat/ .cdx/ .cer/ .cfg/ .cmd/ .com/ .config/ "
+	  ".conf/ .cs/ .csproj/ .csr/ .dat/ .db/ .dbf/ .dll/ .dos/ .htr/ .htw/ .ida/ .idc/ .idq/ "
+	  ".inc/ .ini/ .key/ .licx/ .lnk/ .log/ .mdb/ .old/ .pass/ .pdb/ .pol/ .printer/ .pwd/ "
+	  ".rdb/ .resources/ .resx/ .sql/ .swp/ .sys/ .vb/ .vbs/ .vbproj/ .vsdisco/ .webinfo/ "
+	  ".xsd/ .xsx/" },
+	{ "restricted_headers", "/accept-charset/ /content-encoding/ /proxy/ /lock-token/ /content-range/ /if/" },
+	{ "static_extensions", "/.jpg/ /.jpeg/ /.png/ /.gif/ /.js/ /.css/ /.ico/ /.svg/ /.webp/" },
+	{ "enforce_bodyproc_urlencoded", "0" },
+	{ "crs_validate_utf8_encoding", NULL }, /* off unless configured (920250 gate) */
+};
+
+/* ------------------------------------------------------------ evaluation state */
+
+struct arena_block {
+	struct arena_block *next;
+	size_t size, used;
+	uint8_t data[];
+};
+
+struct tx_var {
+	char name[TX_NAME_MAX]; /* lowercase, without "tx." */
+	uint32_t nlen;
+	const uint8_t *val;
+	uint32_t len;
+};
+
+struct cache_ent {
+	const uint8_t *in;
+	uint32_t inlen;
+	uint32_t gen;
+	uint16_t chain;
+	const uint8_t *out;
+	uint32_t outlen;
+};
+
+/* A value under evaluation, with where it came from. */
+struct cand {
+	enum waf_var var;
+	struct waf_bytes key;   /* item key (empty for scalars) */
+	struct waf_bytes value;
+};
+
+struct cands {
+	struct cand *v;
+	size_t n, cap;
+};
+
+struct waf_eval {
+	const struct waf_engine *e;
+	struct waf_scratch scratch;
+	pcre2_match_data *md;
+	struct arena_block *blocks, *cur;
+	struct tx_var tx[TX_MAX];
+	uint32_t n_tx;
+	struct cache_ent *cache;
+	uint32_t cache_cap, cache_used, gen;
+	struct cands items, prev, curm; /* collected values; previous / current link matches */
+	const struct waf_reqview *v;
+	const struct cand *match;       /* current match, for macros */
+	struct waf_result *res;
+	bool oom;
+	char macro[MACRO_OUT_MAX];
+};
+
+/* ------------------------------------------------------------ small helpers */
+
+static const char *const var_names[WAF_V__COUNT] = {
+#define WAF_VAR_NAME(n, c) [WAF_V_##n] = #n,
+	WAF_VARS(WAF_VAR_NAME)
+#undef WAF_VAR_NAME
+};
+
+static void seterr(char *err, size_t errlen, const char *fmt, uint32_t id, const char *a)
+{
+	if (err && errlen)
+		snprintf(err, errlen, fmt, id, a);
+}
+
+static char *lower_dup(const char *s, size_t n)
+{
+	char *d = malloc(n + 1);
+
+	if (!d)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		d[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+	d[n] = 0;
+	return d;
+}
+
+static bool eq_ci(const uint8_t *a, size_t al, const char *b, size_t bl)
+{
+	return al == bl && strncasecmp((const char *)a, b, al) == 0;
+}
+
+static void *ev_alloc(struct waf_eval *ev, size_t n)
+{
+	struct arena_block *b = ev->cur;
+
+	n = (n + 7) & ~(size_t)7;
+	while (b && b->used + n > b->size)
+		b = b->next;
+	if (!b) {
+		size_t sz = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+		struct arena_block *nb = malloc(sizeof(*nb) + sz), **tail = &ev->blocks;
+
+		if (!nb) {
+			ev->oom = true;
+			return NULL;
+		}
+		nb->next = NULL;
+		nb->size = sz;
+		nb->used = 0;
+		while (*tail)
+			tail = &(*tail)->next;
+		*tail = nb;
+		b = nb;
+	}
+	ev->cur = b;
+	b->used += n;
+	return b->data + b->used - n;
+}
+
+static bool cands_push(struct waf_eval *ev, struct cands *c, enum waf_var var, struct waf_bytes key,
+		       struct waf_bytes value)
+{
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		struct cand *nv = realloc(c->v, cap * sizeof(*nv));
+
+		if (!nv) {
+			ev->oom = true;
+			return false;
+		}
+		c->v = nv;
+		c->cap = cap;
+	}
+	c->v[c->n++] = (struct cand){ var, key, value };
+	return true;
+}
+
+/* ------------------------------------------------------------ TX */
+
+static const struct tx_var *tx_get(const struct waf_eval *ev, const char *name, size_t n)
+{
+	for (uint32_t i = 0; i < ev->n_tx; i++)
+		if (ev->tx[i].nlen == n && strncasecmp(ev->tx[i].name, name, n) == 0)
+			return &ev->tx[i];
+	return NULL;
+}
+
+static struct tx_var *tx_find(struct waf_eval *ev, const char *name, size_t n)
+{
+	const struct tx_var *t = tx_get(ev, name, n);
+
+	return t ? &ev->tx[t - ev->tx] : NULL;
+}
+
+static void tx_set(struct waf_eval *ev, const char *name, size_t n, const uint8_t *val, size_t len)
+{
+	struct tx_var *t = tx_find(ev, name, n);
+	uint8_t *d;
+
+	if (!t) {
+		if (ev->n_tx == TX_MAX || n >= TX_NAME_MAX)
+			return; /* bounded: extra variables are dropped */
+		t = &ev->tx[ev->n_tx++];
+		for (size_t i = 0; i < n; i++)
+			t->name[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
+		t->name[n] = 0;
+		t->nlen = (uint32_t)n;
+	}
+	d = ev_alloc(ev, len + 1);
+	if (!d)
+		return;
+	memcpy(d, val, len);
+	d[len] = 0;
+	t->val = d;
+	t->len = (uint32_t)len;
+}
+
+static void tx_unset(struct waf_eval *ev, const char *name, size_t n)
+{
+	struct tx_var *t = tx_find(ev, name, n);
+
+	if (t)
+		*t = ev->tx[--ev->n_tx];
+}
+
+static long long num_of(const uint8_t *s, size_t len)
+{
+	size_t i = 0;
+	bool neg = false;
+	long long v = 0;
+
+	while (i < len && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (i < len && (s[i] == '-' || s[i] == '+'))
+		neg = s[i++] == '-';
+	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+		if (v < 100000000000000000LL)
+			v = v * 10 + (s[i] - '0');
+	return neg ? -v : v;
+}
+
+const char *waf_eval_tx(const struct waf_eval *ev, const char *name)
+{
+	const struct tx_var *t = tx_get(ev, name, strlen(name));
+
+	return t ? (const char *)t->val : NULL;
+}
+
+/* ------------------------------------------------------------ macros */
+
+static const struct waf_item *rv_header(const struct waf_reqview *v, const char *n, size_t nl)
+{
+	const struct waf_items *h = &v->coll[WAF_RC_HEADERS];
+
+	for (uint32_t i = 0; i < h->n; i++)
+		if (eq_ci(h->v[i].name.p, h->v[i].name.len, n, nl))
+			return &h->v[i];
+	return NULL;
+}
+
+static size_t match_name(const struct cand *c, char *out, size_t cap)
+{
+	if (c->key.p && (c->var != WAF_V_TX || c->key.len))
+		return (size_t)snprintf(out, cap, "%s:%.*s", var_names[c->var], (int)c->key.len,
+					(const char *)c->key.p);
+	return (size_t)snprintf(out, cap, "%s", var_names[c->var]);
+}
+
+/* Expand %{collection.key} in s into ev->macro; returns its length. */
+static size_t expand(struct waf_eval *ev, const char *s, char *out, size_t cap)
+{
+	size_t k = 0;
+
+	while (*s && k + 1 < cap) {
+		const char *end;
+
+		if (s[0] != '%' || s[1] != '{' || !(end = strchr(s + 2, '}'))) {
+			out[k++] = *s++;
+			continue;
+		}
+		const char *n = s + 2;
+		size_t nl = (size_t)(end - n);
+		const uint8_t *val = NULL;
+		size_t vl = 0;
+		char tmp[WAF_TARGET_NAME_MAX];
+
+		s = end + 1;
+		if (nl > 3 && strncasecmp(n, "tx.", 3) == 0) {
+			struct tx_var *t = tx_find(ev, n + 3, nl - 3);
+			if (t) {
+				val = t->val;
+				vl = t->len;
+			}
+		} else if (nl == 11 && strncasecmp(n, "matched_var", 11) == 0 && ev->match) {
+			val = ev->match->value.p;
+			vl = ev->match->value.len;
+		} else if (nl == 16 && strncasecmp(n, "matched_var_name", 16) == 0 && ev->match) {
+			vl = match_name(ev->match, tmp, sizeof(tmp));
+			if (vl >= sizeof(tmp))
+				vl = sizeof(tmp) - 1;
+			val = (const uint8_t *)tmp;
+		} else if (nl > 16 && strncasecmp(n, "request_headers.", 16) == 0) {
+			const struct waf_item *h = rv_header(ev->v, n + 16, nl - 16);
+			if (h) {
+				val = h->value.p;
+				vl = h->value.len;
+			}
+		} else if (nl == 17 && strncasecmp(n, "reqbody_error_msg", 17) == 0 &&
+			   ev->v->reqbody_error_msg) {
+			val = (const uint8_t *)ev->v->reqbody_error_msg;
+			vl = strlen(ev->v->reqbody_error_msg);
+		}
+		if (vl > cap - 1 - k)
+			vl = cap - 1 - k;
+		if (vl)
+			memcpy(out + k, val, vl);
+		k += vl;
+	}
+	out[k] = 0;
+	return k;
+}
+
+/* ------------------------------------------------------------ build */
+
+static bool setvar_per_match(const char *s)
+{
+	for (; s && (s = strstr(s, "%{")); s += 2) {
+		if (strncasecmp(s + 2, "matched_var", 11) == 0)
+			return true;
+		if (strncasecmp(s + 2, "tx.", 3) == 0 && s[5] >= '0' && s[5] <= '9' && s[6] == '}')
+			return true;
+	}
+	return false;
+}
+
+static uint16_t intern_chain(struct waf_engine *e, const enum waf_tfn *t, uint8_t n)
+{
+	for (uint16_t i = 0; i < e->n_chains; i++)
+		if (e->chain_len[i] == n && (n == 0 || memcmp(e->chains[i], t, n * sizeof(*t)) == 0))
+			return i;
+	enum waf_tfn (*nc)[WAF_TFN_MAX] = realloc(e->chains, (e->n_chains + 1u) * sizeof(*nc));
+	if (!nc)
+		return UINT16_MAX;
+	e->chains = nc;
+	uint8_t *nl = realloc(e->chain_len, e->n_chains + 1u);
+	if (!nl)
+		return UINT16_MAX;
+	e->chain_len = nl;
+	if (n)
+		memcpy(e->chains[e->n_chains], t, n * sizeof(*t));
+	e->chain_len[e->n_chains] = n;
+	return e->n_chains++;
+}
+
+/* Expand macros in an argument with the default TX (build time). */
+static char *expand_default(const char *arg)
+{
+	size_t cap = strlen(arg) + 4096, k = 0;
+	char *out = malloc(cap);
+
+	if (!out)
+		return NULL;
+	while (*arg && k + 1 < cap) {
+		const char *end;
+		if (arg[0] == '%' && arg[1] == '{' && (end = strchr(arg + 2, '}'))) {
+			const char *n = arg + 2;
+			size_t nl = (size_t)(end - n);
+			arg = end + 1;
+			if (nl > 3 && strncasecmp(n, "tx.", 3) == 0)
+				for (size_t i = 0; i < sizeof(tx_defaults) / sizeof(tx_defaults[0]); i++)
+					if (tx_defaults[i][1] && strlen(tx_defaults[i][0]) == nl - 3 &&
+					    strncasecmp(tx_defaults[i][0], n + 3, nl - 3) == 0) {
+						size_t l = strlen(tx_defaults[i][1]);
+						if (l > cap - 1 - k)
+							l = cap - 1 - k;
+						memcpy(out + k, tx_defaults[i][1], l);
+						k += l;
+					}
+			continue;
+		}
+		out[k++] = *arg++;
+	}
+	out[k] = 0;
+	return out;
+}
+
+static pcre2_code *re_compile(const char *pat, uint32_t flags)
+{
+	int perr;
+	PCRE2_SIZE poff;
+
+	return pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, flags, &perr, &poff, NULL);
+}
+
+static int build_link(struct waf_engine *e, struct prog_link *pl, const struct waf_rule *r,
+		      uint32_t id, const char *datadir, char *err, size_t errlen)
+{
+	char merr[256] = "";
+
+	pl->t = calloc(r->n_targets ? r->n_targets : 1, sizeof(*pl->t));
+	if (!pl->t)
+		return -ENOMEM;
+	pl->n_t = r->n_targets;
+	for (size_t i = 0; i < r->n_targets; i++) {
+		const struct waf_target *t = &r->targets[i];
+		struct prog_target *p = &pl->t[i];
+
+		p->var = t->var;
+		p->count = t->count;
+		p->exclude = t->exclude;
+		if (t->key && t->key_regex) {
+			p->key_re = re_compile(t->key, PCRE2_CASELESS | PCRE2_DOTALL);
+			if (!p->key_re) {
+				seterr(err, errlen, "rule %u: key regex /%s/ does not compile", id, t->key);
+				return -EINVAL;
+			}
+		} else if (t->key) {
+			p->klen = strlen(t->key);
+			if (!(p->key = lower_dup(t->key, p->klen)))
+				return -ENOMEM;
+		}
+	}
+	memcpy(pl->tfn, r->tfn, sizeof(pl->tfn));
+	pl->n_tfn = r->n_tfn;
+	pl->chain_id = intern_chain(e, r->tfn, r->n_tfn);
+	if (pl->chain_id == UINT16_MAX)
+		return -ENOMEM;
+	pl->multi_match = r->multi_match;
+	pl->op = r->op;
+	pl->negated = r->op_negated;
+	const char *arg = r->op_arg ? r->op_arg : "";
+	char *exp = NULL;
+	if (r->op_arg_macro) {
+		if (r->op == WAF_OP_RX || r->op == WAF_OP_PM || r->op == WAF_OP_PMFROMFILE) {
+			if (!(exp = expand_default(arg)))
+				return -ENOMEM;
+			arg = exp;
+		} else {
+			if (!(pl->arg = strdup(arg)))
+				return -ENOMEM;
+		}
+	}
+	if (!pl->arg) {
+		pl->m = waf_matcher_create(r->op, arg, strlen(arg), datadir, merr, sizeof(merr));
+		if (!pl->m) {
+			seterr(err, errlen, "rule %u: %s", id, merr);
+			free(exp);
+			return -EINVAL;
+		}
+		if (r->capture && r->op == WAF_OP_RX) {
+			pl->cap_re = re_compile(arg, PCRE2_DOTALL | PCRE2_MULTILINE);
+			if (!pl->cap_re) {
+				seterr(err, errlen, "rule %u: capture pattern %s does not compile", id, arg);
+				free(exp);
+				return -EINVAL;
+			}
+		}
+	}
+	free(exp);
+	pl->sv = calloc(r->n_setvars ? r->n_setvars : 1, sizeof(*pl->sv));
+	if (!pl->sv)
+		return -ENOMEM;
+	pl->n_sv = r->n_setvars;
+	for (size_t i = 0; i < r->n_setvars; i++) {
+		struct prog_setvar *s = &pl->sv[i];
+		s->op = r->setvars[i].op;
+		if (!(s->name = strdup(r->setvars[i].name)))
+			return -ENOMEM;
+		if (r->setvars[i].value && !(s->value = strdup(r->setvars[i].value)))
+			return -ENOMEM;
+		s->per_match = setvar_per_match(s->name) || setvar_per_match(s->value);
+		pl->has_per_match |= s->per_match;
+	}
+	return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+struct waf_engine *waf_engine_build(struct waf_rule *const *rules, size_t n,
+				    const char *datadir, char *err, size_t errlen)
+{
+	struct waf_engine *e = calloc(1, sizeof(*e));
+	size_t k = 0;
+
+	if (err && errlen)
+		err[0] = 0;
+	if (!e || !(e->rules = calloc(n ? n : 1, sizeof(*e->rules))) ||
+	    !(e->ids = calloc(n ? n : 1, sizeof(*e->ids))))
+		goto nomem;
+	for (size_t i = 0; i < n; i++)
+		if (rules[i]->phase != 1 && rules[i]->phase != 2) {
+			seterr(err, errlen, "rule %u: phase %s not evaluated by the request engine",
+			       rules[i]->id, rules[i]->phase >= 3 ? ">= 3" : "0");
+			waf_engine_free(e);
+			return NULL;
+		}
+	/* phase 1 rules first, then phase 2, file order kept within each */
+	for (uint8_t phase = 1; phase <= 2; phase++)
+		for (size_t i = 0; i < n; i++) {
+			const struct waf_rule *r = rules[i];
+			struct prog_rule *pr;
+			size_t nl = 0;
+
+			if (r->phase != phase)
+				continue;
+			pr = &e->rules[k++];
+			pr->id = r->id;
+			pr->phase = r->phase;
+			pr->paranoia = r->paranoia ? r->paranoia : 1;
+			pr->severity = r->severity;
+			pr->disrupt = r->disrupt;
+			for (const struct waf_rule *l = r; l; l = l->chain)
+				nl++;
+			if (!(pr->links = calloc(nl, sizeof(*pr->links))))
+				goto nomem;
+			pr->n_links = nl;
+			nl = 0;
+			for (const struct waf_rule *l = r; l; l = l->chain) {
+				int rc = build_link(e, &pr->links[nl++], l, r->id, datadir, err, errlen);
+				if (rc == -ENOMEM)
+					goto nomem;
+				if (rc < 0) {
+					e->n_rules = k;
+					waf_engine_free(e);
+					return NULL;
+				}
+			}
+		}
+	e->n_rules = k;
+	for (size_t i = 0; i < k; i++) {
+		struct prog_rule *pr = &e->rules[i];
+		for (size_t l = 0; l < pr->n_links; l++) {
+			struct prog_link *pl = &pr->links[l];
+			bool next_reads = false;
+			for (size_t t = 0; l + 1 < pr->n_links && t < pr->links[l + 1].n_t; t++)
+				next_reads |= strncmp(var_names[pr->links[l + 1].t[t].var], "MATCHED_", 8) == 0;
+			pl->first_match_enough = !pl->has_per_match && !pl->cap_re && !next_reads;
+		}
+		e->ids[i] = pr->id;
+	}
+	qsort(e->ids, k, sizeof(*e->ids), cmp_u32);
+	return e;
+nomem:
+	if (e)
+		e->n_rules = k;
+	if (err && errlen)
+		snprintf(err, errlen, "out of memory");
+	waf_engine_free(e);
+	return NULL;
+}
+
+void waf_engine_free(struct waf_engine *e)
+{
+	if (!e)
+		return;
+	for (size_t i = 0; i < e->n_rules; i++) {
+		struct prog_rule *r = &e->rules[i];
+		for (size_t l = 0; r->links && l < r->n_links; l++) {
+			struct prog_link *pl = &r->links[l];
+			for (size_t t = 0; pl->t && t < pl->n_t; t++) {
+				free(pl->t[t].key);
+				pcre2_code_free(pl->t[t].key_re);
+			}
+			free(pl->t);
+			waf_matcher_free(pl->m);
+			free(pl->arg);
+			pcre2_code_free(pl->cap_re);
+			for (size_t s = 0; pl->sv && s < pl->n_sv; s++) {
+				free(pl->sv[s].name);
+				free(pl->sv[s].value);
+			}
+			free(pl->sv);
+		}
+		free(r->links);
+	}
+	free(e->rules);
+	free(e->ids);
+	free(e->chains);
+	free(e->chain_len);
+	free(e);
+}
+
+size_t waf_engine_rule_count(const struct waf_engine *e)
+{
+	return e->n_rules;
+}
+
+size_t waf_engine_chain_count(const struct waf_engine *e)
+{
+	return e->n_chains;
+}
+
+bool waf_engine_has_rule(const struct waf_engine *e, uint32_t id)
+{
+	return bsearch(&id, e->ids, e->n_rules, sizeof(id), cmp_u32) != NULL;
+}
+
+void waf_engine_conf_default(struct waf_engine_conf *c)
+{
+	c->paranoia = 1;
+	c->inbound_threshold = 5;
+}
+
+/* ------------------------------------------------------------ eval state */
+
+struct waf_eval *waf_eval_create(const struct waf_engine *e)
+{
+	struct waf_eval *ev = calloc(1, sizeof(*ev));
+
+	if (!ev)
+		return NULL;
+	ev->e = e;
+	ev->md = pcre2_match_data_create(10, NULL);
+	if (!ev->md)
+		goto fail;
+	for (size_t i = 0; i < e->n_rules; i++)
+		for (size_t l = 0; l < e->rules[i].n_links; l++)
+			if (e->rules[i].links[l].m &&
+			    waf_scratch_fit(&ev->scratch, e->rules[i].links[l].m) < 0)
+				goto fail;
+	ev->cache_cap = CACHE_MIN;
+	ev->cache = calloc(ev->cache_cap, sizeof(*ev->cache));
+	if (!ev->cache)
+		goto fail;
+	return ev;
+fail:
+	waf_eval_free(ev);
+	return NULL;
+}
+
+void waf_eval_free(struct waf_eval *ev)
+{
+	if (!ev)
+		return;
+	waf_scratch_free(&ev->scratch);
+	pcre2_match_data_free(ev->md);
+	for (struct arena_block *b = ev->blocks, *n; b; b = n) {
+		n = b->next;
+		free(b);
+	}
+	free(ev->cache);
+	free(ev->items.v);
+	free(ev->prev.v);
+	free(ev->curm.v);
+	free(ev);
+}
+
+/* ------------------------------------------------------------ transformations */
+
+static uint32_t cache_hash(const uint8_t *p, uint32_t len, uint16_t chain)
+{
+	uint64_t h = (uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15ull ^ (uint64_t)len * 0xc2b2ae3d27d4eb4full ^
+		     chain;
+	return (uint32_t)(h ^ (h >> 29));
+}
+
+static void cache_grow(struct waf_eval *ev)
+{
+	uint32_t cap = ev->cache_cap * 2;
+	struct cache_ent *nc = calloc(cap, sizeof(*nc));
+
+	if (!nc)
+		return; /* keep the small table: slower, still correct */
+	for (uint32_t i = 0; i < ev->cache_cap; i++) {
+		struct cache_ent *c = &ev->cache[i];
+		if (c->gen != ev->gen)
+			continue;
+		uint32_t h = cache_hash(c->in, c->inlen, c->chain) & (cap - 1);
+		while (nc[h].gen == ev->gen)
+			h = (h + 1) & (cap - 1);
+		nc[h] = *c;
+	}
+	free(ev->cache);
+	ev->cache = nc;
+	ev->cache_cap = cap;
+}
+
+/* One transformation into the arena. */
+static struct waf_bytes tfn_one(struct waf_eval *ev, enum waf_tfn t, struct waf_bytes in)
+{
+	size_t cap = waf_tfn_bound(t, in.len);
+	uint8_t *o = ev_alloc(ev, cap + 1);
+	ssize_t n;
+
+	if (!o)
+		return in;
+	n = waf_tfn_apply(t, in.p, in.len, o, cap + 1);
+	if (n < 0) {
+		ev->res->errors++;
+		return in;
+	}
+	return (struct waf_bytes){ o, (uint32_t)n };
+}
+
+static struct waf_bytes transform(struct waf_eval *ev, const struct prog_link *pl, struct waf_bytes in)
+{
+	if (!pl->n_tfn)
+		return in;
+	uint32_t h = cache_hash(in.p, in.len, pl->chain_id) & (ev->cache_cap - 1);
+	for (;;) {
+		struct cache_ent *c = &ev->cache[h];
+		if (c->gen != ev->gen)
+			break;
+		if (c->in == in.p && c->inlen == in.len && c->chain == pl->chain_id)
+			return (struct waf_bytes){ c->out, c->outlen };
+		h = (h + 1) & (ev->cache_cap - 1);
+	}
+	struct waf_bytes v = in;
+	for (uint8_t i = 0; i < pl->n_tfn; i++)
+		v = tfn_one(ev, pl->tfn[i], v);
+	if (ev->cache_used * 2 >= ev->cache_cap) {
+		cache_grow(ev);
+		if (ev->cache_used * 2 >= ev->cache_cap)
+			return v; /* table full (no memory): not cached */
+		h = cache_hash(in.p, in.len, pl->chain_id) & (ev->cache_cap - 1);
+		while (ev->cache[h].gen == ev->gen)
+			h = (h + 1) & (ev->cache_cap - 1);
+	}
+	ev->cache[h] = (struct cache_ent){ in.p, in.len, ev->gen, pl->chain_id, v.p, v.len };
+	ev->cache_used++;
+	return v;
+}
+
+/* ------------------------------------------------------------ operators */
+
+static bool bytes_in(const uint8_t *h, size_t hl, const uint8_t *n, size_t nl)
+{
+	if (!nl)
+		return true;
+	return hl >= nl && memmem(h, hl, n, nl) != NULL;
+}
+
+/* An operator whose argument was expanded from macros at run time (only
+ * literal and numeric operators take this path). */
+static int lit_op(enum waf_op op, const uint8_t *a, size_t al, const uint8_t *in, size_t len)
+{
+	switch (op) {
+	case WAF_OP_CONTAINS: return bytes_in(in, len, a, al);
+	case WAF_OP_BEGINSWITH: return len >= al && memcmp(in, a, al) == 0;
+	case WAF_OP_ENDSWITH: return len >= al && memcmp(in + len - al, a, al) == 0;
+	case WAF_OP_STREQ: return len == al && memcmp(in, a, len) == 0;
+	case WAF_OP_WITHIN: return len > 0 && bytes_in(a, al, in, len);
+	case WAF_OP_EQ: return num_of(in, len) == num_of(a, al);
+	case WAF_OP_GE: return num_of(in, len) >= num_of(a, al);
+	case WAF_OP_GT: return num_of(in, len) > num_of(a, al);
+	case WAF_OP_LT: return num_of(in, len) < num_of(a, al);
+	case WAF_OP_LE: return num_of(in, len) <= num_of(a, al);
+	default: return -EINVAL;
+	}
+}
+
+static int run_op(struct waf_eval *ev, const struct prog_link *pl, struct waf_bytes in)
+{
+	int r;
+
+	if (pl->m) {
+		r = waf_matcher_match(pl->m, &ev->scratch, in.p, in.len);
+	} else {
+		size_t al = expand(ev, pl->arg, ev->macro, sizeof(ev->macro));
+		r = lit_op(pl->op, (const uint8_t *)ev->macro, al, in.p, in.len);
+	}
+	if (r < 0) {
+		ev->res->errors++;
+		return 0;
+	}
+	return pl->negated ? !r : r;
+}
+
+/* ------------------------------------------------------------ targets */
+
+static struct waf_bytes num_str(struct waf_eval *ev, unsigned long long n)
+{
+	char *d = ev_alloc(ev, 24);
+
+	if (!d)
+		return (struct waf_bytes){ (const uint8_t *)"0", 1 };
+	int l = snprintf(d, 24, "%llu", n);
+	return (struct waf_bytes){ (const uint8_t *)d, (uint32_t)l };
+}
+
+static struct waf_bytes cstr(const char *s)
+{
+	return (struct waf_bytes){ (const uint8_t *)s, (uint32_t)strlen(s) };
+}
+
+static void add_coll(struct waf_eval *ev, struct cands *out, enum waf_var var,
+		     const struct waf_items *it, uint32_t from, uint32_t to, bool names)
+{
+	for (uint32_t i = from; i < to && i < it->n; i++)
+		cands_push(ev, out, var, it->v[i].name, names ? it->v[i].name : it->v[i].value);
+}
+
+static void scalar(struct waf_eval *ev, struct cands *out, enum waf_var var, struct waf_bytes b)
+{
+	if (b.p)
+		cands_push(ev, out, var, (struct waf_bytes){ NULL, 0 }, b);
+}
+
+/* Every (key, value) of @var, before key selection. */
+static void collect(struct waf_eval *ev, enum waf_var var, struct cands *out)
+{
+	const struct waf_reqview *v = ev->v;
+	const struct waf_items *c = v->coll;
+	struct waf_bytes none = { NULL, 0 };
+
+	switch (var) {
+	case WAF_V_ARGS:
+	case WAF_V_ARGS_NAMES: {
+		bool names = var == WAF_V_ARGS_NAMES;
+		add_coll(ev, out, var, &c[WAF_RC_ARGS_GET], 0, UINT32_MAX, names);
+		add_coll(ev, out, var, &c[WAF_RC_ARGS_POST], 0, UINT32_MAX, names);
+		break;
+	}
+	case WAF_V_ARGS_GET: add_coll(ev, out, var, &c[WAF_RC_ARGS_GET], 0, UINT32_MAX, false); break;
+	case WAF_V_ARGS_GET_NAMES: add_coll(ev, out, var, &c[WAF_RC_ARGS_GET], 0, UINT32_MAX, true); break;
+	case WAF_V_ARGS_POST: add_coll(ev, out, var, &c[WAF_RC_ARGS_POST], 0, UINT32_MAX, false); break;
+	case WAF_V_ARGS_POST_NAMES: add_coll(ev, out, var, &c[WAF_RC_ARGS_POST], 0, UINT32_MAX, true); break;
+	case WAF_V_REQUEST_HEADERS: add_coll(ev, out, var, &c[WAF_RC_HEADERS], 0, UINT32_MAX, false); break;
+	case WAF_V_REQUEST_HEADERS_NAMES: add_coll(ev, out, var, &c[WAF_RC_HEADERS], 0, UINT32_MAX, true); break;
+	case WAF_V_REQUEST_COOKIES: add_coll(ev, out, var, &c[WAF_RC_COOKIES], 0, UINT32_MAX, false); break;
+	case WAF_V_REQUEST_COOKIES_NAMES: add_coll(ev, out, var, &c[WAF_RC_COOKIES], 0, UINT32_MAX, true); break;
+	case WAF_V_FILES: add_coll(ev, out, var, &c[WAF_RC_FILES], 0, UINT32_MAX, false); break;
+	case WAF_V_FILES_NAMES: add_coll(ev, out, var, &c[WAF_RC_FILES], 0, UINT32_MAX, true); break;
+	case WAF_V_MULTIPART_PART_HEADERS:
+		add_coll(ev, out, var, &c[WAF_RC_PART_HEADERS], 0, UINT32_MAX, false);
+		break;
+	case WAF_V_XML:
+		add_coll(ev, out, var, &c[WAF_RC_XML], 0, UINT32_MAX, false);
+		break;
+	case WAF_V_ARGS_COMBINED_SIZE: cands_push(ev, out, var, none, num_str(ev, v->args_combined_size)); break;
+	case WAF_V_FILES_COMBINED_SIZE: cands_push(ev, out, var, none, num_str(ev, v->files_combined_size)); break;
+	case WAF_V_REQUEST_BODY_LENGTH: cands_push(ev, out, var, none, num_str(ev, v->body_len)); break;
+	/* absent (p NULL: a refused request's unread parts) is not empty */
+	case WAF_V_QUERY_STRING: scalar(ev, out, var, v->query); break;
+	case WAF_V_REQUEST_URI: scalar(ev, out, var, v->uri); break;
+	case WAF_V_REQUEST_URI_RAW: scalar(ev, out, var, v->uri_raw); break;
+	case WAF_V_REQUEST_FILENAME: scalar(ev, out, var, v->filename); break;
+	case WAF_V_REQUEST_BASENAME: scalar(ev, out, var, v->basename); break;
+	case WAF_V_REQUEST_LINE: scalar(ev, out, var, v->line); break;
+	case WAF_V_REQUEST_METHOD: scalar(ev, out, var, v->method); break;
+	case WAF_V_REQUEST_PROTOCOL: scalar(ev, out, var, v->protocol); break;
+	case WAF_V_REQUEST_BODY:
+		/* ModSecurity fills REQUEST_BODY for URLENCODED, and CRS's 901340
+		 * forces it when no processor ran; XML, JSON and MULTIPART bodies
+		 * are seen through their parsed collections only */
+		if (v->body.len && (v->bodyproc == WAF_BP_NONE || v->bodyproc == WAF_BP_URLENCODED))
+			cands_push(ev, out, var, none, v->body);
+		break;
+	case WAF_V_MULTIPART_STRICT_ERROR:
+		if (v->bodyproc == WAF_BP_MULTIPART)
+			cands_push(ev, out, var, none, cstr(v->multipart_strict_error ? "1" : "0"));
+		break;
+	case WAF_V_MULTIPART_UNMATCHED_BOUNDARY:
+		if (v->bodyproc == WAF_BP_MULTIPART)
+			cands_push(ev, out, var, none, cstr(v->multipart_unmatched_boundary ? "1" : "0"));
+		break;
+	case WAF_V_REQBODY_ERROR:
+	case WAF_V_REQBODY_PROCESSOR_ERROR:
+		cands_push(ev, out, var, none, cstr(v->reqbody_error ? "1" : "0"));
+		break;
+	case WAF_V_REQBODY_PROCESSOR:
+		if (v->bodyproc != WAF_BP_NONE)
+			cands_push(ev, out, var, none, cstr(waf_bodyproc_name(v->bodyproc)));
+		break;
+	case WAF_V_TX:
+		for (uint32_t i = 0; i < ev->n_tx; i++)
+			cands_push(ev, out, var, (struct waf_bytes){ (const uint8_t *)ev->tx[i].name, ev->tx[i].nlen },
+				   (struct waf_bytes){ ev->tx[i].val, ev->tx[i].len });
+		break;
+	case WAF_V_MATCHED_VAR:
+		if (ev->prev.n) {
+			struct cand m = ev->prev.v[ev->prev.n - 1];
+			cands_push(ev, out, var, none, m.value);
+		}
+		break;
+	case WAF_V_MATCHED_VARS:
+		for (size_t i = 0; i < ev->prev.n; i++)
+			cands_push(ev, out, var, none, ev->prev.v[i].value);
+		break;
+	case WAF_V_MATCHED_VAR_NAME:
+	case WAF_V_MATCHED_VARS_NAMES:
+		for (size_t i = var == WAF_V_MATCHED_VAR_NAME && ev->prev.n ? ev->prev.n - 1 : 0;
+		     i < ev->prev.n; i++) {
+			char tmp[WAF_TARGET_NAME_MAX];
+			size_t l = match_name(&ev->prev.v[i], tmp, sizeof(tmp));
+			if (l >= sizeof(tmp))
+				l = sizeof(tmp) - 1;
+			uint8_t *d = ev_alloc(ev, l + 1);
+			if (!d)
+				break;
+			memcpy(d, tmp, l + 1);
+			cands_push(ev, out, var, none, (struct waf_bytes){ d, (uint32_t)l });
+		}
+		break;
+	default:
+		break; /* response, connection and persistent collections: empty here */
+	}
+}
+
+static bool key_matches(struct waf_eval *ev, const struct prog_target *t, struct waf_bytes key)
+{
+	if (t->key_re) {
+		int rc = pcre2_match(t->key_re, key.p ? key.p : (const uint8_t *)"", key.len, 0, 0,
+				     ev->md, NULL);
+		return rc >= 0;
+	}
+	if (t->var == WAF_V_XML) /* "/ *" text, "//@ *" attributes */
+		return true;
+	return eq_ci(key.p ? key.p : (const uint8_t *)"", key.len, t->key, t->klen);
+}
+
+static bool xml_selected(const struct waf_eval *ev, const struct prog_target *t, size_t idx)
+{
+	bool attr = t->key && strstr(t->key, "@");
+	return attr ? idx >= ev->v->xml_text_items : idx < ev->v->xml_text_items;
+}
+
+/* The values of link @pl: targets expanded, keys selected, exclusions
+ * removed, counts computed. Into ev->items. */
+static void link_values(struct waf_eval *ev, const struct prog_link *pl)
+{
+	ev->items.n = 0;
+	for (size_t i = 0; i < pl->n_t; i++) {
+		const struct prog_target *t = &pl->t[i];
+		size_t start = ev->items.n, w = start;
+
+		if (t->exclude)
+			continue;
+		collect(ev, t->var, &ev->items);
+		for (size_t k = start; k < ev->items.n; k++) {
+			struct cand c = ev->items.v[k];
+			bool keep = true;
+
+			if (t->var == WAF_V_XML && t->key)
+				keep = xml_selected(ev, t, k - start);
+			else if (t->key || t->key_re)
+				keep = key_matches(ev, t, c.key);
+			for (size_t x = 0; keep && x < pl->n_t; x++) {
+				const struct prog_target *ex = &pl->t[x];
+				if (ex->exclude && ex->var == t->var &&
+				    (!ex->key && !ex->key_re ? true : key_matches(ev, ex, c.key)))
+					keep = false;
+			}
+			if (keep)
+				ev->items.v[w++] = c;
+		}
+		if (t->count && ev->v->head_absent &&
+		    (t->var == WAF_V_REQUEST_HEADERS || t->var == WAF_V_REQUEST_HEADERS_NAMES ||
+		     t->var == WAF_V_REQUEST_COOKIES || t->var == WAF_V_REQUEST_COOKIES_NAMES)) {
+			w = start; /* unread headers are absent, not counted as none */
+		} else if (t->count) {
+			size_t cnt = w - start;
+			char *d = ev_alloc(ev, 2 + (t->key ? strlen(t->key) : 0));
+			struct waf_bytes key = { NULL, 0 };
+			if (d && t->key) {
+				strcpy(d, t->key);
+				key = cstr(d);
+			}
+			ev->items.v[start] = (struct cand){ t->var, key, num_str(ev, cnt) };
+			w = start + 1;
+		}
+		ev->items.n = w;
+	}
+}
+
+/* ------------------------------------------------------------ actions */
+
+static void run_setvar(struct waf_eval *ev, const struct prog_setvar *s)
+{
+	char name[TX_NAME_MAX + 8];
+	size_t nl = expand(ev, s->name, name, sizeof(name));
+
+	if (nl < 4 || strncasecmp(name, "tx.", 3) != 0)
+		return; /* only TX lives on the request path */
+	const char *n = name + 3;
+	nl -= 3;
+	if (s->op == WAF_SV_UNSET) {
+		tx_unset(ev, n, nl);
+		return;
+	}
+	size_t vl = expand(ev, s->value ? s->value : "", ev->macro, sizeof(ev->macro));
+	if (s->op == WAF_SV_SET) {
+		tx_set(ev, n, nl, (const uint8_t *)ev->macro, vl);
+		return;
+	}
+	struct tx_var *t = tx_find(ev, n, nl);
+	long long cur = t ? num_of(t->val, t->len) : 0;
+	long long d = num_of((const uint8_t *)ev->macro, vl);
+	char num[24];
+	int l = snprintf(num, sizeof(num), "%lld", s->op == WAF_SV_ADD ? cur + d : cur - d);
+	tx_set(ev, n, nl, (const uint8_t *)num, (size_t)l);
+}
+
+static void set_captures(struct waf_eval *ev, const struct prog_link *pl, struct waf_bytes in)
+{
+	int rc = pcre2_match(pl->cap_re, in.p ? in.p : (const uint8_t *)"", in.len, 0, 0, ev->md, NULL);
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(ev->md);
+
+	for (int i = 0; i < rc && i < 10; i++) {
+		char n[2] = { (char)('0' + i), 0 };
+		if (ov[2 * i] == PCRE2_UNSET)
+			tx_set(ev, n, 1, (const uint8_t *)"", 0);
+		else
+			tx_set(ev, n, 1, in.p + ov[2 * i], ov[2 * i + 1] - ov[2 * i]);
+	}
+}
+
+static void record(struct waf_eval *ev, const struct prog_rule *r, const struct cand *m)
+{
+	struct waf_result *res = ev->res;
+
+	if (res->n_matches < WAF_MATCH_MAX) {
+		struct waf_match *o = &res->matches[res->n_matches];
+		o->id = r->id;
+		o->severity = r->severity;
+		o->target[0] = 0;
+		o->excerpt[0] = 0;
+		if (m) {
+			match_name(m, o->target, sizeof(o->target));
+			size_t n = m->value.len < WAF_EXCERPT_MAX ? m->value.len : WAF_EXCERPT_MAX;
+			for (size_t i = 0; i < n; i++) {
+				uint8_t c = m->value.p[i];
+				o->excerpt[i] = (char)(c >= 0x20 && c < 0x7f ? c : '.');
+			}
+			o->excerpt[n] = 0;
+		}
+	}
+	res->n_matches++;
+	if (r->disrupt == WAF_D_DENY || r->disrupt == WAF_D_DROP)
+		res->block = true;
+}
+
+/* ------------------------------------------------------------ evaluation */
+
+/* Evaluate one link over its values; matches go to ev->curm. */
+static void eval_link(struct waf_eval *ev, const struct prog_link *pl)
+{
+	link_values(ev, pl);
+	ev->curm.n = 0;
+	for (size_t i = 0; i < ev->items.n; i++) {
+		struct cand c = ev->items.v[i];
+		struct waf_bytes val = c.value;
+		bool hit = false;
+
+		if (!val.p)
+			val.p = (const uint8_t *)"";
+		if (pl->multi_match) {
+			struct waf_bytes x = val;
+			hit = run_op(ev, pl, x);
+			for (uint8_t k = 0; k < pl->n_tfn && !hit; k++) {
+				x = tfn_one(ev, pl->tfn[k], x);
+				hit = run_op(ev, pl, x);
+			}
+			val = x;
+		} else {
+			val = transform(ev, pl, val);
+			hit = run_op(ev, pl, val);
+		}
+		if (!hit)
+			continue;
+		c.value = val;
+		if (!cands_push(ev, &ev->curm, c.var, c.key, c.value))
+			return;
+		if (pl->cap_re)
+			set_captures(ev, pl, val);
+		if (pl->has_per_match) {
+			ev->match = &ev->curm.v[ev->curm.n - 1];
+			for (size_t s = 0; s < pl->n_sv; s++)
+				if (pl->sv[s].per_match)
+					run_setvar(ev, &pl->sv[s]);
+		}
+		if (pl->first_match_enough)
+			break;
+	}
+}
+
+static void eval_rule(struct waf_eval *ev, const struct prog_rule *r)
+{
+	struct cand last = { 0 };
+	bool have_last = false;
+
+	ev->prev.n = 0;
+	for (size_t l = 0; l < r->n_links; l++) {
+		eval_link(ev, &r->links[l]);
+		if (!ev->curm.n)
+			return;
+		last = ev->curm.v[ev->curm.n - 1];
+		have_last = true;
+		struct cands t = ev->prev;
+		ev->prev = ev->curm;
+		ev->curm = t;
+	}
+	ev->match = have_last ? &last : NULL;
+	for (size_t l = 0; l < r->n_links; l++)
+		for (size_t s = 0; s < r->links[l].n_sv; s++)
+			if (!r->links[l].sv[s].per_match)
+				run_setvar(ev, &r->links[l].sv[s]);
+	record(ev, r, have_last ? &last : NULL);
+	ev->match = NULL;
+}
+
+static void tx_init(struct waf_eval *ev, const struct waf_engine_conf *conf)
+{
+	char num[16];
+	int l;
+
+	ev->n_tx = 0;
+	for (size_t i = 0; i < sizeof(tx_defaults) / sizeof(tx_defaults[0]); i++)
+		if (tx_defaults[i][1])
+			tx_set(ev, tx_defaults[i][0], strlen(tx_defaults[i][0]),
+			       (const uint8_t *)tx_defaults[i][1], strlen(tx_defaults[i][1]));
+	l = snprintf(num, sizeof(num), "%u", conf->paranoia);
+	tx_set(ev, "paranoia_level", 14, (const uint8_t *)num, (size_t)l);
+	tx_set(ev, "executing_paranoia_level", 24, (const uint8_t *)num, (size_t)l);
+	l = snprintf(num, sizeof(num), "%u", conf->inbound_threshold);
+	tx_set(ev, "inbound_anomaly_score_threshold", 31, (const uint8_t *)num, (size_t)l);
+}
+
+int waf_eval_run(struct waf_eval *ev, const struct waf_engine_conf *conf,
+		 const struct waf_reqview *v, struct waf_result *res)
+{
+	const struct waf_engine *e = ev->e;
+
+	memset(res, 0, sizeof(*res));
+	for (struct arena_block *b = ev->blocks; b; b = b->next)
+		b->used = 0;
+	ev->cur = ev->blocks;
+	ev->oom = false;
+	if (++ev->gen == 0) { /* wrapped: old stamps could look current */
+		memset(ev->cache, 0, ev->cache_cap * sizeof(*ev->cache));
+		ev->gen = 1;
+	}
+	ev->cache_used = 0;
+	ev->v = v;
+	ev->res = res;
+	ev->match = NULL;
+	tx_init(ev, conf);
+	for (size_t i = 0; i < e->n_rules; i++) {
+		if (e->rules[i].paranoia > conf->paranoia)
+			continue;
+		res->rules_run++;
+		eval_rule(ev, &e->rules[i]);
+	}
+	for (int p = 0; p < 4; p++) {
+		char n[20];
+		int l = snprintf(n, sizeof(n), "anomaly_score_pl%d", p + 1);
+		struct tx_var *t = tx_find(ev, n, (size_t)l);
+		long long s = t ? num_of(t->val, t->len) : 0;
+		res->score_pl[p] = s > 0 ? (uint32_t)s : 0;
+		if (p < conf->paranoia)
+			res->score += res->score_pl[p];
+	}
+	if (res->score >= conf->inbound_threshold)
+		res->block = true;
+	ev->v = NULL;
+	ev->res = NULL;
+	return ev->oom ? -ENOMEM : 0;
+}

@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: Proprietary
+ * Loss recovery (tcp/tcp_sack.c): the SACK scoreboard on its own (merging,
+ * clipping, its bound, IsLost, pipe, NextSeg, go-back-N skipping), then
+ * through a real worker pass: RFC 6582 NewReno (three duplicate ACKs, a
+ * partial ACK, the full ACK) with a peer without SACK, and RFC 6675 SACK
+ * recovery retransmitting two holes with one.
+ */
+#include <string.h>
+#include <sys/socket.h>
+#include <rte_arp.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+
+#include "harness.h"
+#include "tcp/tcp_p.h"
+
+#define SMSS 1000
+
+/* Scoreboard --------------------------------------------------------------- */
+
+static void
+assert_ranges(const struct tcp_recovery *r, unsigned n, const uint32_t (*want)[2])
+{
+	uint32_t sacked = 0;
+
+	assert_int_equal(r->n, n);
+	for (unsigned i = 0; i < n; i++) {
+		assert_int_equal(r->sb[i].start, want[i][0]);
+		assert_int_equal(r->sb[i].end, want[i][1]);
+		sacked += want[i][1] - want[i][0];
+	}
+	assert_int_equal(r->sacked, sacked);
+}
+
+static void
+test_scoreboard_add_and_ack(void **state)
+{
+	struct tcp_recovery r;
+	const uint32_t una = 0xfffff000u;  /* ranges across the 2^32 wrap */
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	/* Invalid: empty, above SND.MAX, wholly below SND.UNA. */
+	assert_int_equal(tcp_sb_add(&r, una, una + 10000, una + 10, una + 10), -1);
+	assert_int_equal(tcp_sb_add(&r, una, una + 10000, una + 10, una + 10001), -1);
+	assert_int_equal(tcp_sb_add(&r, una, una + 10000, una - 100, una), -1);
+	assert_int_equal(r.n, 0);
+	/* Disjoint, then out of order. */
+	assert_int_equal(tcp_sb_add(&r, una, una + 10000, una + 3000, una + 4000), 1000);
+	assert_int_equal(tcp_sb_add(&r, una, una + 10000, una + 1000, una + 2000), 1000);
+	assert_ranges(&r, 2, (const uint32_t[][2]){ { una + 1000, una + 2000 },
+						      { una + 3000, una + 4000 } });
+	/* The same again tells nothing new. */
+	assert_int_equal(tcp_sb_add(&r, una, una + 10000, una + 1000, una + 2000), 0);
+	/* Touching both: one range. */
+	assert_int_equal(tcp_sb_add(&r, una, una + 10000, una + 2000, una + 3000), 1000);
+	assert_ranges(&r, 1, (const uint32_t[][2]){ { una + 1000, una + 4000 } });
+	/* Overlapping the front, clipped at SND.UNA. */
+	assert_int_equal(tcp_sb_add(&r, una + 500, una + 10000, una, una + 1500), 500);
+	assert_ranges(&r, 1, (const uint32_t[][2]){ { una + 500, una + 4000 } });
+	/* The cumulative ACK passes part of it. */
+	tcp_sb_ack(&r, una + 2000);
+	assert_ranges(&r, 1, (const uint32_t[][2]){ { una + 2000, una + 4000 } });
+	tcp_sb_ack(&r, una + 4000);
+	assert_int_equal(r.n, 0);
+	assert_int_equal(r.sacked, 0);
+}
+
+static void
+test_scoreboard_bound(void **state)
+{
+	struct tcp_recovery r;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	for (uint32_t i = 0; i < TCP_SB_MAX; i++)
+		assert_int_equal(tcp_sb_add(&r, 0, 100000, 2000 * i + 1000, 2000 * i + 2000), 1000);
+	assert_int_equal(r.n, TCP_SB_MAX);
+	/* Above everything kept: forgotten. */
+	assert_int_equal(tcp_sb_add(&r, 0, 100000, 50000, 51000), 0);
+	assert_int_equal(r.n, TCP_SB_MAX);
+	/* Below: kept, the highest range forgotten instead. */
+	assert_int_equal(tcp_sb_add(&r, 0, 100000, 100, 200), 0);   /* +100 -1000 */
+	assert_int_equal(r.n, TCP_SB_MAX);
+	assert_int_equal(r.sb[0].start, 100);
+	assert_int_equal(r.sb[TCP_SB_MAX - 1].end, 2000 * (TCP_SB_MAX - 2) + 2000);
+	/* Bridging everything: one range. */
+	assert_true(tcp_sb_add(&r, 0, 100000, 100, 60000) > 0);
+	assert_ranges(&r, 1, (const uint32_t[][2]){ { 100, 60000 } });
+}
+
+static void
+test_scoreboard_loss_pipe_nextseg(void **state)
+{
+	struct tcp_recovery r;
+	uint32_t seq, len, s;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	/* 10 segments out [0, 10000); SACKed: [1000,2000) and [3000,6000).
+	 * Holes: [0,1000) with 4000 SACKed above (lost), [2000,3000) with
+	 * 3000 above (lost: more than 2 SMSS), [6000,10000) not lost. */
+	tcp_sb_add(&r, 0, 10000, 1000, 2000);
+	tcp_sb_add(&r, 0, 10000, 3000, 6000);
+	assert_true(tcp_sb_is_lost(&r, 0, SMSS));
+	assert_true(tcp_sb_is_lost(&r, 2000, SMSS));
+	assert_false(tcp_sb_is_lost(&r, 6000, SMSS));
+	/* Three ranges above also make a loss, whatever their size. */
+	tcp_sb_add(&r, 0, 10000, 7000, 7010);
+	assert_true(tcp_sb_is_lost(&r, 6000, 5000) == false);
+	assert_true(tcp_sb_is_lost(&r, 0, 5000));          /* 3 ranges above */
+	tcp_sb_reset(&r);
+	tcp_sb_add(&r, 0, 10000, 1000, 2000);
+	tcp_sb_add(&r, 0, 10000, 3000, 6000);
+	/* pipe = 10000 out - 4000 SACKed - 2000 lost, not retransmitted. */
+	r.high_rxt = 0;
+	assert_int_equal(tcp_sb_pipe(&r, 0, 10000, SMSS), 4000);
+	assert_true(tcp_sb_next_lost(&r, 0, SMSS, &seq, &len));
+	assert_int_equal(seq, 0);
+	assert_int_equal(len, 1000);
+	/* The first hole retransmitted: in flight again, next is the second. */
+	r.high_rxt = 1000;
+	assert_int_equal(tcp_sb_pipe(&r, 0, 10000, SMSS), 5000);
+	assert_true(tcp_sb_next_lost(&r, 0, SMSS, &seq, &len));
+	assert_int_equal(seq, 2000);
+	assert_int_equal(len, 1000);
+	r.high_rxt = 3000;
+	assert_int_equal(tcp_sb_pipe(&r, 0, 10000, SMSS), 6000);
+	assert_false(tcp_sb_next_lost(&r, 0, SMSS, &seq, &len));
+	/* Go-back-N skips what was SACKed. */
+	s = 0;
+	assert_int_equal(tcp_sb_skip(&r, &s), 1000);
+	assert_int_equal(s, 0);
+	s = 1500;
+	assert_int_equal(tcp_sb_skip(&r, &s), 1000);
+	assert_int_equal(s, 2000);
+	s = 3000;
+	assert_int_equal(tcp_sb_skip(&r, &s), UINT32_MAX);
+	assert_int_equal(s, 6000);
+}
+
+/* Through the worker --------------------------------------------------------- */
+
+#define TH_ACK 0x10
+
+static const char *config =
+	"{\"schema\":1,"
+	" \"ports\":[{\"port\":0,\"addresses\":[\"10.0.0.1/24\"]},"
+	"            {\"port\":1,\"addresses\":[\"10.0.1.1/24\"]}],"
+	" \"tcp\":{\"receive-buffer\":65536,\"send-buffer\":65536},"
+	" \"test-services\":[{\"port\":7,\"service\":\"echo\"}]}";
+
+static const struct rte_ether_addr bcast = {{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }};
+static const struct rte_ether_addr zero_mac;
+static uint16_t next_sport = 41000;
+
+struct peer {
+	uint16_t sport;
+	uint32_t seq, ack;
+	bool sack;
+};
+
+static int
+setup(void **state)
+{
+	uint8_t f[64];
+	size_t n;
+
+	(void)state;
+	h_setup(config);
+	for (uint32_t i = 0; i < TCP_MAX_CONNS; i++) {
+		struct tcp_conn *c = &dp.workers[0]->tcp->conns[i];
+
+		if (c->state != TCP_CLOSED)
+			tcp_conn_release(c, TCP_CLOSE_ABORT);
+	}
+	h_main(0);
+	n = h_arp(f, RTE_ARP_OP_REQUEST, &bcast, &h_peer_mac, "10.0.0.2", &zero_mac, "10.0.0.1");
+	h_rx(0, f, n);
+	h_main(1);
+	h_reset();
+	return 0;
+}
+
+/* Eth + IPv4 + TCP segment from 10.0.0.2 to 10.0.0.1:7. */
+static size_t
+build(uint8_t *buf, const struct peer *p, uint8_t flags, const uint8_t *opts, size_t optlen,
+      const void *data, size_t len)
+{
+	size_t off = h_eth(buf, &h_port_mac[0], &h_peer_mac, RTE_ETHER_TYPE_IPV4);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(buf + off);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+	size_t thlen = sizeof(*th) + optlen;
+
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + thlen + len);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->src_addr = h_ip4("10.0.0.2");
+	ip->dst_addr = h_ip4("10.0.0.1");
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	memset(th, 0, sizeof(*th));
+	th->src_port = rte_cpu_to_be_16(p->sport);
+	th->dst_port = rte_cpu_to_be_16(7);
+	th->sent_seq = rte_cpu_to_be_32(p->seq);
+	th->recv_ack = rte_cpu_to_be_32(p->ack);
+	th->data_off = (uint8_t)((thlen / 4) << 4);
+	th->tcp_flags = flags;
+	th->rx_win = rte_cpu_to_be_16(65535);
+	if (optlen)
+		memcpy(th + 1, opts, optlen);
+	if (len)
+		memcpy((uint8_t *)th + thlen, data, len);
+	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	return off + sizeof(*ip) + thlen + len;
+}
+
+/* The next segment on port 0: its sequence number and payload length. */
+static bool
+take(uint32_t *seq, uint32_t *len, uint32_t *ack)
+{
+	struct rte_mbuf *m = h_tx(0);
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *th;
+
+	if (m == NULL)
+		return false;
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
+	th = (struct rte_tcp_hdr *)(ip + 1);
+	*seq = rte_be_to_cpu_32(th->sent_seq);
+	*ack = rte_be_to_cpu_32(th->recv_ack);
+	*len = rte_be_to_cpu_16(ip->total_length) - sizeof(*ip) - (th->data_off >> 4) * 4u;
+	rte_pktmbuf_free(m);
+	return true;
+}
+
+static void
+send_ack(struct peer *p, uint32_t ack, const uint32_t (*blocks)[2], unsigned nblocks)
+{
+	uint8_t f[256], o[40];
+	size_t n = 0;
+
+	if (nblocks) {
+		o[n++] = 1;
+		o[n++] = 1;
+		o[n++] = 5;
+		o[n++] = (uint8_t)(2 + 8 * nblocks);
+		for (unsigned i = 0; i < nblocks; i++)
+			for (unsigned j = 0; j < 2; j++) {
+				uint32_t v = rte_cpu_to_be_32(blocks[i][j]);
+
+				memcpy(o + n, &v, 4);
+				n += 4;
+			}
+	}
+	p->ack = ack;
+	h_rx(0, f, build(f, p, TH_ACK, o, n, NULL, 0));
+}
+
+/* Open a connection (MSS 1000, SACK-permitted when p->sack) and have the
+ * echo service send six 1000-byte segments; returns the first one's
+ * sequence number with every segment taken off the wire. */
+static uint32_t
+six_segments(struct peer *p)
+{
+	uint8_t f[2048], data[1000];
+	const uint8_t syn_opts[] = { 2, 4, 0x03, 0xe8, 4, 2, 1, 1 };
+	uint32_t seq, len, ack, first = 0;
+
+	p->sport = next_sport++;
+	p->seq = 5000;
+	p->ack = 0;
+	h_rx(0, f, build(f, p, 0x02, syn_opts, p->sack ? 8 : 4, NULL, 0));
+	assert_true(take(&seq, &len, &ack));
+	p->seq = 5001;
+	p->ack = seq + 1;
+	h_rx(0, f, build(f, p, TH_ACK, NULL, 0, NULL, 0));
+	memset(data, 'x', sizeof(data));
+	for (unsigned i = 0; i < 6; i++) {
+		h_rx(0, f, build(f, p, TH_ACK, NULL, 0, data, sizeof(data)));
+		p->seq += sizeof(data);
+	}
+	/* Six echoed segments (and no more), in order. */
+	for (unsigned i = 0; i < 6; i++) {
+		assert_true(take(&seq, &len, &ack));
+		assert_int_equal(len, 1000);
+		if (i == 0)
+			first = seq;
+		assert_int_equal(seq, first + 1000 * i);
+	}
+	assert_int_equal(h_tx_count(0), 0);
+	return first;
+}
+
+static void
+test_newreno_partial_and_full_ack(void **state)
+{
+	struct peer p = { .sack = false };
+	uint32_t base, seq, len, ack;
+	const struct tcp_conn *c;
+
+	(void)state;
+	base = six_segments(&p);
+	/* Segments 0 and 2 lost: three duplicate ACKs for base. */
+	send_ack(&p, base, NULL, 0);
+	send_ack(&p, base, NULL, 0);
+	assert_int_equal(h_tx_count(0), 0);
+	send_ack(&p, base, NULL, 0);
+	assert_true(take(&seq, &len, &ack));
+	assert_int_equal(seq, base);                     /* fast retransmit */
+	assert_int_equal(len, 1000);
+	assert_int_equal(h_cnt(CNT_TCP_FAST_RETRANSMIT), 1);
+	assert_int_equal(h_cnt(CNT_TCP_RECOVERY), 1);
+	c = &dp.workers[0]->tcp->conns[0];
+	for (uint32_t i = 0; i < TCP_MAX_CONNS; i++)
+		if (dp.workers[0]->tcp->conns[i].state == TCP_ESTABLISHED)
+			c = &dp.workers[0]->tcp->conns[i];
+	assert_true(c->rec.active);
+	assert_int_equal(c->rec.recover, base + 6000);
+	assert_int_equal(c->ssthresh, 3000);     /* max(FlightSize / 2, 2 SMSS) */
+	assert_int_equal(c->cwnd, c->ssthresh + 3 * 1000);
+	/* A further duplicate inflates cwnd by one segment. */
+	send_ack(&p, base, NULL, 0);
+	assert_int_equal(c->cwnd, c->ssthresh + 4 * 1000);
+	/* Partial ACK (RFC 6582 3.2 5): up to the second hole; segment 2 is
+	 * retransmitted at once, cwnd deflated by what was acknowledged. */
+	send_ack(&p, base + 2000, NULL, 0);
+	assert_int_equal(h_cnt(CNT_TCP_PARTIAL_ACK), 1);
+	assert_true(take(&seq, &len, &ack));
+	assert_int_equal(seq, base + 2000);
+	assert_int_equal(len, 1000);
+	assert_int_equal(h_cnt(CNT_TCP_FAST_RETRANSMIT), 2);
+	assert_int_equal(c->cwnd, c->ssthresh + 4 * 1000 - 2000 + 1000);
+	assert_true(c->rec.active);
+	/* Full ACK: recovery ends, cwnd = min(ssthresh, flight + SMSS). */
+	send_ack(&p, base + 6000, NULL, 0);
+	assert_false(c->rec.active);
+	assert_int_equal(c->cwnd, RTE_MIN(c->ssthresh, 1000u + 1000u));
+	assert_int_equal(h_cnt(CNT_TCP_PARTIAL_ACK), 1);
+	assert_int_equal(h_cnt(CNT_TCP_RETRANSMIT), 0);      /* no RTO needed */
+	while (h_tx(0) != NULL)
+		;
+}
+
+static void
+test_sack_recovery_two_holes(void **state)
+{
+	struct peer p = { .sack = true };
+	uint32_t base, seq, len, ack;
+
+	(void)state;
+	base = six_segments(&p);
+	/* Segments 0 and 2 lost; one ACK SACKs 1 and 3..5: the scoreboard
+	 * shows both holes lost (RFC 6675 IsLost), recovery starts at once and
+	 * both are retransmitted, the second from the scoreboard. */
+	send_ack(&p, base, (const uint32_t[][2]){ { base + 3000, base + 6000 },
+						  { base + 1000, base + 2000 } }, 2);
+	assert_int_equal(h_cnt(CNT_TCP_RECOVERY), 1);
+	assert_true(take(&seq, &len, &ack));
+	assert_int_equal(seq, base);
+	assert_int_equal(len, 1000);
+	assert_true(take(&seq, &len, &ack));
+	assert_int_equal(seq, base + 2000);
+	assert_int_equal(len, 1000);
+	assert_int_equal(h_tx_count(0), 0);
+	assert_int_equal(h_cnt(CNT_TCP_FAST_RETRANSMIT), 1);
+	assert_int_equal(h_cnt(CNT_TCP_SACK_RETRANSMIT), 1);
+	/* A block above SND.MAX is ignored and counted. */
+	send_ack(&p, base, (const uint32_t[][2]){ { base + 6000, base + 9000 } }, 1);
+	assert_int_equal(h_cnt(CNT_TCP_SACK_IGNORED), 1);
+	assert_int_equal(h_tx_count(0), 0);                  /* nothing new to send */
+	/* Everything acknowledged: no RTO was needed. */
+	send_ack(&p, base + 6000, NULL, 0);
+	assert_int_equal(h_cnt(CNT_TCP_RETRANSMIT), 0);
+	assert_int_equal(h_cnt(CNT_TCP_PARTIAL_ACK), 0);
+	while (h_tx(0) != NULL)
+		;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_scoreboard_add_and_ack),
+		cmocka_unit_test(test_scoreboard_bound),
+		cmocka_unit_test(test_scoreboard_loss_pipe_nextseg),
+		cmocka_unit_test_setup(test_newreno_partial_and_full_ack, setup),
+		cmocka_unit_test_setup(test_sack_recovery_two_holes, setup),
+	};
+
+	return cmocka_run_group_tests_name("tcp_recovery", tests, NULL, NULL);
+}
