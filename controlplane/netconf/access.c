@@ -69,6 +69,17 @@ struct nc_server_reply *np_nacm_exec(const struct lysc_node *op, struct nc_sessi
 	return denied(path, user_label(s), msg);
 }
 
+bool np_nacm_writes_all(struct nc_session *s)
+{
+	struct nacm n;
+	bool all;
+
+	view(s, &n);
+	all = nacm_permits_all(&n, NACM_CREATE | NACM_UPDATE | NACM_DELETE);
+	nacm_fini(&n);
+	return all;
+}
+
 struct nc_server_reply *np_nacm_write(struct nc_session *s, const struct lyd_node *old,
 				      const struct lyd_node *new)
 {

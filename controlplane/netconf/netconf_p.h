@@ -107,6 +107,8 @@ struct nc_server_reply *np_nacm_exec(const struct lysc_node *op, struct nc_sessi
  * with the error-path of the first denied node. */
 struct nc_server_reply *np_nacm_write(struct nc_session *s, const struct lyd_node *old,
 				      const struct lyd_node *new);
+/* Whether s may create, update and delete everything (no diff to check). */
+bool np_nacm_writes_all(struct nc_session *s);
 /* Access for copy-config from src (or an inline source) to dst of copy:
  * running to startup needs no more than exec; otherwise read access to
  * the whole source and write access to what changes in dst. NULL or
@@ -200,6 +202,8 @@ void np_notify_config_change(const struct lyd_node *old, const struct lyd_node *
 void np_notify_confirmed_commit(const char *event, uint32_t timeout_s);
 /* NETCONF thread, between polls: send the queued notifications. */
 void np_notify_flush(void);
+/* A session ended: forget its subscription's filter. */
+void np_notify_session_gone(uint32_t sid);
 /* Drop what is queued, at shutdown. */
 void np_notify_fini(void);
 /* state.c: merge /rampart-dataplane:dataplane-state from the dataplane's

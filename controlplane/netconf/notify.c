@@ -9,6 +9,12 @@
  * handler, so the reply of the RPC that caused a change goes out first and
  * no session lock is taken twice. There is no replay (no :replay capability):
  * a subscriber gets what happens after it subscribed.
+ *
+ * Filters: create-subscription's subtree or XPath filter (RFC 5277 3.6,
+ * same forms as get's) is kept per session (a copy of the request) and
+ * applied to each notification after NACM; a notification the filter
+ * selects nothing of is not sent to that session, one it selects anything
+ * of is sent whole.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +33,61 @@ struct np_notif {
 	char *json;
 	char time[64];
 };
+
+/* A filtered subscription: its session and a copy of its request. Used
+ * by the NETCONF thread only. */
+struct np_sub_filter {
+	struct np_sub_filter *next;
+	uint32_t sid;
+	struct lyd_node *rpc;
+};
+
+static struct np_sub_filter *sub_filters;
+
+static struct np_sub_filter **sub_filter_find(uint32_t sid)
+{
+	struct np_sub_filter **f;
+
+	for (f = &sub_filters; *f; f = &(*f)->next) {
+		if ((*f)->sid == sid)
+			return f;
+	}
+	return NULL;
+}
+
+void np_notify_session_gone(uint32_t sid)
+{
+	struct np_sub_filter **f = sub_filter_find(sid), *gone;
+
+	if (!f)
+		return;
+	gone = *f;
+	*f = gone->next;
+	lyd_free_all(gone->rpc);
+	free(gone);
+}
+
+/* Whether the subscription of sid wants notif (after NACM). */
+static bool sub_filter_passes(uint32_t sid, const struct lyd_node *notif)
+{
+	struct np_sub_filter **f = sub_filter_find(sid);
+	struct nc_server_reply *err;
+	struct lyd_node *sel = NULL;
+	bool pass;
+
+	if (!f)
+		return true;
+	err = np_filter((*f)->rpc, notif, &sel);
+	if (err) {
+		log_warn("NETCONF: session %u: its notification filter failed on %s; not sent",
+			 sid, LYD_NAME(notif));
+		nc_server_reply_free(err);
+		return false;
+	}
+	pass = sel != NULL;
+	lyd_free_all(sel);
+	return pass;
+}
 
 static pthread_mutex_t nq_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct np_notif *nq_head, **nq_tail = &nq_head;
@@ -235,6 +296,10 @@ void np_notify_flush(void)
 			/* NACM: not at all, or without what s may not read */
 			if (!s || !nc_session_get_notif_status(s) || !np_nacm_notif(s, n->tree, &own))
 				continue;
+			if (!sub_filter_passes(nc_session_get_id(s), own ? own : n->tree)) {
+				lyd_free_all(own);
+				continue;
+			}
 			nf = nc_server_notif_new(own ? own : n->tree, n->time, NC_PARAMTYPE_CONST);
 			if (!nf) {
 				lyd_free_all(own);
@@ -255,6 +320,9 @@ void np_notify_flush(void)
 void np_notify_fini(void)
 {
 	struct np_notif *n;
+
+	while (sub_filters)
+		np_notify_session_gone(sub_filters->sid);
 
 	pthread_mutex_lock(&nq_lock);
 	while ((n = nq_head)) {
@@ -282,9 +350,33 @@ struct nc_server_reply *rpc_create_subscription(struct lyd_node *rpc, struct nc_
 	if (lyd_find_path(rpc, "startTime", 0, &n) == LY_SUCCESS && n)
 		return np_err(NC_ERR_OP_NOT_SUPPORTED, "/notifications:create-subscription/startTime",
 			      "replay is not supported (no :replay capability)");
-	if (lyd_find_path(rpc, "filter", 0, &n) == LY_SUCCESS && n)
-		return np_err(NC_ERR_OP_NOT_SUPPORTED, "/notifications:create-subscription/filter",
-			      "notification filters are not supported yet; subscribe without a filter");
+	if (lyd_find_path(rpc, "stopTime", 0, &n) == LY_SUCCESS && n)
+		return np_err(NC_ERR_OP_NOT_SUPPORTED, "/notifications:create-subscription/stopTime",
+			      "stopTime needs replay, which is not supported (no :replay capability)");
+	if (lyd_find_path(rpc, "filter", 0, &n) == LY_SUCCESS && n) {
+		struct nc_server_reply *err;
+		struct lyd_node *probe = NULL;
+		struct np_sub_filter *f;
+
+		/* a filter that is wrong in itself fails now, not silently later:
+		 * try it on a notification of our own */
+		if (lyd_new_path(NULL, np.ds.ctx, "/ietf-netconf-notifications:netconf-config-change",
+				 NULL, 0, &probe) || !probe)
+			return np_err(NC_ERR_OP_FAILED, NULL, "out of memory");
+		err = np_filter(rpc, probe, &n);
+		lyd_free_all(probe);
+		lyd_free_all(n);
+		if (err)
+			return err;
+		f = calloc(1, sizeof(*f));
+		if (!f || lyd_dup_single(rpc, NULL, LYD_DUP_RECURSIVE, &f->rpc)) {
+			free(f);
+			return np_err(NC_ERR_OP_FAILED, NULL, "out of memory");
+		}
+		f->sid = nc_session_get_id(s);
+		f->next = sub_filters;
+		sub_filters = f;
+	}
 	nc_session_inc_notif_status(s);
 	log_info("NETCONF: session %u subscribed to the NETCONF stream", nc_session_get_id(s));
 	return nc_server_reply_ok();

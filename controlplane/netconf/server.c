@@ -227,6 +227,7 @@ void np_session_gone(uint32_t sid)
 		np_release_lock((enum ds_id)i);
 	}
 	np_cc_session_gone(sid);
+	np_notify_session_gone(sid);
 }
 
 /* ---- dispatch --------------------------------------------------------- */
@@ -255,12 +256,19 @@ static struct nc_server_reply *np_dispatch(struct lyd_node *rpc, struct nc_sessi
 {
 	struct nc_server_reply *r;
 
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	np.cur_session = s;
 	/* NACM exec access first (close-session never gets here) */
 	r = np_nacm_exec(rpc->schema, s);
 	if (!r)
 		r = np_dispatch_one(rpc, s);
 	np.cur_session = NULL;
+	/* the server's share of an RPC (scripts/bench netconf reads it) */
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_debug("NETCONF: session %u: <%s> handled in %.3f ms", nc_session_get_id(s), LYD_NAME(rpc),
+		  (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	return r;
 }
 

@@ -61,7 +61,8 @@ int waf_matcher_rx_mode(const struct waf_matcher *m);
  * pattern takes the prefilter or PCRE2 path); "" otherwise. */
 const char *waf_matcher_rx_note(const struct waf_matcher *m);
 
-/* Make @s fit @m (allocates or grows the Hyperscan scratch).
+/* Make @s fit @m (allocates or grows the Hyperscan scratch; creates the
+ * PCRE2 match data once for any @rx).
  * Returns 0 or -ENOMEM. Call before the first waf_matcher_match() with @s. */
 int waf_scratch_fit(struct waf_scratch *s, const struct waf_matcher *m);
 void waf_scratch_free(struct waf_scratch *s);

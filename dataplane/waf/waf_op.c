@@ -373,6 +373,11 @@ err:
 
 int waf_scratch_fit(struct waf_scratch *s, const struct waf_matcher *m)
 {
+	/* Match data is created once, reused by every pattern: pcre_run()
+	 * needs only the overall match, and PCRE2 10.41+ keeps its backtrack
+	 * frames in it, so steady-state matching allocates nothing. */
+	if (m->re && !s->md && !(s->md = pcre2_match_data_create(1, NULL)))
+		return -ENOMEM;
 	if (!m->hs)
 		return 0;
 	hs_scratch_t *sc = s->hs;
@@ -387,6 +392,8 @@ void waf_scratch_free(struct waf_scratch *s)
 	if (s->hs)
 		hs_free_scratch(s->hs);
 	s->hs = NULL;
+	pcre2_match_data_free(s->md); /* accepts NULL */
+	s->md = NULL;
 }
 
 static int on_match(unsigned id, unsigned long long from, unsigned long long to,
@@ -410,13 +417,12 @@ static int hs_run(const struct waf_matcher *m, struct waf_scratch *s, const uint
 	return hit;
 }
 
-static int pcre_run(const struct waf_matcher *m, const uint8_t *in, size_t len)
+static int pcre_run(const struct waf_matcher *m, struct waf_scratch *s, const uint8_t *in,
+		    size_t len)
 {
-	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
-	if (!md)
-		return -ENOMEM;
-	int rc = pcre2_match(m->re, in, len, 0, 0, md, NULL);
-	pcre2_match_data_free(md);
+	if (!s || !s->md)
+		return -EINVAL; /* scratch not fitted for this matcher */
+	int rc = pcre2_match(m->re, in, len, 0, 0, s->md, NULL);
 	if (rc >= 0)
 		return 1;
 	return rc == PCRE2_ERROR_NOMATCH ? 0 : -EIO;
@@ -484,10 +490,10 @@ int waf_matcher_match(const struct waf_matcher *m, struct waf_scratch *s,
 	switch (m->op) {
 	case WAF_OP_RX:
 		if (m->rx_mode == WAF_RX_PCRE2)
-			return pcre_run(m, in, len);
+			return pcre_run(m, s, in, len);
 		if (m->rx_mode == WAF_RX_HS_PREFILTER) {
 			int r = hs_run(m, s, in, len);
-			return r == 1 ? pcre_run(m, in, len) : r;
+			return r == 1 ? pcre_run(m, s, in, len) : r;
 		}
 		return hs_run(m, s, in, len);
 	case WAF_OP_PM:

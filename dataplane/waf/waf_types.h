@@ -80,10 +80,12 @@ enum waf_rx_mode {
 /* A compiled operator. Opaque: see waf_op.c. */
 struct waf_matcher;
 
-/* Scratch space for Hyperscan scans; one per thread (per worker), grown to
- * fit every matcher it is used with. All-zero is the valid empty state. */
+/* Scratch space for Hyperscan scans and PCRE2 matches; one per thread (per
+ * worker), grown to fit every matcher it is used with, so matching does not
+ * allocate. All-zero is the valid empty state. */
 struct waf_scratch {
 	void *hs; /* hs_scratch_t * */
+	void *md; /* pcre2_match_data * (one pair; keeps PCRE2's backtrack frames) */
 };
 
 /* ------------------------------------------------------------ rule model */

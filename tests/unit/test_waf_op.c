@@ -93,6 +93,20 @@ static void test_rx(void **state)
 	m = mk(WAF_OP_RX, "a");
 	assert_int_equal(waf_matcher_match(m, &none, (const uint8_t *)"a", 1), -22);
 	waf_matcher_free(m);
+	/* also on the PCRE2 path: its match data comes from the scratch */
+	m = mk(WAF_OP_RX, "(a)?(?(1)b|c)");
+	assert_int_equal(waf_matcher_match(m, &none, (const uint8_t *)"ab", 2), -22);
+	/* one fitted scratch serves every PCRE2 matcher, match after match */
+	struct waf_scratch own = { 0 };
+	assert_int_equal(waf_scratch_fit(&own, m), 0);
+	assert_non_null(own.md);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(waf_matcher_match(m, &own, (const uint8_t *)"ab", 2), 1);
+		assert_int_equal(waf_matcher_match(m, &own, (const uint8_t *)"zz", 2), 0);
+	}
+	waf_scratch_free(&own);
+	assert_null(own.md);
+	waf_matcher_free(m);
 }
 
 static void test_pm(void **state)

@@ -4,6 +4,7 @@
  *   rampart-waf eval [--rules DIR] --corpus FILE.jsonl[.gz] [--pl N] [--out FILE]
  *                    [--disagreements FILE] [--repeat N] [--min-agreement PCT]
  *                    [--no-detectors]
+ *   rampart-waf bench [--rules DIR] --corpus FILE.jsonl[.gz] --pl N [--repeat N]
  *
  * import: parses every *.conf of DIR (default /usr/share/modsecurity-crs/rules),
  * classifies the rules, compiles every @rx / @pm pattern on its own and
@@ -16,6 +17,9 @@
  * "-" is stdout), then the agreement per rule file and overall and the speed
  * (waf_corpus.h); --disagreements lists the tests that disagree.
  * Exit status: 0 ok, 1 agreement below PCT, 2 usage or I/O error.
+ *
+ * bench: eval at level N for every request, no per-request lines; prints one
+ * JSON object (requests/s, MB/s, blocked) for scripts/bench waf.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,7 +35,8 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: rampart-waf import [--rules DIR] [--report FILE]\n"
 		"       rampart-waf eval [--rules DIR] --corpus FILE.jsonl[.gz] [--pl N] [--out FILE]\n"
-		"                        [--disagreements FILE] [--repeat N] [--min-agreement PCT] [--no-detectors]\n");
+		"                        [--disagreements FILE] [--repeat N] [--min-agreement PCT] [--no-detectors]\n"
+		"       rampart-waf bench [--rules DIR] --corpus FILE.jsonl[.gz] --pl N [--repeat N]\n");
 	return 2;
 }
 
@@ -146,11 +151,55 @@ static int cmd_eval(int argc, char **argv)
 	return rc;
 }
 
+/* bench: eval without the per-request lines, one JSON object on stdout (what
+ * scripts/bench waf compares with tools/bench/modsec-bench on the same file). */
+static int cmd_bench(int argc, char **argv)
+{
+	struct waf_corpus_opts o = { .rules_dir = DEFAULT_RULES, .repeat = 1 };
+	char err[512] = "";
+	int rc = 0;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--rules") == 0 && i + 1 < argc)
+			o.rules_dir = argv[++i];
+		else if (strcmp(argv[i], "--corpus") == 0 && i + 1 < argc)
+			o.corpus = argv[++i];
+		else if (strcmp(argv[i], "--pl") == 0 && i + 1 < argc)
+			o.pl = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc)
+			o.repeat = (unsigned)atoi(argv[++i]);
+		else
+			return usage();
+	}
+	/* One level for every request: the comparison runs both engines at it. */
+	if (!o.corpus || o.pl < 1 || o.pl > 4 || o.repeat < 1 || o.repeat > 1000)
+		return usage();
+	struct waf_corpus_stats *st = calloc(1, sizeof(*st));
+	if (!st || waf_corpus_eval(&o, st, err, sizeof(err)) < 0) {
+		fprintf(stderr, "rampart-waf: %s\n", st ? err : "out of memory");
+		rc = 2;
+	} else {
+		printf("{\"engine\": \"rampart\", \"paranoia\": %d, \"requests\": %u, "
+		       "\"unreadable_lines\": %u, \"rules_in_program\": %zu, \"repeat\": %u, "
+		       "\"evaluated\": %llu, \"cpu_seconds\": %.6f, \"requests_per_s\": %.1f, "
+		       "\"mb_per_s\": %.3f, \"blocked\": %u, \"refused_by_parser\": %u, "
+		       "\"crs_tests_counted\": %u, \"crs_tests_agree\": %u}\n",
+		       o.pl, st->lines, st->bad_lines, st->rules_in_program, o.repeat, st->evaluated,
+		       st->seconds, st->seconds > 0 ? (double)st->evaluated / st->seconds : 0.0,
+		       st->seconds > 0 ? (double)st->bytes / st->seconds / 1e6 : 0.0, st->blocked,
+		       st->refused, st->counted, st->agree);
+	}
+	free(st);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "import") == 0)
 		return cmd_import(argc - 2, argv + 2);
 	if (argc >= 2 && strcmp(argv[1], "eval") == 0)
 		return cmd_eval(argc - 2, argv + 2);
+	if (argc >= 2 && strcmp(argv[1], "bench") == 0)
+		return cmd_bench(argc - 2, argv + 2);
 	return usage();
 }

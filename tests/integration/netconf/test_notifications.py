@@ -1,7 +1,8 @@
 """Notifications (RFC 5277 + RFC 6470): a session subscribed to the NETCONF
 stream gets a netconf-config-change, naming who changed running and what,
 after a commit from another session, an edit of running, and a confirmed
-commit's rollback; RPCs keep working on a subscribed session (:interleave)."""
+commit's rollback; RPCs keep working on a subscribed session (:interleave);
+subtree and XPath filters select what each subscriber gets."""
 
 import pytest
 
@@ -84,3 +85,76 @@ def test_subscription_errors(gateway_factory, tmp_path):
             m.create_subscription(start_time="2020-01-01T00:00:00Z")
         assert e.value.tag == "operation-not-supported"
         m.create_subscription(stream_name="NETCONF")
+
+
+
+NOTIF_YANG_NS = "urn:ietf:params:xml:ns:yang:ietf-netconf-notifications"
+NOTIF_RPC_NS = "urn:ietf:params:xml:ns:netconf:notification:1.0"
+NACM_NS = "urn:ietf:params:xml:ns:yang:ietf-netconf-acm"
+NACM_EDIT = (f'<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><nacm xmlns="{NACM_NS}">'
+             "<rule-list><name>filter-test</name><group>nobody</group></rule-list></nacm></config>")
+
+
+def subscribe(m, filter_xml: str):
+    """create-subscription with RFC 5277's <filter> in the notification
+    namespace (ncclient's create_subscription puts it in no namespace)."""
+    from ncclient.xml_ import to_ele
+    return m.dispatch(to_ele(f'<create-subscription xmlns="{NOTIF_RPC_NS}" '
+                             f'xmlns:ncn="{NOTIF_YANG_NS}">{filter_xml}</create-subscription>'))
+
+
+def nothing(m, timeout=2):
+    n = m.take_notification(block=True, timeout=timeout)
+    assert n is None, "unexpected notification: " + n.notification_xml
+
+
+def test_subscription_filters(gateway_factory, tmp_path):
+    """create-subscription with a subtree filter (only confirmed-commit
+    events) and an XPath filter (only changes of /nacm): each subscriber gets
+    exactly what its filter selects; an unfiltered one gets everything."""
+    gw, nc = start_netconf(gateway_factory, tmp_path)
+    with nc.wait() as plain, nc.connect() as sub_tree, nc.connect() as sub_xpath, \
+            nc.connect() as actor:
+        plain.create_subscription()
+        subscribe(sub_tree, f'<filter type="subtree"><netconf-confirmed-commit xmlns="{NOTIF_YANG_NS}"/>'
+                            "</filter>")
+        subscribe(sub_xpath, '<filter type="xpath" select="/ncn:netconf-config-change/ncn:edit'
+                             "[contains(ncn:target, 'ietf-netconf-acm:nacm')]\"/>")
+
+        actor.edit_config(target="running", config=CFG)   # dataplane change
+        assert "netconf-config-change" in take(plain)
+        nothing(sub_tree)
+        nothing(sub_xpath)
+
+        actor.edit_config(target="running", config=NACM_EDIT)  # NACM change
+        assert "netconf-config-change" in take(plain)
+        x = take(sub_xpath)
+        assert "netconf-config-change" in x and "nacm" in "".join(xml_text(x, "target"))
+        nothing(sub_tree, timeout=1)
+
+        actor.discard_changes()  # candidate := running (edited directly above)
+        actor.edit_config(target="candidate", config=config(
+            "<ports><port>0</port><addresses>10.10.1.10/24</addresses></ports>"))
+        actor.commit(confirmed=True, timeout="60")
+        assert xml_text(take(sub_tree), "confirm-event") == ["start"]
+        actor.commit()
+        assert xml_text(take(sub_tree), "confirm-event") == ["complete"]
+        nothing(sub_xpath, timeout=1)
+
+
+def test_subscription_filter_errors(gateway_factory, tmp_path):
+    gw, nc = start_netconf(gateway_factory, tmp_path)
+    with nc.wait() as m:
+        with pytest.raises(RPCError):
+            subscribe(m, '<filter type="xpath" select="/ncn:netconf-config-change[["/>')
+        with pytest.raises(RPCError) as e:
+            subscribe(m, '<filter type="bogus"/>')
+        assert "bogus" in str(e.value)  # refused by libnetconf2's parse (operation-failed)
+        with pytest.raises(RPCError) as e:
+            m.create_subscription(start_time="2030-01-01T00:00:00Z", stop_time="2030-01-02T00:00:00Z")
+        assert e.value.tag == "operation-not-supported"
+        # the session can still subscribe after refused attempts
+        subscribe(m, f'<filter type="subtree"><netconf-config-change xmlns="{NOTIF_YANG_NS}"/></filter>')
+        with nc.connect() as other:
+            other.edit_config(target="running", config=CFG)
+        assert "netconf-config-change" in take(m)
