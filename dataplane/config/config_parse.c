@@ -42,8 +42,8 @@ static const struct { uint32_t min, def, max; }
 	LIM_SVC_BYTES    = { 0, 0, 0xffffffff };     /* "send" test service */
 #define IPV6_MIN_MTU 1280
 
-static bool
-fail(struct config_error *err, const char *path, const char *fmt, ...)
+bool
+cfg_fail(struct config_error *err, const char *path, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -55,8 +55,8 @@ fail(struct config_error *err, const char *path, const char *fmt, ...)
 }
 
 /* Refuse members not in the NULL-terminated list. */
-static bool
-only_members(const json_t *obj, const char *path, const char *const *allowed,
+bool
+cfg_only_members(const json_t *obj, const char *path, const char *const *allowed,
 	     struct config_error *err)
 {
 	const char *key;
@@ -72,14 +72,14 @@ only_members(const json_t *obj, const char *path, const char *const *allowed,
 			char p[128];
 
 			snprintf(p, sizeof(p), "%s/%s", path, key);
-			return fail(err, p, "unknown member '%s'", key);
+			return cfg_fail(err, p, "unknown member '%s'", key);
 		}
 	}
 	return true;
 }
 
-static bool
-get_u32(const json_t *obj, const char *path, const char *name,
+bool
+cfg_get_u32(const json_t *obj, const char *path, const char *name,
 	uint32_t min, uint32_t def, uint32_t max, uint32_t *out,
 	struct config_error *err)
 {
@@ -93,10 +93,10 @@ get_u32(const json_t *obj, const char *path, const char *name,
 		return true;
 	}
 	if (!json_is_integer(v))
-		return fail(err, p, "'%s' must be an integer", name);
+		return cfg_fail(err, p, "'%s' must be an integer", name);
 	i = json_integer_value(v);
 	if (i < (json_int_t)min || i > (json_int_t)max)
-		return fail(err, p, "'%s' is %lld, must be %u..%u", name,
+		return cfg_fail(err, p, "'%s' is %lld, must be %u..%u", name,
 			    (long long)i, min, max);
 	*out = (uint32_t)i;
 	return true;
@@ -171,29 +171,29 @@ parse_address(struct snapshot *s, struct cfg_port *port, const json_t *v,
 	unsigned plen;
 
 	if (str == NULL)
-		return fail(err, path, "an address must be a string 'address/prefix-length'");
+		return cfg_fail(err, path, "an address must be a string 'address/prefix-length'");
 	if (!split_prefix(str, addr, sizeof(addr), &plen))
-		return fail(err, path, "'%s' is not 'address/prefix-length'", str);
+		return cfg_fail(err, path, "'%s' is not 'address/prefix-length'", str);
 
 	if (strchr(addr, ':') == NULL) {
 		struct cfg_addr4 *a;
 		uint32_t a4, host, mask;
 
 		if (!parse_addr4(addr, &a4))
-			return fail(err, path, "'%s' is not an IPv4 address", addr);
+			return cfg_fail(err, path, "'%s' is not an IPv4 address", addr);
 		if (plen < 1 || plen > 32)
-			return fail(err, path, "IPv4 prefix length %u must be 1..32", plen);
+			return cfg_fail(err, path, "IPv4 prefix length %u must be 1..32", plen);
 		host = ntohl(a4);
 		mask = plen == 32 ? 0xffffffffu : ~(0xffffffffu >> plen);
 		if (is_bad_unicast4(host))
-			return fail(err, path, "%s is not a usable unicast address", addr);
+			return cfg_fail(err, path, "%s is not a usable unicast address", addr);
 		if (plen < 31 && ((host & ~mask) == 0 || (host & ~mask) == ~mask))
-			return fail(err, path, "%s is the network or broadcast address of /%u",
+			return cfg_fail(err, path, "%s is the network or broadcast address of /%u",
 				    addr, plen);
 		if (addr4_used(s, a4))
-			return fail(err, path, "%s is configured twice", addr);
+			return cfg_fail(err, path, "%s is configured twice", addr);
 		if (port->n4 == CFG_MAX_ADDRS)
-			return fail(err, path, "more than %d IPv4 addresses on one port",
+			return cfg_fail(err, path, "more than %d IPv4 addresses on one port",
 				    CFG_MAX_ADDRS);
 		a = &port->v4[port->n4++];
 		a->addr = a4;
@@ -205,19 +205,19 @@ parse_address(struct snapshot *s, struct cfg_port *port, const json_t *v,
 		struct in6_addr a6;
 
 		if (inet_pton(AF_INET6, addr, &a6) != 1)
-			return fail(err, path, "'%s' is not an IPv6 address", addr);
+			return cfg_fail(err, path, "'%s' is not an IPv6 address", addr);
 		if (plen < 1 || plen > 128)
-			return fail(err, path, "IPv6 prefix length %u must be 1..128", plen);
+			return cfg_fail(err, path, "IPv6 prefix length %u must be 1..128", plen);
 		if (a6.s6_addr[0] == 0xff || IN6_IS_ADDR_UNSPECIFIED(&a6) ||
 		    IN6_IS_ADDR_LOOPBACK(&a6) || IN6_IS_ADDR_V4MAPPED(&a6))
-			return fail(err, path, "%s is not a usable unicast address", addr);
+			return cfg_fail(err, path, "%s is not a usable unicast address", addr);
 		if (IN6_IS_ADDR_LINKLOCAL(&a6))
-			return fail(err, path, "%s: link-local addresses are derived from the port MAC, not configured",
+			return cfg_fail(err, path, "%s: link-local addresses are derived from the port MAC, not configured",
 				    addr);
 		if (addr6_used(s, a6.s6_addr))
-			return fail(err, path, "%s is configured twice", addr);
+			return cfg_fail(err, path, "%s is configured twice", addr);
 		if (port->n6 == CFG_MAX_ADDRS)
-			return fail(err, path, "more than %d IPv6 addresses on one port",
+			return cfg_fail(err, path, "more than %d IPv6 addresses on one port",
 				    CFG_MAX_ADDRS);
 		a = &port->v6[port->n6++];
 		memcpy(a->addr, a6.s6_addr, 16);
@@ -226,8 +226,8 @@ parse_address(struct snapshot *s, struct cfg_port *port, const json_t *v,
 	}
 }
 
-static bool
-valid_name(const char *s)
+bool
+cfg_valid_name(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -253,42 +253,42 @@ parse_port(struct snapshot *s, const json_t *v, const char *path,
 	size_t k;
 
 	if (!json_is_object(v))
-		return fail(err, path, "a port must be an object");
-	if (!only_members(v, path, members, err))
+		return cfg_fail(err, path, "a port must be an object");
+	if (!cfg_only_members(v, path, members, err))
 		return false;
 
 	idx = json_object_get(v, "port");
 	snprintf(p, sizeof(p), "%s/port", path);
 	if (!json_is_integer(idx))
-		return fail(err, p, "'port' (the port index) is required and must be an integer");
+		return cfg_fail(err, p, "'port' (the port index) is required and must be an integer");
 	i = json_integer_value(idx);
 	if (i < 0 || i >= s->nports || i >= CFG_MAX_PORTS)
-		return fail(err, p, "port %lld does not exist (this dataplane has %u port%s)",
+		return cfg_fail(err, p, "port %lld does not exist (this dataplane has %u port%s)",
 			    (long long)i, s->nports, s->nports == 1 ? "" : "s");
 	port = &s->port[i];
 	if (port->configured)
-		return fail(err, p, "port %lld is configured twice", (long long)i);
+		return cfg_fail(err, p, "port %lld is configured twice", (long long)i);
 	port->configured = true;
 
 	name = json_object_get(v, "name");
 	snprintf(p, sizeof(p), "%s/name", path);
 	if (name != NULL) {
-		if (!json_is_string(name) || !valid_name(json_string_value(name)))
-			return fail(err, p, "'name' must be 1..%d characters of [A-Za-z0-9._-]",
+		if (!json_is_string(name) || !cfg_valid_name(json_string_value(name)))
+			return cfg_fail(err, p, "'name' must be 1..%d characters of [A-Za-z0-9._-]",
 				    CFG_NAME_MAX - 1);
 		snprintf(port->name, sizeof(port->name), "%s", json_string_value(name));
 	} else {
 		snprintf(port->name, sizeof(port->name), "port%lld", (long long)i);
 	}
 
-	if (!get_u32(v, path, "mtu", LIM_MTU.min, LIM_MTU.def, LIM_MTU.max, &mtu, err))
+	if (!cfg_get_u32(v, path, "mtu", LIM_MTU.min, LIM_MTU.def, LIM_MTU.max, &mtu, err))
 		return false;
 	port->mtu = mtu;
 
 	addrs = json_object_get(v, "addresses");
 	snprintf(p, sizeof(p), "%s/addresses", path);
 	if (addrs != NULL && !json_is_array(addrs))
-		return fail(err, p, "'addresses' must be an array of 'address/prefix-length'");
+		return cfg_fail(err, p, "'addresses' must be an array of 'address/prefix-length'");
 	for (k = 0; addrs && k < json_array_size(addrs); k++) {
 		snprintf(p, sizeof(p), "%s/addresses/%zu", path, k);
 		if (!parse_address(s, port, json_array_get(addrs, k), p, err))
@@ -296,7 +296,7 @@ parse_port(struct snapshot *s, const json_t *v, const char *path,
 	}
 	if (port->n6 && port->mtu < IPV6_MIN_MTU) {
 		snprintf(p, sizeof(p), "%s/mtu", path);
-		return fail(err, p, "mtu %u is below IPv6's minimum of %u", port->mtu,
+		return cfg_fail(err, p, "mtu %u is below IPv6's minimum of %u", port->mtu,
 			    IPV6_MIN_MTU);
 	}
 
@@ -304,10 +304,10 @@ parse_port(struct snapshot *s, const json_t *v, const char *path,
 	snprintf(p, sizeof(p), "%s/gateway4", path);
 	if (gw != NULL) {
 		if (!json_is_string(gw) || !parse_addr4(json_string_value(gw), &port->gw4))
-			return fail(err, p, "'gateway4' must be an IPv4 address");
+			return cfg_fail(err, p, "'gateway4' must be an IPv4 address");
 		if (!cfg_port_onlink4(port, port->gw4) || cfg_port_has4(port, port->gw4) ||
 		    cfg_port_bcast4(port, port->gw4))
-			return fail(err, p, "gateway %s is not a host on one of the port's IPv4 subnets",
+			return cfg_fail(err, p, "gateway %s is not a host on one of the port's IPv4 subnets",
 				    json_string_value(gw));
 		port->has_gw4 = true;
 	}
@@ -318,9 +318,9 @@ parse_port(struct snapshot *s, const json_t *v, const char *path,
 		struct in6_addr a6;
 
 		if (!json_is_string(gw) || inet_pton(AF_INET6, json_string_value(gw), &a6) != 1)
-			return fail(err, p, "'gateway6' must be an IPv6 address");
+			return cfg_fail(err, p, "'gateway6' must be an IPv6 address");
 		if (!cfg_port_onlink6(port, a6.s6_addr))
-			return fail(err, p, "gateway %s is neither link-local nor on one of the port's IPv6 prefixes",
+			return cfg_fail(err, p, "gateway %s is neither link-local nor on one of the port's IPv6 prefixes",
 				    json_string_value(gw));
 		memcpy(port->gw6, a6.s6_addr, 16);
 		port->has_gw6 = true;
@@ -338,18 +338,18 @@ parse_neigh(struct snapshot *s, const json_t *v, struct config_error *err)
 	if (v == NULL)
 		return true;	/* config_empty() set the defaults */
 	if (!json_is_object(v))
-		return fail(err, path, "'neighbour' must be an object");
-	if (!only_members(v, path, members, err))
+		return cfg_fail(err, path, "'neighbour' must be an object");
+	if (!cfg_only_members(v, path, members, err))
 		return false;
-	return get_u32(v, path, "reachable-ms", LIM_REACHABLE_MS.min, LIM_REACHABLE_MS.def,
+	return cfg_get_u32(v, path, "reachable-ms", LIM_REACHABLE_MS.min, LIM_REACHABLE_MS.def,
 		       LIM_REACHABLE_MS.max, &s->neigh.reachable_ms, err) &&
-	       get_u32(v, path, "retrans-ms", LIM_RETRANS_MS.min, LIM_RETRANS_MS.def,
+	       cfg_get_u32(v, path, "retrans-ms", LIM_RETRANS_MS.min, LIM_RETRANS_MS.def,
 		       LIM_RETRANS_MS.max, &s->neigh.retrans_ms, err) &&
-	       get_u32(v, path, "probes", LIM_PROBES.min, LIM_PROBES.def,
+	       cfg_get_u32(v, path, "probes", LIM_PROBES.min, LIM_PROBES.def,
 		       LIM_PROBES.max, &s->neigh.probes, err) &&
-	       get_u32(v, path, "pending-max", LIM_PENDING_MAX.min, LIM_PENDING_MAX.def,
+	       cfg_get_u32(v, path, "pending-max", LIM_PENDING_MAX.min, LIM_PENDING_MAX.def,
 		       LIM_PENDING_MAX.max, &s->neigh.pending_max, err) &&
-	       get_u32(v, path, "entries-max", LIM_ENTRIES_MAX.min, LIM_ENTRIES_MAX.def,
+	       cfg_get_u32(v, path, "entries-max", LIM_ENTRIES_MAX.min, LIM_ENTRIES_MAX.def,
 		       LIM_ENTRIES_MAX.max, &s->neigh.entries_max, err);
 }
 
@@ -363,13 +363,13 @@ parse_icmp(struct snapshot *s, const json_t *v, struct config_error *err)
 	if (v == NULL)
 		return true;
 	if (!json_is_object(v))
-		return fail(err, "/icmp", "'icmp' must be an object");
-	if (!only_members(v, "/icmp", members, err))
+		return cfg_fail(err, "/icmp", "'icmp' must be an object");
+	if (!cfg_only_members(v, "/icmp", members, err))
 		return false;
 	echo = json_object_get(v, "echo");
 	if (echo != NULL) {
 		if (!json_is_boolean(echo))
-			return fail(err, "/icmp/echo", "'echo' must be true or false");
+			return cfg_fail(err, "/icmp/echo", "'echo' must be true or false");
 		s->icmp_echo = json_is_true(echo);
 	}
 	return true;
@@ -404,42 +404,42 @@ parse_tcp(struct snapshot *s, const json_t *v, struct config_error *err)
 	if (v == NULL)
 		return true;
 	if (!json_is_object(v))
-		return fail(err, path, "'tcp' must be an object");
-	if (!only_members(v, path, members, err))
+		return cfg_fail(err, path, "'tcp' must be an object");
+	if (!cfg_only_members(v, path, members, err))
 		return false;
 	cookies = json_object_get(v, "syn-cookies");
 	if (cookies != NULL) {
 		if (!json_is_boolean(cookies))
-			return fail(err, "/tcp/syn-cookies", "'syn-cookies' must be true or false");
+			return cfg_fail(err, "/tcp/syn-cookies", "'syn-cookies' must be true or false");
 		t->syn_cookies = json_is_true(cookies);
 	}
-	return get_u32(v, path, "max-connections-per-worker", LIM_TCP_CONNS.min,
+	return cfg_get_u32(v, path, "max-connections-per-worker", LIM_TCP_CONNS.min,
 		       LIM_TCP_CONNS.def, LIM_TCP_CONNS.max, &t->max_conns, err) &&
-	       get_u32(v, path, "receive-buffer", LIM_TCP_RCVBUF.min, LIM_TCP_RCVBUF.def,
+	       cfg_get_u32(v, path, "receive-buffer", LIM_TCP_RCVBUF.min, LIM_TCP_RCVBUF.def,
 		       LIM_TCP_RCVBUF.max, &t->rcvbuf, err) &&
-	       get_u32(v, path, "send-buffer", LIM_TCP_SNDBUF.min, LIM_TCP_SNDBUF.def,
+	       cfg_get_u32(v, path, "send-buffer", LIM_TCP_SNDBUF.min, LIM_TCP_SNDBUF.def,
 		       LIM_TCP_SNDBUF.max, &t->sndbuf, err) &&
-	       get_u32(v, path, "ooo-max-segments", LIM_TCP_OOO.min, LIM_TCP_OOO.def,
+	       cfg_get_u32(v, path, "ooo-max-segments", LIM_TCP_OOO.min, LIM_TCP_OOO.def,
 		       LIM_TCP_OOO.max, &t->ooo_max, err) &&
-	       get_u32(v, path, "rto-min-ms", LIM_TCP_RTO_MIN.min, LIM_TCP_RTO_MIN.def,
+	       cfg_get_u32(v, path, "rto-min-ms", LIM_TCP_RTO_MIN.min, LIM_TCP_RTO_MIN.def,
 		       LIM_TCP_RTO_MIN.max, &t->rto_min_ms, err) &&
-	       get_u32(v, path, "delayed-ack-ms", LIM_TCP_DELACK.min, LIM_TCP_DELACK.def,
+	       cfg_get_u32(v, path, "delayed-ack-ms", LIM_TCP_DELACK.min, LIM_TCP_DELACK.def,
 		       LIM_TCP_DELACK.max, &t->delack_ms, err) &&
-	       get_u32(v, path, "time-wait-ms", LIM_TCP_TW.min, LIM_TCP_TW.def,
+	       cfg_get_u32(v, path, "time-wait-ms", LIM_TCP_TW.min, LIM_TCP_TW.def,
 		       LIM_TCP_TW.max, &t->time_wait_ms, err) &&
-	       get_u32(v, path, "challenge-acks-per-second", LIM_TCP_CHAL.min,
+	       cfg_get_u32(v, path, "challenge-acks-per-second", LIM_TCP_CHAL.min,
 		       LIM_TCP_CHAL.def, LIM_TCP_CHAL.max, &t->challenge_acks, err) &&
-	       get_u32(v, path, "syn-backlog", LIM_TCP_BACKLOG.min, LIM_TCP_BACKLOG.def,
+	       cfg_get_u32(v, path, "syn-backlog", LIM_TCP_BACKLOG.min, LIM_TCP_BACKLOG.def,
 		       LIM_TCP_BACKLOG.max, &t->syn_backlog, err) &&
-	       get_u32(v, path, "max-half-open-per-source", LIM_TCP_PER_SRC.min,
+	       cfg_get_u32(v, path, "max-half-open-per-source", LIM_TCP_PER_SRC.min,
 		       LIM_TCP_PER_SRC.def, LIM_TCP_PER_SRC.max, &t->max_half_open_per_src, err) &&
-	       get_u32(v, path, "max-connections-per-source", LIM_TCP_PER_SRC.min,
+	       cfg_get_u32(v, path, "max-connections-per-source", LIM_TCP_PER_SRC.min,
 		       LIM_TCP_PER_SRC.def, LIM_TCP_PER_SRC.max, &t->max_conns_per_src, err) &&
-	       get_u32(v, path, "keepalive-idle-ms", LIM_TCP_KA_IDLE.min, LIM_TCP_KA_IDLE.def,
+	       cfg_get_u32(v, path, "keepalive-idle-ms", LIM_TCP_KA_IDLE.min, LIM_TCP_KA_IDLE.def,
 		       LIM_TCP_KA_IDLE.max, &t->keepalive_idle_ms, err) &&
-	       get_u32(v, path, "keepalive-interval-ms", LIM_TCP_KA_INTVL.min,
+	       cfg_get_u32(v, path, "keepalive-interval-ms", LIM_TCP_KA_INTVL.min,
 		       LIM_TCP_KA_INTVL.def, LIM_TCP_KA_INTVL.max, &t->keepalive_interval_ms, err) &&
-	       get_u32(v, path, "keepalive-probes", LIM_TCP_KA_PROBES.min,
+	       cfg_get_u32(v, path, "keepalive-probes", LIM_TCP_KA_PROBES.min,
 		       LIM_TCP_KA_PROBES.def, LIM_TCP_KA_PROBES.max, &t->keepalive_probes, err);
 }
 
@@ -452,27 +452,27 @@ parse_test_service_args(struct cfg_test_svc *svc, const json_t *e, const char *p
 	char q[96];
 
 	if (svc->kind != CFG_SVC_SEND && json_object_get(e, "bytes") != NULL)
-		return fail(err, p, "'bytes' belongs to a \"send\" service only");
+		return cfg_fail(err, p, "'bytes' belongs to a \"send\" service only");
 	if (svc->kind != CFG_SVC_RELAY && (up != NULL || uport != NULL))
-		return fail(err, p, "'upstream' and 'upstream-port' belong to a \"relay\" service only");
+		return cfg_fail(err, p, "'upstream' and 'upstream-port' belong to a \"relay\" service only");
 	if (svc->kind == CFG_SVC_SEND)
-		return get_u32(e, p, "bytes", LIM_SVC_BYTES.min, LIM_SVC_BYTES.def,
+		return cfg_get_u32(e, p, "bytes", LIM_SVC_BYTES.min, LIM_SVC_BYTES.def,
 			       LIM_SVC_BYTES.max, &svc->bytes, err);
 	if (svc->kind != CFG_SVC_RELAY)
 		return true;
 	snprintf(q, sizeof(q), "%s/upstream", p);
 	if (!json_is_string(up))
-		return fail(err, q, "a relay needs 'upstream', an IPv4 or IPv6 address");
+		return cfg_fail(err, q, "a relay needs 'upstream', an IPv4 or IPv6 address");
 	if (inet_pton(AF_INET, json_string_value(up), svc->addr) == 1)
 		svc->family = AF_INET;
 	else if (inet_pton(AF_INET6, json_string_value(up), svc->addr) == 1)
 		svc->family = AF_INET6;
 	else
-		return fail(err, q, "'upstream' must be an IPv4 or IPv6 address");
+		return cfg_fail(err, q, "'upstream' must be an IPv4 or IPv6 address");
 	snprintf(q, sizeof(q), "%s/upstream-port", p);
 	if (!json_is_integer(uport) || json_integer_value(uport) < 1 ||
 	    json_integer_value(uport) > 65535)
-		return fail(err, q, "a relay needs 'upstream-port', 1..65535");
+		return cfg_fail(err, q, "a relay needs 'upstream-port', 1..65535");
 	svc->uport = (uint16_t)json_integer_value(uport);
 	return true;
 }
@@ -489,9 +489,9 @@ parse_test_services(struct snapshot *s, const json_t *v, struct config_error *er
 	if (v == NULL)
 		return true;
 	if (!json_is_array(v))
-		return fail(err, "/test-services", "'test-services' must be an array");
+		return cfg_fail(err, "/test-services", "'test-services' must be an array");
 	if (json_array_size(v) > CFG_MAX_TEST_SERVICES)
-		return fail(err, "/test-services", "at most %d test services",
+		return cfg_fail(err, "/test-services", "at most %d test services",
 			    CFG_MAX_TEST_SERVICES);
 	for (i = 0; i < json_array_size(v); i++) {
 		const json_t *e = json_array_get(v, i), *port, *svc;
@@ -502,16 +502,16 @@ parse_test_services(struct snapshot *s, const json_t *v, struct config_error *er
 
 		snprintf(p, sizeof(p), "/test-services/%zu", i);
 		if (!json_is_object(e))
-			return fail(err, p, "a test service must be an object");
-		if (!only_members(e, p, members, err))
+			return cfg_fail(err, p, "a test service must be an object");
+		if (!cfg_only_members(e, p, members, err))
 			return false;
 		port = json_object_get(e, "port");
 		snprintf(q, sizeof(q), "%s/port", p);
 		if (!json_is_integer(port) || (n = json_integer_value(port)) < 1 || n > 65535)
-			return fail(err, q, "'port' is required and must be 1..65535");
+			return cfg_fail(err, q, "'port' is required and must be 1..65535");
 		for (unsigned j = 0; j < s->tcp.nservices; j++)
 			if (s->tcp.service[j].port == n)
-				return fail(err, q, "port %lld has two services", (long long)n);
+				return cfg_fail(err, q, "port %lld has two services", (long long)n);
 		svc = json_object_get(e, "service");
 		snprintf(q, sizeof(q), "%s/service", p);
 		name = json_string_value(svc);
@@ -524,7 +524,7 @@ parse_test_services(struct snapshot *s, const json_t *v, struct config_error *er
 		else if (name != NULL && strcmp(name, "relay") == 0)
 			kind = CFG_SVC_RELAY;
 		else
-			return fail(err, q, "'service' must be \"echo\", \"discard\", \"send\" or \"relay\"");
+			return cfg_fail(err, q, "'service' must be \"echo\", \"discard\", \"send\" or \"relay\"");
 		memset(&s->tcp.service[s->tcp.nservices], 0, sizeof(s->tcp.service[0]));
 		s->tcp.service[s->tcp.nservices].port = (uint16_t)n;
 		s->tcp.service[s->tcp.nservices].kind = kind;
@@ -549,7 +549,7 @@ parse_impairment(struct snapshot *s, const json_t *v, struct config_error *err)
 	if (v == NULL)
 		return true;
 	if (!json_is_array(v))
-		return fail(err, "/impairment", "'impairment' must be an array");
+		return cfg_fail(err, "/impairment", "'impairment' must be an array");
 	for (size_t i = 0; i < json_array_size(v); i++) {
 		const json_t *e = json_array_get(v, i), *port, *dir;
 		struct cfg_impair r = { 0 };
@@ -560,8 +560,8 @@ parse_impairment(struct snapshot *s, const json_t *v, struct config_error *err)
 
 		snprintf(p, sizeof(p), "/impairment/%zu", i);
 		if (!json_is_object(e))
-			return fail(err, p, "an impairment rule must be an object");
-		if (!only_members(e, p, members, err))
+			return cfg_fail(err, p, "an impairment rule must be an object");
+		if (!cfg_only_members(e, p, members, err))
 			return false;
 		port = json_object_get(e, "port");
 		snprintf(q, sizeof(q), "%s/port", p);
@@ -576,28 +576,28 @@ parse_impairment(struct snapshot *s, const json_t *v, struct config_error *err)
 				    strcmp(s->port[k].name, json_string_value(port)) == 0)
 					port_idx = (int)k;
 		} else {
-			return fail(err, q, "'port' is required: a port index or name");
+			return cfg_fail(err, q, "'port' is required: a port index or name");
 		}
 		if (port_idx < 0)
-			return fail(err, q, "'port' names no configured port");
+			return cfg_fail(err, q, "'port' names no configured port");
 		dir = json_object_get(e, "direction");
 		snprintf(q, sizeof(q), "%s/direction", p);
 		d = json_string_value(dir);
 		rx = d != NULL && (strcmp(d, "rx") == 0 || strcmp(d, "both") == 0);
 		tx = d != NULL && (strcmp(d, "tx") == 0 || strcmp(d, "both") == 0);
 		if (!rx && !tx)
-			return fail(err, q, "'direction' is required: \"rx\", \"tx\" or \"both\"");
-		if (!get_u32(e, p, "seed", 0, 1, UINT32_MAX, &r.seed, err) ||
-		    !get_u32(e, p, "loss-ppm", 0, 0, 1000000, &r.loss_ppm, err) ||
-		    !get_u32(e, p, "duplicate-ppm", 0, 0, 1000000, &r.dup_ppm, err) ||
-		    !get_u32(e, p, "reorder-ppm", 0, 0, 1000000, &r.reorder_ppm, err) ||
-		    !get_u32(e, p, "reorder-delay-ms", 0, 0, 1000, &r.reorder_delay_ms, err) ||
-		    !get_u32(e, p, "corrupt-ppm", 0, 0, 1000000, &r.corrupt_ppm, err) ||
-		    !get_u32(e, p, "rate-kbps", 0, 0, 100000000, &r.rate_kbps, err))
+			return cfg_fail(err, q, "'direction' is required: \"rx\", \"tx\" or \"both\"");
+		if (!cfg_get_u32(e, p, "seed", 0, 1, UINT32_MAX, &r.seed, err) ||
+		    !cfg_get_u32(e, p, "loss-ppm", 0, 0, 1000000, &r.loss_ppm, err) ||
+		    !cfg_get_u32(e, p, "duplicate-ppm", 0, 0, 1000000, &r.dup_ppm, err) ||
+		    !cfg_get_u32(e, p, "reorder-ppm", 0, 0, 1000000, &r.reorder_ppm, err) ||
+		    !cfg_get_u32(e, p, "reorder-delay-ms", 0, 0, 1000, &r.reorder_delay_ms, err) ||
+		    !cfg_get_u32(e, p, "corrupt-ppm", 0, 0, 1000000, &r.corrupt_ppm, err) ||
+		    !cfg_get_u32(e, p, "rate-kbps", 0, 0, 100000000, &r.rate_kbps, err))
 			return false;
 		if (r.reorder_ppm && r.reorder_delay_ms == 0) {
 			snprintf(q, sizeof(q), "%s/reorder-delay-ms", p);
-			return fail(err, q, "'reorder-ppm' needs a 'reorder-delay-ms' of 1..1000");
+			return cfg_fail(err, q, "'reorder-ppm' needs a 'reorder-delay-ms' of 1..1000");
 		}
 		r.port = (uint16_t)port_idx;
 		for (unsigned k = 0; k < 2; k++) {
@@ -606,7 +606,7 @@ parse_impairment(struct snapshot *s, const json_t *v, struct config_error *err)
 			r.dir = (uint8_t)k;
 			for (unsigned j = 0; j < s->nimpair; j++)
 				if (s->impair[j].port == r.port && s->impair[j].dir == r.dir)
-					return fail(err, p, "port %d has two %s impairment rules",
+					return cfg_fail(err, p, "port %d has two %s impairment rules",
 						    port_idx, k == CFG_IMPAIR_RX ? "rx" : "tx");
 			s->impair[s->nimpair++] = r;   /* one per port and direction: fits */
 		}
@@ -641,30 +641,30 @@ config_parse(const json_t *doc, uint16_t nports, struct config_error *err)
 
 	memset(err, 0, sizeof(*err));
 	if (!json_is_object(doc)) {
-		fail(err, "", "the configuration must be a JSON object");
+		cfg_fail(err, "", "the configuration must be a JSON object");
 		return NULL;
 	}
 	s = config_empty(nports);
 	if (s == NULL) {
-		fail(err, "", "out of memory");
+		cfg_fail(err, "", "out of memory");
 		return NULL;
 	}
-	if (!only_members(doc, "", members, err))
+	if (!cfg_only_members(doc, "", members, err))
 		goto err;
 
 	schema = json_object_get(doc, "schema");
 	if (!json_is_integer(schema) || json_integer_value(schema) != CONFIG_SCHEMA) {
-		fail(err, "/schema", "'schema' must be %d", CONFIG_SCHEMA);
+		cfg_fail(err, "/schema", "'schema' must be %d", CONFIG_SCHEMA);
 		goto err;
 	}
 
 	ports = json_object_get(doc, "ports");
 	if (!json_is_array(ports)) {
-		fail(err, "/ports", "'ports' must be an array");
+		cfg_fail(err, "/ports", "'ports' must be an array");
 		goto err;
 	}
 	if (json_array_size(ports) > CFG_MAX_PORTS) {
-		fail(err, "/ports", "at most %d ports", CFG_MAX_PORTS);
+		cfg_fail(err, "/ports", "at most %d ports", CFG_MAX_PORTS);
 		goto err;
 	}
 	for (i = 0; i < json_array_size(ports); i++) {
@@ -684,46 +684,13 @@ config_parse(const json_t *doc, uint16_t nports, struct config_error *err)
 
 	s->source = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
 	if (s->source == NULL) {
-		fail(err, "", "out of memory");
+		cfg_fail(err, "", "out of memory");
 		goto err;
 	}
 	return s;
 err:
 	snapshot_free(s);
 	return NULL;
-}
-
-/* The helpers above, for the section parsers in other files (config_p.h). */
-bool
-cfg_fail(struct config_error *err, const char *path, const char *fmt, ...)
-{
-	va_list ap;
-
-	snprintf(err->path, sizeof(err->path), "%s", path);
-	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
-	va_end(ap);
-	return false;
-}
-
-bool
-cfg_only_members(const json_t *obj, const char *path, const char *const *allowed,
-		 struct config_error *err)
-{
-	return only_members(obj, path, allowed, err);
-}
-
-bool
-cfg_get_u32(const json_t *obj, const char *path, const char *name, uint32_t min,
-	    uint32_t def, uint32_t max, uint32_t *out, struct config_error *err)
-{
-	return get_u32(obj, path, name, min, def, max, out, err);
-}
-
-bool
-cfg_valid_name(const char *s)
-{
-	return valid_name(s);
 }
 
 void

@@ -16,7 +16,6 @@
 #include "port/port.h"
 #include "tcp/tcp_p.h"
 
-#define WSCALE_MAX 14     /* RFC 7323 2.3 */
 
 /* The port and local address for raddr: the port whose subnet holds it,
  * else the first with a gateway for the family. Returns the port index or
@@ -106,16 +105,6 @@ choose_lport(struct tcp_worker *tw, struct tcp_key *k)
 	return false;
 }
 
-static uint8_t
-our_wscale(uint32_t rcvbuf)
-{
-	uint8_t ws = 0;
-
-	while ((rcvbuf >> ws) > 65535 && ws < WSCALE_MAX)
-		ws++;
-	return ws;
-}
-
 static struct tcp_conn *
 connect_fail(struct worker *w, int *err, int e, enum cnt_id id)
 {
@@ -165,7 +154,7 @@ tcp_connect(struct worker *w, int family, const uint8_t *raddr, uint16_t rport,
 	c->rmss = (uint16_t)(p->mtu - (family == AF_INET ? 20 : 40) - sizeof(struct rte_tcp_hdr));
 	/* RFC 9293 3.7.1 defaults until the SYN-ACK brings the peer's MSS. */
 	c->smss = (uint16_t)RTE_MIN(family == AF_INET ? 536u : 1220u, (uint32_t)c->rmss);
-	c->rcv_wscale = our_wscale(c->rcvbuf);
+	c->rcv_wscale = tcp_our_wscale(c->rcvbuf);
 	c->cwnd = c->smss;
 	c->ssthresh = UINT32_MAX / 2;
 	c->rto_ms = TCP_RTO_INIT_MS;

@@ -132,8 +132,8 @@ static void conn_input(struct tcp_conn *c, struct rte_mbuf *m, const struct rte_
 		       struct seg *s, unsigned hlen);
 
 /* The window scale we offer: the smallest that lets rcvbuf be advertised. */
-static uint8_t
-our_wscale(uint32_t rcvbuf)
+uint8_t
+tcp_our_wscale(uint32_t rcvbuf)
 {
 	uint8_t ws = 0;
 
@@ -177,7 +177,7 @@ conn_setup(struct tcp_conn *c, uint16_t port, const struct tcp_listener *l,
 	if (wscale >= 0) {
 		c->flags |= TF_WS_OK;
 		c->snd_wscale = (uint8_t)wscale;
-		c->rcv_wscale = our_wscale(c->rcvbuf);
+		c->rcv_wscale = tcp_our_wscale(c->rcvbuf);
 	} else {
 		c->rcvbuf = RTE_MIN(c->rcvbuf, 65535u);
 	}
@@ -245,7 +245,7 @@ syn_cookie_reply(struct worker *w, struct rte_mbuf *m, const struct cfg_port *p,
 	if (s->o.ts) {
 		/* Window scale and SACK need the timestamp to come back. */
 		tsval = tcp_cookie_tsval(now, s->o.wscale, s->o.sack_ok);
-		ws = s->o.wscale >= 0 ? our_wscale(cfg->rcvbuf) : -1;
+		ws = s->o.wscale >= 0 ? tcp_our_wscale(cfg->rcvbuf) : -1;
 	}
 	tcp_send_synack_cookie(w, m->port, k, iss, s->seq + 1,
 			       (uint16_t)RTE_MIN(cfg->rcvbuf, 65535u), rmss, s->o.ts,

@@ -48,6 +48,8 @@ void tcp_conn_notify_closed(struct tcp_conn *c, enum tcp_close_reason why);
 void tcp_conn_reap(struct tcp_worker *tw);
 /* RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, key). */
 uint32_t tcp_isn(const struct tcp_key *k, uint64_t now_us);
+/* The window scale we offer: the smallest that lets rcvbuf be advertised. */
+uint8_t tcp_our_wscale(uint32_t rcvbuf);
 
 /* SYN cookies (RFC 4987; Linux/FreeBSD encoding, keyed SipHash):
  *   cookie = H1(tuple) + peer ISN + (count << 24)
