@@ -54,6 +54,7 @@
 #include "netconf/apply.h"
 #include "netconf/netconf.h"
 #include "netconf/users.h"
+#include "waf/cp_waf.h"
 
 #ifndef RAMPART_VERSION
 #define RAMPART_VERSION "unknown"
@@ -73,6 +74,7 @@ struct cp_opts {
 	enum cp_log_level log_level;
 	const char *cmd;   /* NULL: daemon */
 	const char *file;  /* argument of push and check, NAME of add-user */
+	const char *groups; /* add-user --groups */
 	bool no_netconf;
 	bool netconf_set;  /* a --netconf-* or --state-dir option was given */
 	const char *netconf_address;
@@ -86,7 +88,7 @@ static void usage(FILE *out)
 		"usage: rampart-cp [--dp-socket PATH] [--pidfile FILE] [--log-level error|warn|info|debug]\n"
 		"                  [--netconf-port N] [--netconf-address ADDR] [--state-dir DIR]\n"
 		"                  [--config FILE | --no-netconf]\n"
-		"       rampart-cp add-user NAME [--state-dir DIR]\n"
+		"       rampart-cp add-user NAME [--groups G1,G2] [--state-dir DIR]\n"
 		"       rampart-cp push FILE [--dp-socket PATH]\n"
 		"       rampart-cp get-config [--dp-socket PATH]\n"
 		"       rampart-cp stats [--dp-socket PATH]\n"
@@ -109,7 +111,9 @@ static void usage(FILE *out)
 		"  add-user NAME  add a NETCONF user or change its password (read from\n"
 		"               stdin, one line); only its crypt(3) hash is stored. While\n"
 		"               NACM has no group and no rule-list, the users present at\n"
-		"               start (or the first to log in) become group \"admin\"\n"
+		"               start (or the first to log in) become group \"admin\";\n"
+		"               after that, --groups names the NACM groups of the user\n"
+		"               (external groups, RFC 8341; without, only NACM's defaults)\n"
 		"Tool exit status: 0 ok, 1 refused (by the dataplane or the local check),\n"
 		"2 could not talk to the dataplane, 64 usage error.\n");
 }
@@ -138,9 +142,24 @@ struct cp {
 	bool stop;
 	bool netconf;               /* NETCONF mode: the bridge is in use */
 	struct apply_bridge bridge;
+	struct cp_waf waf;          /* compiled WAF program, what was shipped */
 };
 
 static void cp_kick(struct cp *cp);
+
+/* dpclient_push() with the WAF program when the dataplane needs it. */
+static int cp_push(struct cp *cp, json_t *doc)
+{
+	const uint8_t *blob;
+	size_t len;
+	int rc;
+
+	cp_waf_prepare(&cp->waf, doc, &blob, &len);
+	rc = dpclient_push_blob(cp->dp, doc, blob, len);
+	if (rc == 0)
+		cp_waf_sent(&cp->waf, blob);
+	return rc;
+}
 
 static const char *cp_source(const struct cp *cp)
 {
@@ -163,6 +182,7 @@ static void cp_on_ready(void *arg, uint64_t dp_generation)
 	struct cp *cp = arg;
 
 	(void)dp_generation;
+	cp_waf_session_reset(&cp->waf);
 	cp->resync = true;
 	cp_kick(cp);
 }
@@ -176,6 +196,7 @@ static void cp_on_push_done(void *arg, const struct dp_push_result *res)
 
 	cp->inflight_kind = PUSH_NONE;
 	cp->inflight = NULL;
+	cp_waf_push_done(&cp->waf, res->ok);
 
 	if (kind == PUSH_RUNNING) {
 		if (res->ok) {
@@ -230,6 +251,7 @@ static void cp_on_lost(void *arg)
 {
 	struct cp *cp = arg;
 
+	cp_waf_session_reset(&cp->waf);
 	/* A candidate without an answer is pushed again on the next session,
 	 * unless a newer one is waiting already. */
 	if (cp->inflight_kind == REQ_NETCONF) {
@@ -301,7 +323,7 @@ static void cp_kick(struct cp *cp)
 		return;
 
 	if (cp->resync) {
-		rc = dpclient_push(cp->dp, config_store_running(&cp->store));
+		rc = cp_push(cp, config_store_running(&cp->store));
 		if (rc == 0) {
 			cp->resync = false;
 			cp->inflight_kind = PUSH_RUNNING;
@@ -333,7 +355,7 @@ static void cp_kick(struct cp *cp)
 			}
 			return;
 		}
-		rc = dpclient_push(cp->dp, doc);
+		rc = cp_push(cp, doc);
 		if (rc == 0) {
 			cp->inflight = json_incref(doc);
 			cp->inflight_kind = PUSH_NETCONF;
@@ -349,7 +371,7 @@ static void cp_kick(struct cp *cp)
 	}
 
 	if (cp->pending) {
-		rc = dpclient_push(cp->dp, cp->pending);
+		rc = cp_push(cp, cp->pending);
 		if (rc == 0) {
 			cp->inflight = cp->pending;
 			cp->pending = NULL;
@@ -593,6 +615,7 @@ out:
 	}
 	ds_close(&ds);
 	dpclient_free(cp.dp);
+	cp_waf_free(&cp.waf);
 	json_decref(cp.pending);
 	json_decref(cp.inflight);
 	config_store_fini(&cp.store);
@@ -634,7 +657,7 @@ static int run_check(const char *file)
 
 /* add-user NAME: the password is one line on stdin (a terminal or a pipe);
  * only its crypt(3) hash reaches the disk. */
-static int run_add_user(const char *name, const char *state_dir)
+static int run_add_user(const char *name, const char *groups, const char *state_dir)
 {
 	char *line = NULL, err[512];
 	size_t cap = 0;
@@ -656,11 +679,14 @@ static int run_add_user(const char *name, const char *state_dir)
 	rc = users_set_password(state_dir, name, line, err, sizeof(err));
 	explicit_bzero(line, cap);
 	free(line);
+	if (!rc && groups)
+		rc = users_set_groups(state_dir, name, groups, err, sizeof(err));
 	if (rc) {
 		log_error("add-user: %s", err);
 		return EXIT_TOOL_REFUSED;
 	}
-	printf("user %s: password set in %s/%s\n", name, state_dir, USERS_FILE);
+	printf("user %s: password set in %s/%s%s%s\n", name, state_dir, USERS_FILE,
+	       groups ? "; NACM groups " : "", groups ? groups : "");
 	return fflush(stdout) == EOF ? EXIT_TOOL_REFUSED : EXIT_TOOL_OK;
 }
 
@@ -720,7 +746,7 @@ static int run_request(const struct cp_opts *o)
 /* ---- command line ------------------------------------------------------ */
 
 enum { OPT_DP_SOCKET = 256, OPT_CONFIG, OPT_PIDFILE, OPT_LOG_LEVEL, OPT_VERSION,
-       OPT_NETCONF_PORT, OPT_NETCONF_ADDRESS, OPT_STATE_DIR, OPT_NO_NETCONF };
+       OPT_NETCONF_PORT, OPT_NETCONF_ADDRESS, OPT_STATE_DIR, OPT_NO_NETCONF, OPT_GROUPS };
 
 static const struct option long_opts[] = {
 	{ "dp-socket", required_argument, NULL, OPT_DP_SOCKET },
@@ -732,6 +758,7 @@ static const struct option long_opts[] = {
 	{ "netconf-address", required_argument, NULL, OPT_NETCONF_ADDRESS },
 	{ "state-dir",       required_argument, NULL, OPT_STATE_DIR },
 	{ "no-netconf",      no_argument,       NULL, OPT_NO_NETCONF },
+	{ "groups",          required_argument, NULL, OPT_GROUPS },
 	{ "help",      no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -777,6 +804,9 @@ static int parse_args(int argc, char **argv, struct cp_opts *o)
 		case OPT_PIDFILE:
 			o->pidfile = optarg;
 			break;
+		case OPT_GROUPS:
+			o->groups = optarg;
+			break;
 		case OPT_LOG_LEVEL:
 			if (cp_log_parse_level(optarg, &o->log_level)) {
 				fprintf(stderr, "rampart-cp: --log-level: unknown level '%s' (error, warn, info, debug)\n",
@@ -819,6 +849,10 @@ static int parse_args(int argc, char **argv, struct cp_opts *o)
 		}
 	}
 
+	if (o->groups && (optind == argc || strcmp(argv[optind], "add-user") != 0)) {
+		fprintf(stderr, "rampart-cp: --groups belongs to add-user\n");
+		return EXIT_USAGE;
+	}
 	if (optind == argc) { /* daemon */
 		if ((o->config || o->no_netconf) && (o->netconf_set || state_dir_set)) {
 			fprintf(stderr, "rampart-cp: --netconf-port, --netconf-address and --state-dir need NETCONF mode (no --config, no --no-netconf)\n");
@@ -877,6 +911,6 @@ int main(int argc, char **argv)
 	if (strcmp(o.cmd, "check") == 0)
 		return run_check(o.file);
 	if (strcmp(o.cmd, "add-user") == 0)
-		return run_add_user(o.file, o.state_dir);
+		return run_add_user(o.file, o.groups, o.state_dir);
 	return run_request(&o);
 }

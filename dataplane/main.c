@@ -25,6 +25,8 @@
 #include "net/neigh.h"
 #include "port/port.h"
 #include "proxy/access_log.h"
+#include "proxy/waf_event.h"
+#include "proxy/waf_runtime.h"
 #include "stats/telemetry.h"
 
 #define DEFAULT_CTL_SOCKET "/run/rampart/dp.sock"
@@ -34,6 +36,7 @@ struct options {
 	const char *ctl_socket;
 	const char *config_file;
 	const char *access_log;
+	const char *security_log;
 	unsigned idle_sleep_us;
 };
 
@@ -45,6 +48,7 @@ usage(const char *prog)
 		"  --ctl-socket PATH    control channel socket (default %s)\n"
 		"  --config FILE        apply this config document at start\n"
 		"  --access-log FILE    append one JSON line per HTTP request to FILE\n"
+		"  --security-log FILE  append one JSON line per WAF event to FILE\n"
 		"  --idle-sleep-us N    sleep N us when a worker finds no work (default 0:\n"
 		"                       pure polling; use it where cores are shared)\n",
 		prog, DEFAULT_CTL_SOCKET);
@@ -57,6 +61,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "ctl-socket", required_argument, NULL, 's' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "access-log", required_argument, NULL, 'a' },
+		{ "security-log", required_argument, NULL, 'e' },
 		{ "idle-sleep-us", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -75,6 +80,9 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'a':
 			o->access_log = optarg;
+			break;
+		case 'e':
+			o->security_log = optarg;
 			break;
 		case 'i': {
 			char *end;
@@ -155,6 +163,7 @@ management_loop(void)
 		neigh_main_poll(now);
 		snapshot_reclaim();
 		access_log_drain();
+		waf_event_drain();
 		if (now >= next_link_poll) {
 			port_poll_links(dp.nports);
 			next_link_poll = now + LINK_POLL_MS;
@@ -199,6 +208,8 @@ main(int argc, char **argv)
 		goto out;
 	if (opt.access_log && access_log_open(opt.access_log) != 0)
 		goto out;
+	if (opt.security_log && waf_event_open(opt.security_log) != 0)
+		goto out;
 	if (telemetry_init() != 0)
 		LOG(WARNING, "some telemetry commands could not be registered");
 	{
@@ -227,8 +238,10 @@ out:
 	__atomic_store_n(&dp.quit, true, __ATOMIC_RELAXED);
 	rte_eal_mp_wait_lcore();
 	access_log_close();
+	waf_event_close();
 	ctl_server_close();
 	dp_fini();
+	waf_runtime_fini();
 	rte_eal_cleanup();
 	return rc;
 }

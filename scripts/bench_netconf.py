@@ -86,20 +86,24 @@ class HandlerLog:
         self.offset = 0
 
     def last(self, name: str) -> float | None:
+        return self.last_pair(name)[0]
+
+    def last_pair(self, name: str) -> tuple[float | None, float | None]:
+        """(wall ms, thread CPU ms) of the last handled NAME since the last call."""
         if not self.path:
-            return None
+            return None, None
         try:
             with open(self.path, errors="replace") as f:
                 f.seek(self.offset)
                 text = f.read()
                 self.offset = f.tell()
         except OSError:
-            return None
-        found = None
+            return None, None
+        found = (None, None)
         for line in text.splitlines():
-            m = re.search(r"<([a-z-]+)> handled in ([0-9.]+) ms", line)
+            m = re.search(r"<([a-z-]+)> handled in ([0-9.]+) ms(?: \(cpu ([0-9.]+) ms\))?", line)
             if m and m.group(1) == name:
-                found = float(m.group(2))
+                found = (float(m.group(2)), float(m.group(3)) if m.group(3) else None)
         return found
 
 
@@ -241,23 +245,29 @@ def workload(c, a, hlog: "HandlerLog") -> dict:
     hlog.last("edit-config")
     commit_ms, _ = timed(lambda: c.edit(big))
     time.sleep(0.05)  # the log line is written before the reply; let it land
-    commit_srv = hlog.last("edit-config")
+    commit_srv, commit_cpu = hlog.last_pair("edit-config")
     rss_commit = vm_hwm_kib(a.pid)
 
-    edits, edits_srv = [], []
+    edits, edits_srv, edits_cpu = [], [], []
     for r in range(a.rounds):
         i = (r * 997) % a.entries
         cfg = one_leaf_config(i, "permit" if r % 2 == 0 else "deny")
         edits.append(timed(lambda: c.edit(cfg))[0])
         time.sleep(0.05)
-        edits_srv.append(hlog.last("edit-config"))
+        w, cpu = hlog.last_pair("edit-config")
+        edits_srv.append(w)
+        edits_cpu.append(cpu)
 
-    gets, gets_srv, text = [], [], ""
+    # the first get-config follows a change: it prints running; the others
+    # are served from the text printed then (running unchanged)
+    gets, gets_srv, gets_cpu, text = [], [], [], ""
     for _ in range(a.rounds):
         ms, text = timed(c.get_config)
         gets.append(ms)
         time.sleep(0.05)
-        gets_srv.append(hlog.last("get-config"))
+        w, cpu = hlog.last_pair("get-config")
+        gets_srv.append(w)
+        gets_cpu.append(cpu)
     rules = len(re.findall(r"<rule[ >]", text))
 
     rm = (f'<config xmlns="{NC_NS}" xmlns:nc="{NC_NS}"><nacm xmlns="{NACM_NS}">'
@@ -270,6 +280,7 @@ def workload(c, a, hlog: "HandlerLog") -> dict:
         "one_leaf_edit_ms_all": [round(x, 2) for x in edits],
         "get_config_ms": med(gets, 1),
         "get_config_ms_all": [round(x, 1) for x in gets],
+        "get_config_first_after_change_ms": round(gets[0], 1),
         "get_config_bytes": len(text.encode()),
         "get_config_rules": rules,
         "remove_10k_ms": round(remove_ms, 1),
@@ -277,7 +288,10 @@ def workload(c, a, hlog: "HandlerLog") -> dict:
         "rss_after_commit_kib": rss_commit,
     }
     server = {"commit_10k_ms": commit_srv, "one_leaf_edit_ms": med(edits_srv),
-              "get_config_ms": med(gets_srv)}
+              "get_config_ms": med(gets_srv),
+              "cpu": {"commit_10k_ms": commit_cpu, "one_leaf_edit_ms": med(edits_cpu, 3),
+                      "get_config_ms": med(gets_cpu, 3),
+                      "get_config_first_after_change_ms": gets_cpu[0] if gets_cpu else None}}
     problems = []
     if rules < a.entries:
         problems.append(f"get-config returned {rules} rules, expected at least {a.entries}")
@@ -325,7 +339,8 @@ def main() -> int:
                        "one-leaf edit and get-config: median of %d" % a.rounds,
         "rampart_server_handler": ({**wire["server"], "what": "rampart-cp's RPC handler only "
                                     "(its debug log): without libnetconf2's parse of the request, "
-                                    "its print of the reply, and SSH"} if a.cp_log else None),
+                                    "its print of the reply, and SSH; cpu: the NETCONF thread's "
+                                    "CPU time in the handler (what a loaded machine does not inflate)"} if a.cp_log else None),
         "ncclient": ncc["client"],
         "ncclient_how": "the same workload through python3-ncclient (TICK lowered to 1 ms), "
                         "its XML building and parsing included",

@@ -937,8 +937,11 @@ int crs_import_dir(struct waf_ruleset *rs, const char *dir)
 
 	if (!d)
 		return -errno;
-	free(rs->datadir);
-	rs->datadir = strdup(dir);
+	/* Several directories into one set (CRS, then rules/rampart-api):
+	 * @pmFromFile names resolve in the first one, where CRS keeps its
+	 * .data files; later directories must not use @pmFromFile. */
+	if (!rs->datadir)
+		rs->datadir = strdup(dir);
 	if (!rs->datadir) {
 		closedir(d);
 		return -ENOMEM;

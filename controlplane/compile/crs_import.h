@@ -71,6 +71,8 @@ struct waf_ruleset {
 int seclang_parse(struct waf_ruleset *rs, const char *text, size_t len, const char *file);
 
 /* Parse every *.conf of @dir (sorted by name) and classify the rules.
+ * Called again with another directory, adds its rules to the same set (in
+ * call order); @pmFromFile data resolve in the first directory.
  * Returns 0, -errno if the directory cannot be read, or -ENOMEM. */
 int crs_import_dir(struct waf_ruleset *rs, const char *dir);
 

@@ -54,15 +54,17 @@ static void ds_ly_err(const struct ly_ctx *ctx, const char *what, char *err, siz
 {
 	const struct ly_err_item *e = ly_err_last(ctx);
 
-	snprintf(err, errlen, "%s: %s%s%s", what, e && e->msg ? e->msg : "libyang error",
-		 e && e->path ? " at " : "", e && e->path ? e->path : "");
+	if (snprintf(err, errlen, "%s: %s%s%s", what, e && e->msg ? e->msg : "libyang error",
+		     e && e->path ? " at " : "", e && e->path ? e->path : "") >= (int)errlen &&
+	    errlen > 4)
+		memcpy(err + errlen - 4, "...", 4);   /* say it was cut */
 }
 
 int ds_ctx_new(struct ly_ctx **ctxp, char *err, size_t errlen)
 {
 	static const char *const mods[] = {
 		"ietf-netconf", "ietf-netconf-with-defaults", "ietf-netconf-monitoring",
-		"notifications", "ietf-netconf-notifications", "ietf-netconf-acm",
+		"notifications", "nc-notifications", "ietf-netconf-notifications", "ietf-netconf-acm",
 		DS_MODULE, "rampart-system", NULL,
 	};
 	struct ly_ctx *ctx;
@@ -281,6 +283,7 @@ void ds_set(struct datastore *ds, enum ds_id id, struct lyd_node *tree)
 {
 	lyd_free_all(ds->tree[id]);
 	ds->tree[id] = tree;
+	ds->gen[id]++;
 }
 
 int ds_save_startup(struct datastore *ds, const struct lyd_node *tree, char *err, size_t errlen)

@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 #include <libyang/libyang.h>
 
@@ -43,6 +44,10 @@ struct datastore {
 	struct lyd_node *tree[DS_COUNT];
 	bool has_startup;         /* startup.json exists */
 	bool candidate_modified;  /* edited since the last commit/discard */
+	/* bumped by every change of tree[id] (ds_set, and by whoever edits a
+	 * tree in place): what was derived from a tree (its printed text) is
+	 * current while the generation is */
+	uint64_t gen[DS_COUNT];
 	char *state_dir;
 };
 

@@ -286,14 +286,15 @@ static void dp_drop(struct dpclient *c, bool notify, const char *fmt, ...)
 
 /* Give req an id, send it and wait for its reply as the one in flight.
  * On a send failure the session is dropped (without notify). */
-static int dp_send_request(struct dpclient *c, enum dp_req kind, json_t *req)
+static int dp_send_request_blob(struct dpclient *c, enum dp_req kind, json_t *req,
+				const void *blob, size_t blob_len)
 {
 	uint64_t id = c->next_id++;
 	int rc;
 
 	if (json_object_set_new(req, "id", json_integer((json_int_t)id)))
 		return -ENOMEM;
-	rc = ctl_send(c->fd, req, NULL, 0);
+	rc = ctl_send(c->fd, req, blob, blob_len);
 	if (rc == -EMSGSIZE || rc == -EINVAL || rc == -ENOMEM)
 		return rc; /* not framed: nothing was written */
 	if (rc) {
@@ -307,6 +308,11 @@ static int dp_send_request(struct dpclient *c, enum dp_req kind, json_t *req)
 	log_debug("sent %s (id %llu) to the dataplane", req_names[kind],
 		  (unsigned long long)id);
 	return 0;
+}
+
+static int dp_send_request(struct dpclient *c, enum dp_req kind, json_t *req)
+{
+	return dp_send_request_blob(c, kind, req, NULL, 0);
 }
 
 static void dp_try_connect(struct dpclient *c)
@@ -531,6 +537,11 @@ int dpclient_request(struct dpclient *c, json_t *req)
 
 int dpclient_push(struct dpclient *c, json_t *config)
 {
+	return dpclient_push_blob(c, config, NULL, 0);
+}
+
+int dpclient_push_blob(struct dpclient *c, json_t *config, const void *blob, size_t blob_len)
+{
 	json_t *req;
 	int rc;
 
@@ -541,7 +552,7 @@ int dpclient_push(struct dpclient *c, json_t *config)
 	req = json_pack("{s:s, s:O}", "type", "config-push", "config", config);
 	if (!req)
 		return -ENOMEM;
-	rc = dp_send_request(c, REQ_PUSH, req);
+	rc = dp_send_request_blob(c, REQ_PUSH, req, blob, blob_len);
 	json_decref(req);
 	return rc;
 }

@@ -103,6 +103,9 @@ bool dpclient_ready(const struct dpclient *c);
  * caller knows from the return value). */
 int dpclient_push(struct dpclient *c, json_t *config);
 
+/* The same with a blob in the frame (the WAF program, controlplane/waf/cp_waf.h). */
+int dpclient_push_blob(struct dpclient *c, json_t *config, const void *blob, size_t blob_len);
+
 /* Send any other request, e.g. {"type": "stats-get"}: req (borrowed) gets
  * an "id". The reply comes through ops->reply, or ops->lost if the session
  * ends first. Returns like dpclient_push(). */

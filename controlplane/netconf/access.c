@@ -42,7 +42,7 @@ static const char *user_label(const struct nc_session *s)
 
 static void view(struct nc_session *s, struct nacm *n)
 {
-	if (nacm_init(n, np.ds.tree[DS_RUNNING], session_user(s)))
+	if (nacm_init_ext(n, np.ds.tree[DS_RUNNING], session_user(s), np_session_groups(s)))
 		log_warn("NETCONF: out of memory building the access rules; denying");
 }
 

@@ -9,10 +9,12 @@
  * in proportion to its size (with 10,000 NACM rules, most of a one-leaf
  * edit). When nothing needs the old tree next to the new one (the edit
  * does not touch the dataplane container, so nothing is pushed; the user
- * may write everything, so no NACM diff; nobody is subscribed, so no
- * config-change diff), the edit is applied to running itself and every
- * change is recorded in an undo journal; a failed edit or validation plays
- * the journal backwards. Validation is still of the whole tree.
+ * may write everything, so no NACM diff), the edit is applied to running
+ * itself and every change is recorded in an undo journal, which also
+ * gives the netconf-config-change (no diff); a failed edit or validation plays
+ * the journal backwards. The journal is also what incremental.c validates
+ * (only what changed, for modules whose validity cannot depend on other
+ * data); otherwise, or when it cannot decide, the whole tree is validated.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,29 +50,19 @@ static int op_parse(const char *v, enum edit_op *op)
 	return -1;
 }
 
-/* One change of an in-place edit, enough to take it back. */
-struct undo {
-	enum { UNDO_INSERTED, UNDO_UNLINKED, UNDO_VALUE } kind;
-	struct lyd_node *node;
-	struct lyd_node *parent;   /* UNLINKED: its parent (NULL: top level) */
-	struct lyd_node *before;   /* UNLINKED, user-ordered: the instance it preceded */
-	struct lyd_node *after;    /* UNLINKED, user-ordered: else the one it followed */
-	char *value;               /* VALUE: the old value */
-};
-
 /* NULL when editing a copy (nothing to undo). */
 struct journal {
-	struct undo *e;
+	struct np_undo *e;
 	size_t n, cap;
 };
 
-static int journal_add(struct journal *j, const struct undo *u)
+static int journal_add(struct journal *j, const struct np_undo *u)
 {
 	if (!j)
 		return 0;
 	if (j->n == j->cap) {
 		size_t cap = j->cap ? 2 * j->cap : 16;
-		struct undo *e = realloc(j->e, cap * sizeof(*e));
+		struct np_undo *e = realloc(j->e, cap * sizeof(*e));
 
 		if (!e)
 			return -1;
@@ -87,9 +79,10 @@ static void journal_commit(struct journal *j)
 	size_t i;
 
 	for (i = 0; i < j->n; i++) {
-		if (j->e[i].kind == UNDO_UNLINKED)
+		if (j->e[i].kind == NP_UNDO_UNLINKED)
 			lyd_free_tree(j->e[i].node);
 		free(j->e[i].value);
+		free(j->e[i].path);
 	}
 	free(j->e);
 	*j = (struct journal){ 0 };
@@ -102,15 +95,15 @@ static void journal_undo(struct journal *j, struct lyd_node **root)
 	size_t i;
 
 	for (i = j->n; i-- > 0;) {
-		struct undo *u = &j->e[i];
+		struct np_undo *u = &j->e[i];
 
 		switch (u->kind) {
-		case UNDO_INSERTED:
+		case NP_UNDO_INSERTED:
 			if (*root == u->node)
 				*root = u->node->next;
 			lyd_free_tree(u->node);
 			break;
-		case UNDO_UNLINKED:
+		case NP_UNDO_UNLINKED:
 			if (u->before)
 				lyd_insert_before(u->before, u->node);
 			else if (u->after)
@@ -122,11 +115,12 @@ static void journal_undo(struct journal *j, struct lyd_node **root)
 			if (!u->parent)
 				*root = lyd_first_sibling(u->node);
 			break;
-		case UNDO_VALUE:
+		case NP_UNDO_VALUE:
 			lyd_change_term(u->node, u->value);
 			break;
 		}
 		free(u->value);
+		free(u->path);
 	}
 	free(j->e);
 	*j = (struct journal){ 0 };
@@ -165,7 +159,7 @@ static struct nc_server_reply *insert_node(struct lyd_node *parent, struct lyd_n
 		lyd_free_tree(dup);
 		return np_err_ly("cannot insert");
 	}
-	if (journal_add(j, &(struct undo){ .kind = UNDO_INSERTED, .node = dup })) {
+	if (journal_add(j, &(struct np_undo){ .kind = NP_UNDO_INSERTED, .node = dup })) {
 		if (*root == dup)
 			*root = dup->next;
 		lyd_free_tree(dup);
@@ -174,14 +168,28 @@ static struct nc_server_reply *insert_node(struct lyd_node *parent, struct lyd_n
 	return NULL;
 }
 
+/* Insert the subtree of edit: moved out of the edit when it is below the
+ * edit's top level (the edit is ours; a top-level node is the anyxml
+ * value's first sibling or the parsed tree's handle, so it is copied),
+ * without its operation attributes either way. Moving saves a copy of
+ * every inserted node (10,000 list entries in one edit). */
 static struct nc_server_reply *insert_copy(struct lyd_node *parent, struct lyd_node **root,
-					   const struct lyd_node *edit, struct journal *j)
+					   struct lyd_node *edit, struct journal *j)
 {
-	struct lyd_node *dup = NULL;
+	struct lyd_node *dup = NULL, *n;
 
-	if (lyd_dup_single(edit, NULL, LYD_DUP_RECURSIVE | LYD_DUP_NO_META, &dup))
-		return np_err_ly("cannot copy the edit");
-	return insert_node(parent, root, dup, j);
+	if (!lyd_parent(edit)) {
+		if (lyd_dup_single(edit, NULL, LYD_DUP_RECURSIVE | LYD_DUP_NO_META, &dup))
+			return np_err_ly("cannot copy the edit");
+		return insert_node(parent, root, dup, j);
+	}
+	lyd_unlink_tree(edit);
+	LYD_TREE_DFS_BEGIN(edit, n) {
+		if (n->meta)
+			lyd_free_meta_siblings(n->meta);
+		LYD_TREE_DFS_END(edit, n);
+	}
+	return insert_node(parent, root, edit, j);
 }
 
 /* The same list / leaf-list's instance next to n in direction next. */
@@ -200,16 +208,19 @@ static struct lyd_node *same_schema(const struct lyd_node *n, bool next)
 static struct nc_server_reply *remove_node(struct lyd_node **root, struct lyd_node *n,
 					   struct journal *j)
 {
-	struct undo u = { .kind = UNDO_UNLINKED, .node = n };
+	struct np_undo u = { .kind = NP_UNDO_UNLINKED, .node = n };
 
 	if (j) {
 		u.parent = lyd_parent(n);
+		u.path = lyd_path(n, LYD_PATH_STD, NULL, 0);
 		if (lysc_is_userordered(n->schema)) {
 			u.before = same_schema(n, true);
 			u.after = u.before ? NULL : same_schema(n, false);
 		}
-		if (journal_add(j, &u))
+		if (journal_add(j, &u)) {
+			free(u.path);
 			return np_err(NC_ERR_OP_FAILED, NULL, "out of memory");
+		}
 	}
 	if (*root == n)
 		*root = n->next;
@@ -220,13 +231,25 @@ static struct nc_server_reply *remove_node(struct lyd_node **root, struct lyd_no
 	return NULL;
 }
 
+/* Whether a descendant of edit carries an nc:operation attribute. */
+static bool has_operations(const struct lyd_node *edit)
+{
+	const struct lyd_node *n;
+
+	LYD_TREE_DFS_BEGIN(edit, n) {
+		if (n != edit && lyd_find_meta(n->meta, NULL, "ietf-netconf:operation"))
+			return true;
+		LYD_TREE_DFS_END(edit, n);
+	}
+	return false;
+}
+
 static struct nc_server_reply *edit_node(struct lyd_node *parent, struct lyd_node **root,
-					 const struct lyd_node *edit, enum edit_op inherited,
+					 struct lyd_node *edit, enum edit_op inherited,
 					 struct journal *j)
 {
 	struct nc_server_reply *err = NULL;
-	struct lyd_node *match = NULL, *shell = NULL;
-	const struct lyd_node *c;
+	struct lyd_node *match = NULL, *shell = NULL, *c, *next;
 	char *path = NULL;
 	enum edit_op op;
 
@@ -239,11 +262,12 @@ static struct nc_server_reply *edit_node(struct lyd_node *parent, struct lyd_nod
 		lyd_find_sibling_first(parent ? lyd_child(parent) : *root, edit, &match);
 	else
 		lyd_find_sibling_val(parent ? lyd_child(parent) : *root, edit->schema, NULL, 0, &match);
-	path = lyd_path(edit, LYD_PATH_STD, NULL, 0);
 
 	switch (op) {
 	case OP_CREATE:
 		if (node_exists(match)) {
+			/* (the path only for errors: 10,000 entries need none) */
+			path = lyd_path(edit, LYD_PATH_STD, NULL, 0);
 			/* NACM: data-exists would tell a user who may not read
 			 * the node that it exists */
 			if (!np_nacm_may_read(np.cur_session, match, NULL))
@@ -259,6 +283,7 @@ static struct nc_server_reply *edit_node(struct lyd_node *parent, struct lyd_nod
 		break;
 	case OP_DELETE:
 		if (!node_exists(match)) {
+			path = lyd_path(edit, LYD_PATH_STD, NULL, 0);
 			if (!np_nacm_may_read(np.cur_session, NULL, edit->schema))
 				err = np_nacm_hidden(np.cur_session, path);
 			else
@@ -284,6 +309,9 @@ static struct nc_server_reply *edit_node(struct lyd_node *parent, struct lyd_nod
 				break;
 			if (!match) {
 				err = insert_copy(parent, root, edit, j);
+			} else if (edit->schema->nodetype == LYS_LEAF && !(match->flags & LYD_DEFAULT) &&
+				   lyd_compare_single(match, edit, 0) == LY_SUCCESS) {
+				break;  /* the same value: no change (none to announce) */
 			} else if (edit->schema->nodetype == LYS_LEAF &&
 				   !(j && (match->flags & LYD_DEFAULT))) {
 				/* (a default leaf is replaced in a journal, so
@@ -291,7 +319,7 @@ static struct nc_server_reply *edit_node(struct lyd_node *parent, struct lyd_nod
 				char *old = j ? strdup(lyd_get_value(match)) : NULL;
 				LY_ERR r;
 
-				if (j && (!old || journal_add(j, &(struct undo){ .kind = UNDO_VALUE,
+				if (j && (!old || journal_add(j, &(struct np_undo){ .kind = NP_UNDO_VALUE,
 										   .node = match, .value = old }))) {
 					free(old);
 					err = np_err(NC_ERR_OP_FAILED, NULL, "out of memory");
@@ -307,7 +335,13 @@ static struct nc_server_reply *edit_node(struct lyd_node *parent, struct lyd_nod
 			}
 			break;
 		}
-		/* container or list: create it when missing, then descend */
+		/* container or list: when missing and nothing below says
+		 * otherwise, the whole subtree is new: one insertion */
+		if (!match && op == OP_MERGE && !has_operations(edit)) {
+			err = insert_copy(parent, root, edit, j);
+			break;
+		}
+		/* else create it, then descend */
 		if (!match) {
 			if (lyd_dup_single(edit, NULL, LYD_DUP_NO_META, &shell)) {
 				err = np_err_ly("cannot create the node");
@@ -318,7 +352,8 @@ static struct nc_server_reply *edit_node(struct lyd_node *parent, struct lyd_nod
 				break;
 			match = shell;
 		}
-		LY_LIST_FOR(lyd_child(edit), c) {
+		/* (safe: edit_node may move c out of the edit) */
+		LY_LIST_FOR_SAFE(lyd_child(edit), next, c) {
 			if (c->schema && (c->schema->flags & LYS_KEY))
 				continue;
 			err = edit_node(match, root, c, op, j);
@@ -334,11 +369,11 @@ static struct nc_server_reply *edit_node(struct lyd_node *parent, struct lyd_nod
 /* Apply edit (siblings) to *tree, journaled when j. Returns NULL or an
  * error (without a journal the tree is then in an unspecified state and
  * the caller discards it; with one, the caller undoes). */
-static struct nc_server_reply *edit_apply(struct lyd_node **tree, const struct lyd_node *edit,
+static struct nc_server_reply *edit_apply(struct lyd_node **tree, struct lyd_node *edit,
 					  enum edit_op defop, struct journal *j)
 {
 	struct nc_server_reply *err = NULL;
-	const struct lyd_node *e;
+	struct lyd_node *e;
 
 	LY_LIST_FOR(edit, e) {
 		err = edit_node(NULL, tree, e, defop, j);
@@ -357,20 +392,25 @@ static bool edit_in_place_ok(const struct lyd_node *edit, struct nc_session *s)
 		if (!e->schema || !strcmp(e->schema->module->name, DS_MODULE))
 			return false;
 	}
-	return !np_has_subscribers() && np_nacm_writes_all(s);
+	return np_nacm_writes_all(s);
 }
 
 /* edit-config of running in place; NULL or an error (running unchanged). */
-static struct nc_server_reply *edit_running_in_place(const struct lyd_node *edit,
+static struct nc_server_reply *edit_running_in_place(struct lyd_node *edit,
 						     enum edit_op defop)
 {
 	struct lyd_node **running = &np.ds.tree[DS_RUNNING];
 	struct journal j = { 0 };
 	struct nc_server_reply *err;
 	char msg[512], path[512];
+	bool incremental = false;
 
+	np.ds.gen[DS_RUNNING]++;  /* changed here, even if undone (defaults may move) */
 	err = edit_apply(running, edit, defop, &j);
-	if (!err && ds_validate(np.ds.ctx, running, msg, sizeof(msg), path, sizeof(path)))
+	if (!err)
+		incremental = np_incr_valid(running, j.e, j.n);
+	if (!err && !incremental &&
+	    ds_validate(np.ds.ctx, running, msg, sizeof(msg), path, sizeof(path)))
 		err = np_err(NC_ERR_INVALID_VALUE, path, "validation failed: %s", msg);
 	if (err) {
 		journal_undo(&j, running);
@@ -381,8 +421,10 @@ static struct nc_server_reply *edit_running_in_place(const struct lyd_node *edit
 				  msg, path);
 		return err;
 	}
+	log_info("NETCONF: running configuration changed in place (dataplane part unchanged; %zu changes, validated %s)",
+		 j.n, incremental ? "by what changed" : "whole");
+	np_notify_config_journal(j.e, j.n);
 	journal_commit(&j);
-	log_info("NETCONF: running configuration changed in place (dataplane part unchanged)");
 	np_apply_settings();
 	return NULL;
 }
@@ -397,7 +439,7 @@ static const char *child_value(const struct lyd_node *rpc, const char *name)
 struct nc_server_reply *rpc_edit_config(struct lyd_node *rpc, struct nc_session *s)
 {
 	struct nc_server_reply *err = NULL;
-	struct lyd_node *edit = NULL, *work = NULL, *cfg = NULL;
+	struct lyd_node *edit = NULL, *parsed = NULL, *work = NULL, *cfg = NULL;
 	const char *defop_s = child_value(rpc, "default-operation");
 	const char *test = child_value(rpc, "test-option");
 	const char *erropt = child_value(rpc, "error-option");
@@ -430,9 +472,14 @@ struct nc_server_reply *rpc_edit_config(struct lyd_node *rpc, struct nc_session 
 		err = np_err(NC_ERR_OP_NOT_SUPPORTED, NULL, "edit-config without <config> (url) is not supported");
 		goto cleanup;
 	}
-	err = np_parse_any(cfg, &edit);
-	if (err)
-		goto cleanup;
+	/* libnetconf2 parsed the content already; parse it again only when
+	 * its tree is not usable as it is (np_any_tree) */
+	if (!np_any_tree(cfg, &edit)) {
+		err = np_parse_any(cfg, &parsed);
+		if (err)
+			goto cleanup;
+		edit = parsed;
+	}
 	if (id == DS_RUNNING && !(test && !strcmp(test, "test-only")) && edit_in_place_ok(edit, s)) {
 		err = edit_running_in_place(edit, defop);
 		goto cleanup;
@@ -468,11 +515,11 @@ struct nc_server_reply *rpc_edit_config(struct lyd_node *rpc, struct nc_session 
 		work = NULL;
 		np.ds.candidate_modified = true;
 	}
-	lyd_free_all(edit);
+	lyd_free_all(parsed);
 	return nc_server_reply_ok();
 
 cleanup:
-	lyd_free_all(edit);
+	lyd_free_all(parsed);
 	lyd_free_all(work);
 	return err ? err : nc_server_reply_ok(); /* test-only success */
 }

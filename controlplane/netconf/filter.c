@@ -140,6 +140,13 @@ static struct nc_server_reply *copy_selected(const struct ly_set *sel, struct ly
 	return NULL;
 }
 
+bool np_has_filter(const struct lyd_node *rpc)
+{
+	struct lyd_node *filter = NULL;
+
+	return !lyd_find_path(rpc, "filter", 0, &filter) && filter;
+}
+
 struct nc_server_reply *np_filter(const struct lyd_node *rpc, const struct lyd_node *tree,
 				  struct lyd_node **out)
 {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Proprietary
  * ietf-netconf-monitoring (RFC 6022): get-schema, so that clients can
  * download the modules of the server, and the /netconf-state data of get
- * (capabilities, datastores and locks, schemas, sessions; no statistics
- * yet). get-schema is registered on the RPC's schema node before
+ * (capabilities, datastores and locks, schemas, sessions and their
+ * counters, statistics: RFC 6022 2.1.5, counted in server.c and notify.c). get-schema is registered on the RPC's schema node before
  * nc_server_init(), which otherwise installs libnetconf2's own handler.
  */
 #include <stdio.h>
@@ -97,8 +97,31 @@ static int put(struct lyd_node *root, const char *base, const char *leaf, const 
 	return lyd_new_path(root, NULL, path, value, 0, NULL) ? -1 : 0;
 }
 
+static int put_u64(struct lyd_node *root, const char *base, const char *leaf, uint64_t v)
+{
+	char num[24];
+
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)v);
+	return put(root, base, leaf, num);
+}
+
+/* RFC 6022's four counters of a session or of the server (zero-based
+ * counter32 in the model: they wrap as it says). */
+static int put_counters(struct lyd_node *root, const char *base, const struct np_counters *c)
+{
+	static const struct np_counters zero;
+
+	if (!c)
+		c = &zero;
+	return put_u64(root, base, "in-rpcs", (uint32_t)c->in_rpcs) ||
+	       put_u64(root, base, "in-bad-rpcs", (uint32_t)c->in_bad_rpcs) ||
+	       put_u64(root, base, "out-rpc-errors", (uint32_t)c->out_rpc_errors) ||
+	       put_u64(root, base, "out-notifications", (uint32_t)c->out_notifications);
+}
+
 /* /netconf-state: capabilities, datastores and their locks, schemas (all
- * available through get-schema), sessions. No statistics yet. */
+ * available through get-schema), sessions with their counters, and the
+ * server's statistics. */
 int np_monitoring_data(struct lyd_node **tree)
 {
 	const struct ly_ctx *ctx = np.ds.ctx;
@@ -151,9 +174,17 @@ int np_monitoring_data(struct lyd_node **tree)
 		if (put(root, base, "transport", "ietf-netconf-monitoring:netconf-ssh") ||
 		    put(root, base, "username", nc_session_get_username(s)) ||
 		    (nc_session_get_host(s) && put(root, base, "source-host", nc_session_get_host(s))) ||
-		    put(root, base, "login-time", val))
+		    put(root, base, "login-time", val) ||
+		    put_counters(root, base, np_session_counters(s)))
 			goto err;
 	}
+	dt(np.start_time, val, sizeof(val));
+	if (put(root, NCM "/statistics", "netconf-start-time", val) ||
+	    put_u64(root, NCM "/statistics", "in-bad-hellos", (uint32_t)np.in_bad_hellos) ||
+	    put_u64(root, NCM "/statistics", "in-sessions", (uint32_t)np.sessions_accepted) ||
+	    put_u64(root, NCM "/statistics", "dropped-sessions", (uint32_t)np.dropped_sessions) ||
+	    put_counters(root, NCM "/statistics", &np.total))
+		goto err;
 	if (lyd_merge_siblings(tree, root, LYD_MERGE_DESTRUCT))
 		goto err;
 	return 0;

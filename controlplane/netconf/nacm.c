@@ -73,12 +73,17 @@ static unsigned parse_access(const char *v)
 /* Whether a rule-list applies to a user in groups (a set of names). */
 static bool rulelist_applies(const struct lyd_node *rl, const struct ly_set *groups)
 {
+	const struct lysc_node *gs = lys_find_child(rl->schema, rl->schema->module, "group", 0,
+						     LYS_LEAFLIST, 0);
+	struct lyd_node *first = NULL;
 	const struct lyd_node *c;
 	uint32_t i;
 
-	LY_LIST_FOR(lyd_child(rl), c) {
-		if (!c->schema || strcmp(c->schema->name, "group"))
-			continue;
+	/* the group entries by hash, not by walking the (maybe 10,000) rules;
+	 * libyang keeps a leaf-list's instances next to each other */
+	if (!gs || lyd_find_sibling_val(lyd_child(rl), gs, NULL, 0, &first) != LY_SUCCESS)
+		return false;
+	for (c = first; c && c->schema == gs; c = c->next) {
 		if (!strcmp(lyd_get_value(c), "*"))
 			return true;
 		for (i = 0; i < groups->count; i++) {
@@ -125,8 +130,15 @@ static int add_rule(struct nacm *n, const struct lyd_node *r)
 
 int nacm_init(struct nacm *n, const struct lyd_node *config, const char *user)
 {
+	return nacm_init_ext(n, config, user, NULL);
+}
+
+int nacm_init_ext(struct nacm *n, const struct lyd_node *config, const char *user,
+		  const char *external_groups)
+{
 	const struct lyd_node *top = NULL, *c, *g, *rl, *r;
 	struct ly_set *groups = NULL;
+	char *ext = NULL, *tok, *save = NULL;
 	const char *v;
 	int rc = 0;
 
@@ -163,6 +175,16 @@ int nacm_init(struct nacm *n, const struct lyd_node *config, const char *user)
 		    ly_set_add(groups, (void *)child_value(g, "name"), 1, NULL))
 			goto oom;
 	}
+	/* external groups (the users file): the strings live in ext */
+	if (external_groups && !((v = child_value(top, "enable-external-groups")) && !strcmp(v, "false"))) {
+		ext = strdup(external_groups);
+		if (!ext)
+			goto oom;
+		for (tok = strtok_r(ext, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			if (ly_set_add(groups, tok, 1, NULL))
+				goto oom;
+		}
+	}
 	if (!groups->count)
 		goto out;
 	LY_LIST_FOR(lyd_child(top), rl) {
@@ -175,6 +197,7 @@ int nacm_init(struct nacm *n, const struct lyd_node *config, const char *user)
 	}
 out:
 	ly_set_free(groups, NULL);
+	free(ext);
 	return rc;
 oom:
 	nacm_fini(n);

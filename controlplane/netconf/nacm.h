@@ -76,6 +76,11 @@ extern struct nacm_counters nacm_counters;
  * writes denied). Returns 0 or -1 (out of memory; *n is then empty and
  * denies like an enabled NACM without rules). */
 int nacm_init(struct nacm *n, const struct lyd_node *config, const char *user);
+/* The same with the user's external groups ("g1,g2", NULL: none), added
+ * to those of /nacm/groups unless enable-external-groups is false
+ * (RFC 8341 3.2.3, 3.4.4 step 3). */
+int nacm_init_ext(struct nacm *n, const struct lyd_node *config, const char *user,
+		  const char *external_groups);
 void nacm_fini(struct nacm *n);
 
 /* Whether every request of the access kinds in `access` is permitted

@@ -31,6 +31,15 @@ struct np_confirmed {
 	int64_t deadline_ms;       /* cp_now_ms() of the rollback */
 };
 
+/* ietf-netconf-monitoring statistics (RFC 6022 2.1.5), of the server and
+ * of each session (nc_session_get_data()). */
+struct np_counters {
+	uint64_t in_rpcs;
+	uint64_t in_bad_rpcs;
+	uint64_t out_rpc_errors;
+	uint64_t out_notifications;
+};
+
 struct np_server {
 	struct datastore ds;
 	struct apply_bridge *bridge;
@@ -42,6 +51,10 @@ struct np_server {
 	uint64_t sessions_accepted;    /* rampart-system:system-state counters */
 	uint64_t sessions_rejected;    /* max-sessions reached */
 	uint64_t sessions_idle;        /* closed by the idle timeout */
+	time_t start_time;             /* netconf-start-time */
+	uint64_t in_bad_hellos;        /* sessions refused for their hello */
+	uint64_t dropped_sessions;     /* ended other than by close- or kill-session */
+	struct np_counters total;      /* of all sessions, gone ones included */
 	char state_dir[1024];
 	char hostkey[1100];
 	char address[64];
@@ -70,6 +83,16 @@ struct nc_server_reply *np_err_bad_elem(const char *elem, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Data reply for rpc (get, get-config): data is taken over. */
 struct nc_server_reply *np_reply_data(struct lyd_node *rpc, struct lyd_node *data);
+/* The same for data the caller keeps (e.g. running itself): printed now. */
+struct nc_server_reply *np_reply_print(struct lyd_node *rpc, const struct lyd_node *data);
+/* The XML text of data (top-level siblings) as rpc's reply prints it
+ * (its with-defaults mode); "" for none, NULL when out of memory. */
+char *np_print_data(const struct lyd_node *rpc, const struct lyd_node *data);
+/* Data reply for rpc from text (np_print_data's; taken over, NULL: out of
+ * memory). */
+struct nc_server_reply *np_reply_text(struct lyd_node *rpc, char *text);
+/* rpc's with-defaults mode as a LYD_PRINT_WD_* flag (explicit without one). */
+uint32_t np_reply_wd(const struct lyd_node *rpc);
 
 /* ---- common (server.c) ---- */
 /* The datastore named by the choice under rpc's container param ("target",
@@ -81,6 +104,14 @@ int np_param_ds(const struct lyd_node *rpc, const char *param, enum ds_id *id,
  * data of our context; only parsed (operations kept as metadata), not
  * validated. *tree may be NULL (empty). Returns 0 or an error reply. */
 struct nc_server_reply *np_parse_any(const struct lyd_node *any, struct lyd_node **tree);
+/* The content of an anyxml node as libnetconf2's parse of the RPC left
+ * it, when that is what np_parse_any() would build: a data tree of our
+ * context, configuration nodes only (libyang makes a node it cannot
+ * parse, unknown or with a bad value, opaque: then false, and
+ * np_parse_any() names the problem). Saves printing and parsing the
+ * content again. The tree stays the RPC's; an edit may move nodes below
+ * its top level out of it. */
+bool np_any_tree(const struct lyd_node *any, struct lyd_node **tree);
 /* A deep copy of a datastore (flags kept). Returns 0 or -1 (out of memory). */
 int np_dup(const struct lyd_node *tree, struct lyd_node **copy);
 /* Whether another session than s holds the lock of id. */
@@ -95,6 +126,15 @@ void np_session_gone(uint32_t sid);
 /* Release the lock of id; a candidate lock released with uncommitted
  * changes discards them (RFC 6241 8.3.5.2). */
 void np_release_lock(enum ds_id id);
+/* What rampart-cp keeps per session (nc_session_get_data()). */
+struct np_session {
+	struct np_counters counters;
+	char *groups;   /* the user's groups from the users file, "g1,g2", or NULL */
+};
+/* The groups of s's user from the users file (read at login), or NULL. */
+const char *np_session_groups(const struct nc_session *s);
+/* The counters of session s (NULL when it has none, out of memory). */
+struct np_counters *np_session_counters(const struct nc_session *s);
 /* Find a session of the poll set by id, or NULL. */
 struct nc_session *np_find_session(uint32_t sid);
 
@@ -150,14 +190,40 @@ int np_user_key(const char *user, const ssh_key key);
  * rule-list, so the first administrator is not locked out. */
 void np_nacm_bootstrap(const char *user);
 
+/* ---- in-place edits (edit.c) and their validation (incremental.c) ---- */
+/* One change of an in-place edit: enough to take it back, and to validate
+ * it by itself. */
+struct np_undo {
+	enum { NP_UNDO_INSERTED, NP_UNDO_UNLINKED, NP_UNDO_VALUE } kind;
+	struct lyd_node *node;
+	struct lyd_node *parent;   /* UNLINKED: its parent (NULL: top level) */
+	struct lyd_node *before;   /* UNLINKED, user-ordered: the instance it preceded */
+	struct lyd_node *after;    /* UNLINKED, user-ordered: else the one it followed */
+	char *value;               /* VALUE: the old value */
+	char *path;                /* UNLINKED: where it was (netconf-config-change) */
+};
+/* Find the modules whose data can be validated by what changed (top of
+ * incremental.c), from ctx's compiled schema. Before the first edit. */
+void np_incr_init(const struct ly_ctx *ctx);
+void np_incr_fini(void);
+/* Whether *tree, valid before the changes ch[0..n), is valid after them,
+ * decided from the changes alone; adds the default nodes libyang's
+ * validation would add for them. false: not decided here (or invalid) --
+ * validate the whole tree (which names the error). */
+bool np_incr_valid(struct lyd_node **tree, const struct np_undo *ch, size_t n);
+
 /* ---- filters (filter.c) ---- */
 /* Apply get/get-config's filter (subtree or XPath) to tree (not modified).
  * *out: the selected copy (NULL when nothing). Returns NULL or an error. */
+/* Whether rpc carries a <filter> (np_filter would only copy the tree). */
+bool np_has_filter(const struct lyd_node *rpc);
 struct nc_server_reply *np_filter(const struct lyd_node *rpc, const struct lyd_node *tree,
 				  struct lyd_node **out);
 
 /* ---- handlers, one file per capability ---- */
 /* base.c: RFC 6241 base operations */
+/* Free get-config's printed texts, at shutdown. */
+void np_base_fini(void);
 struct nc_server_reply *rpc_get(struct lyd_node *rpc, struct nc_session *s);
 struct nc_server_reply *rpc_get_config(struct lyd_node *rpc, struct nc_session *s);
 struct nc_server_reply *rpc_lock(struct lyd_node *rpc, struct nc_session *s);
@@ -184,18 +250,27 @@ int np_cc_rollback(const char *why);
 void np_cc_tick(void);
 /* A session ended: roll back its confirmed commit unless it had <persist>. */
 void np_cc_session_gone(uint32_t sid);
-/* Free the pending state at shutdown (no rollback). */
+/* Free the pending state at shutdown (no rollback; a <persist> one stays
+ * in STATE_DIR for the next start). */
 void np_cc_fini(void);
+/* At start: a <persist> confirmed commit pending before a restart becomes
+ * pending again (applied by np_cc_tick). */
+void np_cc_load(void);
 /* notify.c: :notification, :interleave, netconf-config-change */
 struct nc_server_reply *rpc_create_subscription(struct lyd_node *rpc, struct nc_session *s);
 /* Whether any session has a subscription. */
 bool np_has_subscribers(void);
 /* Queue a netconf-config-change for running (or startup) changed from old to
- * new, changed by np.cur_session (NULL: the server). Only when somebody
- * subscribed (the diff costs time proportional to the datastore), and only
- * when something changed. */
+ * new, changed by np.cur_session (NULL: the server), when something changed
+ * (also without subscribers: replay keeps it). */
 void np_notify_config_change(const struct lyd_node *old, const struct lyd_node *new,
 			     enum ds_id ds);
+/* The same for an in-place edit of running, from its journal (no diff):
+ * after the edit succeeded, before the journal is freed. */
+void np_notify_config_journal(const struct np_undo *ch, size_t n);
+/* Merge /nc-notifications:netconf/streams (the NETCONF stream and its
+ * replay log) into *tree. 0 or -1. */
+int np_notify_streams(struct lyd_node **tree);
 /* Queue a netconf-confirmed-commit (RFC 6470) for event start, extend,
  * complete, cancel or timeout, by np.cur_session; timeout_s for start and
  * extend. Only when somebody subscribed. */

@@ -76,6 +76,36 @@ int np_param_ds(const struct lyd_node *rpc, const char *param, enum ds_id *id,
 	return 0;
 }
 
+/* Whether every node of the subtrees is a configuration data node. */
+static bool all_config_data(const struct lyd_node *tree)
+{
+	const struct lyd_node *top, *n;
+
+	LY_LIST_FOR(tree, top) {
+		LYD_TREE_DFS_BEGIN(top, n) {
+			if (!n->schema || (n->schema->flags & LYS_CONFIG_R))
+				return false;
+			LYD_TREE_DFS_END(top, n);
+		}
+	}
+	return true;
+}
+
+bool np_any_tree(const struct lyd_node *any, struct lyd_node **tree)
+{
+	const struct lyd_node_any *a = (const struct lyd_node_any *)any;
+
+	*tree = NULL;
+	if (!any->schema || !(any->schema->nodetype & LYD_NODE_ANY))
+		return false;
+	if (a->value_type != LYD_ANYDATA_DATATREE)
+		return false;
+	if (a->value.tree && (LYD_CTX(a->value.tree) != np.ds.ctx || !all_config_data(a->value.tree)))
+		return false;
+	*tree = a->value.tree;
+	return true;
+}
+
 struct nc_server_reply *np_parse_any(const struct lyd_node *any, struct lyd_node **tree)
 {
 	char *text = NULL;
@@ -188,6 +218,64 @@ cleanup:
 	return err;
 }
 
+struct np_counters *np_session_counters(const struct nc_session *s)
+{
+	struct np_session *d = s ? nc_session_get_data(s) : NULL;
+
+	return d ? &d->counters : NULL;
+}
+
+const char *np_session_groups(const struct nc_session *s)
+{
+	struct np_session *d = s ? nc_session_get_data(s) : NULL;
+
+	return d ? d->groups : NULL;
+}
+
+/* A new session of the poll set: its counters and its user's groups. */
+static void np_session_added(struct nc_session *s)
+{
+	struct np_session *d = calloc(1, sizeof(*d));
+
+	if (d && nc_session_get_username(s))
+		d->groups = users_groups(np.state_dir, nc_session_get_username(s));
+	nc_session_set_data(s, d);
+	np.sessions_accepted++;
+}
+
+static void np_session_data_free(struct nc_session *s)
+{
+	struct np_session *d = nc_session_get_data(s);
+
+	if (d)
+		free(d->groups);
+	free(d);
+	nc_session_set_data(s, NULL);
+}
+
+static void np_session_free(struct nc_session *s)
+{
+	np_session_data_free(s);
+	nc_session_free(s, NULL);
+}
+
+/* What one nc_ps_poll() event says about the session's RPC. */
+static void np_count_rpc(struct nc_session *s, int r)
+{
+	struct np_counters *c = np_session_counters(s);
+	uint64_t rpcs = (r & NC_PSPOLL_RPC) && !(r & NC_PSPOLL_BAD_RPC);
+	uint64_t bad = !!(r & NC_PSPOLL_BAD_RPC), errs = !!(r & NC_PSPOLL_REPLY_ERROR);
+
+	np.total.in_rpcs += rpcs;
+	np.total.in_bad_rpcs += bad;
+	np.total.out_rpc_errors += errs;
+	if (c) {
+		c->in_rpcs += rpcs;
+		c->in_bad_rpcs += bad;
+		c->out_rpc_errors += errs;
+	}
+}
+
 struct nc_session *np_find_session(uint32_t sid)
 {
 	uint16_t i, n = nc_ps_session_count(np.ps);
@@ -256,9 +344,10 @@ static struct nc_server_reply *np_dispatch(struct lyd_node *rpc, struct nc_sessi
 {
 	struct nc_server_reply *r;
 
-	struct timespec t0, t1;
+	struct timespec t0, t1, c0, c1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
 	np.cur_session = s;
 	/* NACM exec access first (close-session never gets here) */
 	r = np_nacm_exec(rpc->schema, s);
@@ -267,8 +356,12 @@ static struct nc_server_reply *np_dispatch(struct lyd_node *rpc, struct nc_sessi
 	np.cur_session = NULL;
 	/* the server's share of an RPC (scripts/bench netconf reads it) */
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	log_debug("NETCONF: session %u: <%s> handled in %.3f ms", nc_session_get_id(s), LYD_NAME(rpc),
-		  (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+	/* CPU time too: on a loaded machine the wall clock says little */
+	log_debug("NETCONF: session %u: <%s> handled in %.3f ms (cpu %.3f ms)", nc_session_get_id(s),
+		  LYD_NAME(rpc),
+		  (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+		  (double)(c1.tv_sec - c0.tv_sec) * 1e3 + (double)(c1.tv_nsec - c0.tv_nsec) / 1e6);
 	return r;
 }
 
@@ -399,6 +492,8 @@ static void np_accept(int timeout)
 	struct nc_session *s = NULL;
 	NC_MSG_TYPE m = nc_accept(timeout, &s);
 
+	if (m == NC_MSG_BAD_HELLO)
+		np.in_bad_hellos++;
 	if (m == NC_MSG_HELLO) {
 		uint32_t max = np_setting("max-sessions", NETCONF_MAX_SESSIONS);
 
@@ -417,7 +512,7 @@ static void np_accept(int timeout)
 			nc_session_free(s, NULL);
 			return;
 		}
-		np.sessions_accepted++;
+		np_session_added(s);
 		/* authenticated (password or key): the first administrator */
 		np_nacm_bootstrap(nc_session_get_username(s));
 		log_info("NETCONF: session %u opened: user %s from %s", nc_session_get_id(s),
@@ -431,7 +526,12 @@ static void np_end_session(struct nc_session *s)
 {
 	uint32_t sid = nc_session_get_id(s);
 
-	if (nc_session_get_term_reason(s) == NC_SESSION_TERM_TIMEOUT) {
+	NC_SESSION_TERM_REASON why = nc_session_get_term_reason(s);
+
+	/* RFC 6022: not by close-session or kill-session */
+	if (why != NC_SESSION_TERM_CLOSED && why != NC_SESSION_TERM_KILLED)
+		np.dropped_sessions++;
+	if (why == NC_SESSION_TERM_TIMEOUT) {
 		np.sessions_idle++;
 		log_info("NETCONF: session %u closed after %u s without an RPC (idle-timeout)", sid,
 			 nc_server_get_idle_timeout());
@@ -440,7 +540,7 @@ static void np_end_session(struct nc_session *s)
 		 nc_session_get_username(s) ? nc_session_get_username(s) : "?");
 	np_session_gone(sid);
 	nc_ps_del_session(np.ps, s);
-	nc_session_free(s, NULL);
+	np_session_free(s);
 }
 
 static void *np_thread(void *arg)
@@ -488,14 +588,23 @@ static void *np_thread(void *arg)
 			continue;
 		}
 		idle_us = 0;
+		if (s && (r & (NC_PSPOLL_RPC | NC_PSPOLL_BAD_RPC)))
+			np_count_rpc(s, r);
 		if (r & NC_PSPOLL_SESSION_TERM) {
 			np_end_session(s);
 		} else if (r & NC_PSPOLL_SSH_CHANNEL) {
 			struct nc_session *ns = NULL;
 
-			if (nc_ps_accept_ssh_channel(np.ps, &ns) == NC_MSG_HELLO &&
-			    nc_ps_add_session(np.ps, ns))
-				nc_session_free(ns, NULL);
+			NC_MSG_TYPE m = nc_ps_accept_ssh_channel(np.ps, &ns);
+
+			if (m == NC_MSG_BAD_HELLO)
+				np.in_bad_hellos++;
+			if (m == NC_MSG_HELLO) {
+				if (nc_ps_add_session(np.ps, ns))
+					nc_session_free(ns, NULL);
+				else
+					np_session_added(ns);
+			}
 		}
 	}
 	return NULL;
@@ -537,6 +646,8 @@ int netconf_start(const struct netconf_opts *o, struct datastore *ds,
 	nc_server_set_idle_timeout(NETCONF_IDLE_TIMEOUT_S);
 	np_apply_settings();
 	np_nacm_bootstrap(NULL);
+	np_incr_init(np.ds.ctx);
+	np_cc_load();
 	/* notify.c: RFC 5277 subscriptions; RPCs keep working on a subscribed session */
 	if (nc_server_set_capability("urn:ietf:params:netconf:capability:notification:1.0") ||
 	    nc_server_set_capability("urn:ietf:params:netconf:capability:interleave:1.0")) {
@@ -577,6 +688,7 @@ int netconf_start(const struct netconf_opts *o, struct datastore *ds,
 		goto err;
 	}
 	np.thread_started = true;
+	np.start_time = time(NULL);
 	return 0;
 
 err:
@@ -592,12 +704,22 @@ void netconf_stop(void)
 		np.thread_started = false;
 	}
 	if (np.ps) {
+		uint16_t i, n = nc_ps_session_count(np.ps);
+
+		for (i = 0; i < n; i++) {
+			struct nc_session *s = nc_ps_get_session(np.ps, i);
+
+			if (s)
+				np_session_data_free(s);
+		}
 		nc_ps_clear(np.ps, 1, NULL);
 		nc_ps_free(np.ps);
 		np.ps = NULL;
 	}
 	np_cc_fini();
 	np_notify_fini();
+	np_base_fini();
+	np_incr_fini();
 	if (np.nc_inited) {
 		nc_server_destroy();
 		np.nc_inited = false;

@@ -221,3 +221,82 @@ int users_count(const char *state_dir)
 	json_decref(doc);
 	return n;
 }
+
+int users_set_groups(const char *state_dir, const char *name, const char *csv,
+		     char *err, size_t errlen)
+{
+	json_t *doc, *user, *groups = json_array();
+	const char *p = csv;
+	char *text = NULL;
+	int rc = -1;
+
+	while (groups && *p) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		char g[65];
+
+		if (n == 0 || n >= sizeof(g)) {
+			snprintf(err, errlen, "bad group list '%s': names of 1 to 64 characters, comma-separated", csv);
+			json_decref(groups);
+			return -1;
+		}
+		memcpy(g, p, n);
+		g[n] = '\0';
+		if (!users_name_ok(g)) {
+			snprintf(err, errlen, "bad group name '%s': 1 to 64 of A-Z a-z 0-9 . _ -", g);
+			json_decref(groups);
+			return -1;
+		}
+		json_array_append_new(groups, json_string(g));
+		p += n + (e ? 1 : 0);
+	}
+	if (!groups) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	doc = users_load(state_dir, err, errlen);
+	if (!doc) {
+		json_decref(groups);
+		return -1;
+	}
+	user = json_object_get(json_object_get(doc, "users"), name);
+	if (!json_is_object(user)) {
+		snprintf(err, errlen, "no user %s", name);
+		json_decref(groups);
+		goto out;
+	}
+	if (json_object_set_new(user, "groups", groups) ||
+	    !(text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS))) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (atomic_write_file(state_dir, USERS_FILE, text, strlen(text), 0600, err, errlen) == 0)
+		rc = 0;
+out:
+	free(text);
+	json_decref(doc);
+	return rc;
+}
+
+char *users_groups(const char *state_dir, const char *name)
+{
+	char err[256], *out = NULL;
+	json_t *doc = users_load(state_dir, err, sizeof(err)), *g;
+	size_t i, len = 0;
+
+	g = json_object_get(json_object_get(json_object_get(doc, "users"), name), "groups");
+	for (i = 0; json_is_array(g) && i < json_array_size(g); i++) {
+		const char *v = json_string_value(json_array_get(g, i));
+		char *grown;
+
+		if (!v || !users_name_ok(v))
+			continue;
+		grown = realloc(out, len + strlen(v) + 2);
+		if (!grown)
+			break;
+		out = grown;
+		len += (size_t)sprintf(out + len, "%s%s", len ? "," : "", v);
+	}
+	json_decref(doc);
+	return out;
+}

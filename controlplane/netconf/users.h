@@ -2,7 +2,8 @@
  * NETCONF users: STATE_DIR/users.json, mode 0600,
  *
  *   {"users": {"admin": {"password": "$y$j9T$...",
- *                        "authorized-keys": ["ssh-rsa AAAA... comment"]}}}
+ *                        "authorized-keys": ["ssh-rsa AAAA... comment"],
+ *                        "groups": ["operators"]}}}
  *
  * Passwords are stored only as crypt(3) hashes (libxcrypt's preferred
  * method, yescrypt). The file is read at every password check, so
@@ -42,6 +43,17 @@ int users_for_each_name(const char *state_dir, void (*fn)(const char *name, void
 int users_for_each_key(const char *state_dir,
 		       void (*add)(const char *type, const char *base64, const char *user, void *arg),
 		       void *arg, char *err, size_t errlen);
+
+/* Set NAME's NACM groups (an existing user; csv: "g1,g2", each 1..64 of
+ * [A-Za-z0-9._-]; "" clears them). They are the user's external groups
+ * (RFC 8341 3.2.3, used unless /nacm/enable-external-groups is false): an
+ * operator added after NACM is configured gets rights by a group named in
+ * its rule-lists. Returns 0 or -1 with err. */
+int users_set_groups(const char *state_dir, const char *name, const char *csv,
+		     char *err, size_t errlen);
+
+/* NAME's groups as "g1,g2" (malloc'd), or NULL when none. */
+char *users_groups(const char *state_dir, const char *name);
 
 /* Number of users in the file (0 when there is none). */
 int users_count(const char *state_dir);

@@ -26,5 +26,9 @@ bool cfg_valid_name(const char *s);
 bool config_parse_proxy(struct snapshot *s, const json_t *doc, struct config_error *err);
 /* Defaults of s->proxy.http. */
 void config_proxy_defaults(struct cfg_proxy *p);
+/* config_waf.c: "waf" of doc into s->waf (after the routes: overrides
+ * name them). */
+bool config_parse_waf(struct snapshot *s, const json_t *doc, struct config_error *err);
+void config_waf_defaults(struct cfg_waf *w);
 
 #endif

@@ -15,6 +15,7 @@
 #include "config/config.h"
 #include "config/config_p.h"
 #include "net/ipv6.h"
+#include "proxy/waf_runtime.h"
 
 #define CONFIG_SCHEMA 1
 
@@ -39,6 +40,7 @@ static const struct { uint32_t min, def, max; }
 	LIM_TCP_KA_IDLE  = { 0, 0, 7200000 },       /* 0: keep-alive off */
 	LIM_TCP_KA_INTVL = { 10, 75000, 600000 },   /* RFC 1122 4.2.3.6 defaults */
 	LIM_TCP_KA_PROBES = { 1, 9, 100 },
+	LIM_TCP_MSS_CLAMP = { 0, 0, 8960 },         /* 0: off; else 536.. */
 	LIM_SVC_BYTES    = { 0, 0, 0xffffffff };     /* "send" test service */
 #define IPV6_MIN_MTU 1280
 
@@ -396,7 +398,8 @@ parse_tcp(struct snapshot *s, const json_t *v, struct config_error *err)
 		"receive-buffer", "send-buffer", "ooo-max-segments", "rto-min-ms",
 		"delayed-ack-ms", "time-wait-ms", "challenge-acks-per-second", "syn-backlog",
 		"syn-cookies", "max-half-open-per-source", "max-connections-per-source",
-		"keepalive-idle-ms", "keepalive-interval-ms", "keepalive-probes", NULL };
+		"keepalive-idle-ms", "keepalive-interval-ms", "keepalive-probes", "mss-clamp",
+		NULL };
 	const char *path = "/tcp";
 	struct cfg_tcp *t = &s->tcp;
 	const json_t *cookies;
@@ -440,7 +443,11 @@ parse_tcp(struct snapshot *s, const json_t *v, struct config_error *err)
 	       cfg_get_u32(v, path, "keepalive-interval-ms", LIM_TCP_KA_INTVL.min,
 		       LIM_TCP_KA_INTVL.def, LIM_TCP_KA_INTVL.max, &t->keepalive_interval_ms, err) &&
 	       cfg_get_u32(v, path, "keepalive-probes", LIM_TCP_KA_PROBES.min,
-		       LIM_TCP_KA_PROBES.def, LIM_TCP_KA_PROBES.max, &t->keepalive_probes, err);
+		       LIM_TCP_KA_PROBES.def, LIM_TCP_KA_PROBES.max, &t->keepalive_probes, err) &&
+	       cfg_get_u32(v, path, "mss-clamp", LIM_TCP_MSS_CLAMP.min, LIM_TCP_MSS_CLAMP.def,
+		       LIM_TCP_MSS_CLAMP.max, &t->mss_clamp, err) &&
+	       (t->mss_clamp == 0 || t->mss_clamp >= 536 ||
+		cfg_fail(err, "/tcp/mss-clamp", "'mss-clamp' must be 0 (off) or 536..8960"));
 }
 
 /* The members of a "send" or "relay" test service. */
@@ -627,6 +634,7 @@ config_empty(uint16_t nports)
 		LIM_PROBES.def, LIM_PENDING_MAX.def, LIM_ENTRIES_MAX.def };
 	tcp_defaults(&s->tcp);
 	config_proxy_defaults(&s->proxy);
+	config_waf_defaults(&s->waf);
 	return s;
 }
 
@@ -634,7 +642,7 @@ struct snapshot *
 config_parse(const json_t *doc, uint16_t nports, struct config_error *err)
 {
 	static const char *const members[] = { "schema", "ports", "neighbour",
-		"icmp", "tcp", "test-services", "http", "listeners", "routes", "upstreams", "impairment", NULL };
+		"icmp", "tcp", "test-services", "http", "listeners", "routes", "upstreams", "impairment", "waf", NULL };
 	struct snapshot *s;
 	const json_t *schema, *ports;
 	size_t i;
@@ -679,7 +687,8 @@ config_parse(const json_t *doc, uint16_t nports, struct config_error *err)
 	    !parse_tcp(s, json_object_get(doc, "tcp"), err) ||
 	    !parse_test_services(s, json_object_get(doc, "test-services"), err) ||
 	    !parse_impairment(s, json_object_get(doc, "impairment"), err) ||
-	    !config_parse_proxy(s, doc, err))
+	    !config_parse_proxy(s, doc, err) ||
+	    !config_parse_waf(s, doc, err))
 		goto err;
 
 	s->source = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
@@ -698,6 +707,7 @@ snapshot_free(struct snapshot *s)
 {
 	if (s == NULL)
 		return;
+	waf_runtime_put(s->waf_rt);
 	free(s->source);
 	free(s);
 }

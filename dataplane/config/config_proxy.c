@@ -32,7 +32,11 @@ static const struct { uint32_t min, def, max; }
 	LIM_HC_RISE      = { 1, 2, 100 },
 	LIM_HC_FALL      = { 1, 3, 100 },
 	LIM_KA_MAX_IDLE  = { 0, 16, 1024 },
-	LIM_KA_TIMEOUT   = { 100, 60000, 3600000 };
+	LIM_KA_TIMEOUT   = { 100, 60000, 3600000 },
+	LIM_KA_MAX_REQ   = { 1, 1000, 1000000 },
+	LIM_HC_STATUS    = { 0, 0, 599 },
+	LIM_EJ_FAILURES  = { 1, 5, 1000 },
+	LIM_EJ_PERIOD_MS = { 100, 10000, 3600000 };
 
 /* Names of enum http_method, HTTP_M_GET first. */
 static const char *const method_names[HTTP_M__MAX] = {
@@ -226,7 +230,9 @@ static bool
 parse_health_check(struct cfg_upstream *u, const json_t *v, const char *path,
 		   struct config_error *err)
 {
-	static const char *const members[] = { "path", "interval-ms", "rise", "fall", NULL };
+	static const char *const members[] = { "path", "interval-ms", "rise", "fall",
+		"expected-status", NULL };
+	uint32_t status = 0;
 	const char *hp;
 	char p[128];
 
@@ -253,17 +259,49 @@ parse_health_check(struct cfg_upstream *u, const json_t *v, const char *path,
 	}
 	snprintf(u->hc_path, sizeof(u->hc_path), "%s", hp);
 	u->hc_enabled = true;
-	return U32(v, p, "interval-ms", LIM_HC_INTERVAL, &u->hc_interval_ms) &&
-	       U32(v, p, "rise", LIM_HC_RISE, &u->hc_rise) &&
-	       U32(v, p, "fall", LIM_HC_FALL, &u->hc_fall);
+	if (!U32(v, p, "interval-ms", LIM_HC_INTERVAL, &u->hc_interval_ms) ||
+	    !U32(v, p, "rise", LIM_HC_RISE, &u->hc_rise) ||
+	    !U32(v, p, "fall", LIM_HC_FALL, &u->hc_fall) ||
+	    !U32(v, p, "expected-status", LIM_HC_STATUS, &status))
+		return false;
+	if (status != 0 && status < 100) {
+		char q[160];
+
+		snprintf(q, sizeof(q), "%s/expected-status", p);
+		return cfg_fail(err, q, "'expected-status' must be 100..599");
+	}
+	u->hc_status = (uint16_t)status;
+	return true;
+}
+
+/* Passive ejection: consecutive failures (connect, 5xx) seen by a worker
+ * take the server out of that worker's choice for period-ms. */
+static bool
+parse_ejection(struct cfg_upstream *u, const json_t *v, const char *path,
+	       const char *const *members, struct config_error *err)
+{
+	char p[128];
+
+	u->ej_failures = LIM_EJ_FAILURES.def;
+	u->ej_period_ms = LIM_EJ_PERIOD_MS.def;
+	if (v == NULL)
+		return true;
+	snprintf(p, sizeof(p), "%s/ejection", path);
+	if (!json_is_object(v))
+		return cfg_fail(err, p, "'ejection' must be an object");
+	return cfg_only_members(v, p, members, err) &&
+	       U32(v, p, "consecutive-failures", LIM_EJ_FAILURES, &u->ej_failures) &&
+	       U32(v, p, "period-ms", LIM_EJ_PERIOD_MS, &u->ej_period_ms);
 }
 
 static bool
 parse_upstreams(struct snapshot *s, const json_t *v, struct config_error *err)
 {
 	static const char *const members[] = { "name", "servers", "balance",
-		"health-check", "keepalive", NULL };
-	static const char *const kmembers[] = { "max-idle", "idle-timeout-ms", NULL };
+		"health-check", "keepalive", "ejection", "pass-error-bodies", NULL };
+	static const char *const emembers[] = { "consecutive-failures", "period-ms", NULL };
+	static const char *const kmembers[] = { "max-idle", "idle-timeout-ms", "max-requests",
+		NULL };
 	struct cfg_proxy *px = &s->proxy;
 
 	if (v == NULL)
@@ -315,13 +353,25 @@ parse_upstreams(struct snapshot *s, const json_t *v, struct config_error *err)
 		snprintf(q, sizeof(q), "%s/keepalive", p);
 		u->ka_max_idle = LIM_KA_MAX_IDLE.def;
 		u->ka_idle_timeout_ms = LIM_KA_TIMEOUT.def;
+		u->ka_max_requests = LIM_KA_MAX_REQ.def;
 		if (ka != NULL) {
 			if (!json_is_object(ka))
 				return cfg_fail(err, q, "'keepalive' must be an object");
 			if (!cfg_only_members(ka, q, kmembers, err) ||
 			    !U32(ka, q, "max-idle", LIM_KA_MAX_IDLE, &u->ka_max_idle) ||
-			    !U32(ka, q, "idle-timeout-ms", LIM_KA_TIMEOUT, &u->ka_idle_timeout_ms))
+			    !U32(ka, q, "idle-timeout-ms", LIM_KA_TIMEOUT, &u->ka_idle_timeout_ms) ||
+			    !U32(ka, q, "max-requests", LIM_KA_MAX_REQ, &u->ka_max_requests))
 				return false;
+		}
+		if (!parse_ejection(u, json_object_get(e, "ejection"), p, emembers, err))
+			return false;
+		{
+			const json_t *pb = json_object_get(e, "pass-error-bodies");
+
+			snprintf(q, sizeof(q), "%s/pass-error-bodies", p);
+			if (pb != NULL && !json_is_boolean(pb))
+				return cfg_fail(err, q, "'pass-error-bodies' must be true or false");
+			u->pass_5xx_body = pb != NULL && json_is_true(pb);
 		}
 		px->nupstreams++;
 	}

@@ -81,6 +81,7 @@ struct cfg_tcp {
 	uint32_t keepalive_idle_ms;      /* RFC 1122 4.2.3.6; 0: no keep-alive */
 	uint32_t keepalive_interval_ms;  /* between unanswered probes */
 	uint32_t keepalive_probes;       /* unanswered probes before the abort */
+	uint32_t mss_clamp;        /* upper bound of both MSS of every connection; 0: off */
 	uint8_t nservices;
 	struct cfg_test_svc service[CFG_MAX_TEST_SERVICES];
 };
@@ -150,6 +151,11 @@ struct cfg_upstream {
 	uint32_t hc_interval_ms, hc_rise, hc_fall;
 	uint32_t ka_max_idle;          /* idle connections kept per worker and server */
 	uint32_t ka_idle_timeout_ms;
+	uint32_t ka_max_requests;      /* per upstream connection, then Connection: close */
+	uint16_t hc_status;            /* expected status of a check; 0: any 2xx or 3xx */
+	uint32_t ej_failures;          /* consecutive failures that eject a server (per worker) */
+	uint32_t ej_period_ms;         /* for this long */
+	bool pass_5xx_body;            /* relay backend 5xx bodies (default: generic ones) */
 };
 
 /* Routes of one listener in lookup order (proxy/route.c): host groups from
@@ -184,6 +190,48 @@ struct cfg_impair {
 	uint32_t rate_kbps;        /* 0: no rate limit */
 };
 
+/* WAF (proxy/waf_stage.c, config/config_waf.c): mode, scoring, per-route
+ * overrides and exclusions. The rule program itself is shipped beside the
+ * document (proxy/waf_runtime.h) and referenced by the snapshot. */
+#define CFG_WAF_MAX_RULE_SETS   8
+#define CFG_WAF_PATH_MAX        255
+#define CFG_WAF_MAX_OVERRIDES   32
+#define CFG_WAF_MAX_EXCL_IDS    32
+#define CFG_WAF_MAX_EXCL_TAGS   8
+#define CFG_WAF_MAX_EXCL_TARGETS 8
+#define CFG_WAF_MAX_TARGET_RULES 8
+#define CFG_WAF_TAG_MAX         63
+#define CFG_WAF_TARGET_MAX      63
+
+enum cfg_waf_mode { CFG_WAF_OFF, CFG_WAF_DETECT, CFG_WAF_BLOCK };
+
+struct cfg_waf_target_excl {
+	char target[CFG_WAF_TARGET_MAX + 1];  /* "ARGS:q", "REQUEST_HEADERS:user-agent" */
+	uint8_t nrules;                       /* 0: every rule */
+	uint32_t rules[CFG_WAF_MAX_TARGET_RULES];
+};
+
+struct cfg_waf_override {
+	uint16_t route;                       /* index in cfg_proxy routes */
+	bool has_mode;
+	uint8_t mode;                         /* enum cfg_waf_mode */
+	uint8_t nids, ntags, ntargets;
+	uint32_t ids[CFG_WAF_MAX_EXCL_IDS];
+	char tags[CFG_WAF_MAX_EXCL_TAGS][CFG_WAF_TAG_MAX + 1];
+	struct cfg_waf_target_excl targets[CFG_WAF_MAX_EXCL_TARGETS];
+};
+
+struct cfg_waf {
+	uint8_t mode;                         /* enum cfg_waf_mode */
+	uint8_t paranoia;                     /* 1..4 */
+	uint32_t inbound_threshold;
+	uint8_t noverrides;
+	struct cfg_waf_override override[CFG_WAF_MAX_OVERRIDES];
+	uint8_t override_of[CFG_MAX_ROUTES];  /* 0: none, else index + 1 */
+};
+
+struct waf_runtime;
+
 struct snapshot {
 	uint64_t generation;       /* 0: the empty boot snapshot */
 	uint16_t nports;           /* ports the dataplane has */
@@ -194,6 +242,10 @@ struct snapshot {
 	struct cfg_proxy proxy;
 	uint8_t nimpair;
 	struct cfg_impair impair[CFG_MAX_IMPAIR];
+	struct cfg_waf waf;
+	/* The WAF rule program in force (immutable, shared by the snapshots
+	 * that use it, reference held by this one; NULL: none loaded). */
+	struct waf_runtime *waf_rt;
 	char *source;              /* the accepted document, compact JSON */
 };
 

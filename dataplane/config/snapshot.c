@@ -6,6 +6,7 @@
 #include "config/snapshot.h"
 #include "net/neigh.h"
 #include "proxy/proxy_stats.h"
+#include "proxy/waf_runtime.h"
 #include "port/port.h"
 
 #define RETIRED_MAX 16
@@ -58,6 +59,10 @@ snapshot_apply(const json_t *doc, struct config_error *err, uint64_t *generation
 	s = config_parse(doc, dp.nports, err);
 	if (s == NULL)
 		return -EINVAL;
+	if (waf_runtime_bind(s, err) != 0) {
+		snapshot_free(s);
+		return -EINVAL;
+	}
 	stamp(s);
 	s->generation = old->generation + 1;
 	__atomic_store_n(&dp.active, s, __ATOMIC_RELEASE);

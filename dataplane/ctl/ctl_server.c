@@ -13,6 +13,7 @@
 #include "dataplane.h"
 #include "config/snapshot.h"
 #include "ctl/ctl_server.h"
+#include "proxy/waf_runtime.h"
 #include "stats/telemetry.h"
 
 #define CTL_PEERS_MAX 4
@@ -58,7 +59,7 @@ reply_error(json_int_t id, const char *path, const char *message)
 }
 
 static json_t *
-handle(const json_t *req)
+handle(const json_t *req, const uint8_t *blob, size_t blob_len)
 {
 	const char *type = json_string_value(json_object_get(req, "type"));
 	const json_t *jid = json_object_get(req, "id");
@@ -74,6 +75,13 @@ handle(const json_t *req)
 		json_object_set_new(rep, "role", json_string("dp"));
 		json_object_set_new(rep, "version", json_integer(CTL_FRAME_VERSION));
 		json_object_set_new(rep, "generation", json_integer(dp.active->generation));
+		{
+			char hx[17];
+
+			snprintf(hx, sizeof(hx), "%016llx",
+				 (unsigned long long)waf_runtime_current_hash());
+			json_object_set_new(rep, "waf-program", json_string(hx));
+		}
 		return rep;
 	}
 	if (strcmp(type, "config-push") == 0) {
@@ -85,12 +93,20 @@ handle(const json_t *req)
 			count(CNT_CTL_BAD_REQUEST);
 			return reply_error(id, "", "config-push without 'config'");
 		}
+		/* The blob of a config-push is the WAF rule program (proxy/waf_runtime.h). */
+		if (blob_len && waf_runtime_stage(blob, blob_len, err.message,
+						  sizeof(err.message)) != 0) {
+			count(CNT_CTL_PUSH_REFUSED);
+			return reply_error(id, "/waf", err.message);
+		}
 		if (snapshot_apply(doc, &err, &gen) != 0) {
+			waf_runtime_discard();
 			count(CNT_CTL_PUSH_REFUSED);
 			LOG(WARNING, "config push refused: %s: %s",
 			    err.path[0] ? err.path : "(document)", err.message);
 			return reply_error(id, err.path, err.message);
 		}
+		waf_runtime_commit();
 		count(CNT_CTL_PUSH_APPLIED);
 		LOG(INFO, "config generation %llu applied", (unsigned long long)gen);
 		rep = reply_ok(id);
@@ -143,7 +159,7 @@ peer_read(struct peer *p)
 		json_t *rep;
 
 		count(CNT_CTL_MESSAGES);
-		rep = handle(msg.json);
+		rep = handle(msg.json, msg.blob, msg.blob_len);
 		ctl_msg_free(&msg);
 		if (rep == NULL || ctl_send(p->fd, rep, NULL, 0) != 0) {
 			count(CNT_CTL_SEND_FAILED);

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Proprietary
  * ICMP (RFC 792): echo replies, built in place from the request.
  */
+#include <sys/socket.h>
 #include <rte_icmp.h>
 #include <rte_ip.h>
 
 #include "worker.h"
 #include "net/net.h"
+#include "tcp/tcp.h"
 
 void
 icmp_input(struct worker *w, struct rte_mbuf *m, const struct cfg_port *p)
@@ -24,6 +26,12 @@ icmp_input(struct worker *w, struct rte_mbuf *m, const struct cfg_port *p)
 	}
 	if (unlikely(rte_raw_cksum(icmp, len) != 0xffff)) {
 		worker_drop(w, m, CNT_ICMP_DROP_BAD_CHECKSUM);
+		return;
+	}
+	/* Destination unreachable quoting a TCP segment: TCP's (path MTU,
+	 * failed connects). */
+	if (icmp->icmp_type == 3 && len >= 8 + 20 && ((const uint8_t *)icmp)[8 + 9] == IPPROTO_TCP) {
+		tcp_icmp_error(w, m, AF_INET, (const uint8_t *)icmp, len);
 		return;
 	}
 	if (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || icmp->icmp_code != 0) {

@@ -15,6 +15,7 @@
 #include "net/neigh.h"
 #include "net/net.h"
 #include "port/port.h"
+#include "tcp/tcp.h"
 
 #define ICMP6_ECHO_HDR_LEN 8     /* type, code, checksum, identifier, sequence */
 #define ND_NA_LEN (sizeof(struct nd_msg) + sizeof(struct nd_opt_lla))
@@ -334,6 +335,14 @@ icmp6_input(struct worker *w, struct rte_mbuf *m, const struct cfg_port *p)
 		return;
 	case ND_NEIGHBOR_ADVERT:
 		na_input(w, m, p, ip, len);
+		return;
+	case 1:         /* destination unreachable */
+	case 2:         /* packet too big: TCP's when it quotes a TCP segment */
+		if (len >= 8 + 40 && msg[8 + 6] == IPPROTO_TCP) {
+			tcp_icmp_error(w, m, AF_INET6, msg, len);
+			return;
+		}
+		worker_drop(w, m, CNT_ICMP6_DROP_UNHANDLED);
 		return;
 	default:
 		worker_drop(w, m, CNT_ICMP6_DROP_UNHANDLED);

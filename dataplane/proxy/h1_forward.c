@@ -1,15 +1,25 @@
 /* SPDX-License-Identifier: Proprietary
  * Forwarding one request to an upstream server and relaying its response:
- * a new connection per request (tcp_connect on this worker; the local port
- * is chosen so the server's replies come back to this core), the request
- * head serialised with header hygiene (upstream.h), the body streamed as
- * it is parsed, the response head parsed and rewritten, its body relayed
- * byte for byte, framed by Content-Length, chunked or the close.
+ * a connection from the worker's keep-alive pool (upstream_pool.h) or a
+ * new one (tcp_connect on this worker; the local port is chosen so the
+ * server's replies come back to this core), the request head serialised
+ * with header hygiene (upstream.h), the body streamed as it is parsed, the
+ * response head parsed and rewritten, its body relayed byte for byte,
+ * framed by Content-Length, chunked or the close. A connection whose
+ * exchange ended cleanly (whole request sent, response complete with
+ * nothing after it, keep-alive on both sides, under max-requests) goes
+ * back to the pool; others wait for the server's FIN (bounded) or close.
  *
  * Flow control both ways, no unbounded buffering: request body bytes are
  * parsed only as far as the upstream's send queue has room, response bytes
  * are read only as far as the client's send queue has room; a slow side
  * leaves bytes in the other side's TCP receive queue, whose window closes.
+ *
+ * A reused connection may have been closed by the server just before the
+ * request went out (its FIN or RST was in flight): when it ends before any
+ * response byte, a request without a body and with an idempotent method
+ * (RFC 9110 9.2.2) is sent again on a fresh connection to the same
+ * server, once. Anything else fails as below.
  *
  * Failures: before any response byte reached the client, a generic 502
  * (connect refused or failed, bad response, early close) or 504 (connect
@@ -23,13 +33,18 @@
 #include "http/http.h"
 #include "proxy/proxy_p.h"
 #include "proxy/proxy_timer.h"
+#include "proxy/response.h"
 #include "proxy/upstream.h"
+#include "proxy/upstream_health.h"
+#include "proxy/upstream_pool.h"
 #include "tcp/tcp.h"
 
 static const char continue_100[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
 static const struct tcp_app_ops up_ops;
-static const struct tcp_app_ops drain_ops;
+
+/* Connections tried per request: the first and two retries. */
+#define UP_MAX_TRIES 3
 
 static struct upstream_state *
 ups_of(struct h1_session *s)
@@ -44,54 +59,73 @@ ups_of(struct h1_session *s)
 	return &pw->ups[s->fwd.upstream];
 }
 
-/* Forget the upstream connection: it is closed (or aborted when the
- * exchange did not finish) and its callbacks no longer reach us. */
+/* Forget the upstream connection: pooled when reuse allows, else closed
+ * (or aborted when the exchange did not finish); its callbacks no longer
+ * reach us. */
 static void
-release(struct h1_session *s, bool abort)
+release(struct h1_session *s, bool abort, bool reuse)
 {
 	struct h1_fwd *f = &s->fwd;
 	struct proxy_worker *pw = s->pw;
 	struct tcp_conn *up = f->up;
+	bool same_gen = pw->ups_gen == f->gen;
 
 	ptimer_stop(&f->timer);
-	if (f->state != FW_NONE && pw->ups_gen == f->gen &&
-	    pw->ups[f->upstream].active[f->server] > 0)
+	if (f->state != FW_NONE && same_gen && pw->ups[f->upstream].active[f->server] > 0)
 		pw->ups[f->upstream].active[f->server]--;
 	f->up = NULL;
 	f->state = FW_NONE;
-	if (up != NULL) {
-		up->app = NULL;
-		if (abort) {
-			tcp_abort(up);
-		} else if (tcp_rx_eof(up)) {
-			tcp_close(up);          /* passive close: no TIME-WAIT here */
-		} else {
-			/* We asked for Connection: close, so the server closes
-			 * first (RFC 9112 9.6) and keeps the TIME-WAIT; wait for
-			 * its FIN rather than send ours. */
-			up->ops = &drain_ops;
-		}
+	if (up == NULL)
+		return;
+	up->app = NULL;
+	if (abort) {
+		tcp_abort(up);
+	} else if (reuse && same_gen && pw->w->snap != NULL &&
+		   upool_put(pw->upool, &pw->w->snap->proxy.upstream[f->upstream], f->upstream,
+			     f->server, up, f->nreq)) {
+		return;
+	} else if (tcp_rx_eof(up)) {
+		tcp_close(up);          /* passive close: no TIME-WAIT here */
+	} else if (!f->keep || !f->head_parsed || !upstream_resp_keepalive(f->resp)) {
+		/* The server was told (or said) it closes: it closes first
+		 * (RFC 9112 9.6) and keeps the TIME-WAIT; wait for its FIN,
+		 * bounded (a server may ignore Connection: close). */
+		upool_drain(pw->upool, up);
+	} else {
+		tcp_close(up);          /* reusable but not kept (pool full, bytes after the body) */
 	}
 }
 
 void
 fwd_abort(struct h1_session *s)
 {
-	release(s, true);
+	release(s, true, false);
 }
 
 /* Fail the exchange: 502/504 while the client has seen nothing of the
  * response, else reset the client. */
+static bool retry_connect(struct h1_session *s);
+
 static void
 fail(struct h1_session *s, unsigned status, enum cnt_id why)
 {
-	bool sent = s->fwd.sent_any;
+	struct h1_fwd *f = &s->fwd;
+	bool sent = f->sent_any;
 	/* No body byte left yet: the body can still be read and dropped, and
 	 * the connection kept. */
-	bool body_untouched = s->fwd.state == FW_CONNECTING || s->fwd.state == FW_HEAD;
+	bool body_untouched = f->state == FW_CONNECTING || f->state == FW_HEAD;
+	const struct snapshot *snap = s->pw->w->snap;
 
+	/* The server's fault (not our send pool's): passive health. */
+	if (why != CNT_HTTP_UP_SEND_FAIL && snap != NULL && f->state != FW_NONE &&
+	    s->pw->ups_gen == f->gen)
+		uhealth_outcome(s->pw->uhealth, &snap->proxy.upstream[f->upstream], f->upstream,
+				f->server, false, proxy_now_ms(s->pw));
+	if ((why == CNT_HTTP_UP_CONNECT_FAIL || why == CNT_HTTP_UP_CONNECT_TIMEOUT) &&
+	    retry_connect(s))
+		return;
 	worker_count(s->pw->w, why);
-	release(s, true);
+	release(s, true, false);
 	/* Outside a worker pass (connections released at teardown) there is
 	 * no snapshot to answer with: reset. */
 	if (sent || s->pw->w->snap == NULL) {
@@ -104,34 +138,119 @@ fail(struct h1_session *s, unsigned status, enum cnt_id why)
 	}
 }
 
-bool
+static bool send_head(struct h1_session *s);
+
+/* Serialise the request head for the server into scratch (sent by
+ * send_head). */
+static void
+queue_head(struct h1_session *s)
+{
+	const struct cfg_upstream *u = &s->pw->w->snap->proxy.upstream[s->fwd.upstream];
+	struct h1_fwd *f = &s->fwd;
+	struct fwd_info fi = { s->c->key.family, s->c->key.raddr, s->req_id, false };
+
+	/* Reusable only when the pool keeps connections, the request is
+	 * HTTP/1.1 (a 1.0 request is forwarded as 1.0, which closes), the
+	 * connection has requests left and the pool will have room for it
+	 * (idle + in use <= max-idle). A connection the pool could not take
+	 * would be closed by us, leaving a TIME-WAIT on our side per request:
+	 * under more concurrency than max-idle that exhausts the ephemeral
+	 * ports. Told to close, the server closes first and keeps it. */
+	f->keep = u->ka_max_idle > 0 && s->req->version == 11 && f->nreq < u->ka_max_requests &&
+		  upool_idle(s->pw->upool, f->upstream, f->server) +
+		  ups_of(s)->active[f->server] <= u->ka_max_idle;
+	fi.close = !f->keep;
+	f->req_off = 0;
+	f->req_len = (uint32_t)upstream_request_head(s->scratch, s->scratch_cap, s->req, &fi);
+	f->state = FW_HEAD;
+}
+
+/* Get a connection to the chosen server: an idle one from the pool unless
+ * fresh, else a new one. false: none could be opened. */
+static bool
+open_conn(struct h1_session *s, bool fresh)
+{
+	const struct cfg_proxy *px = &s->pw->w->snap->proxy;
+	struct h1_fwd *f = &s->fwd;
+	const struct cfg_server *sv = &px->upstream[f->upstream].server[f->server];
+	uint32_t nreq = 0;
+	struct tcp_conn *up = NULL;
+	int err;
+
+	f->attempts++;
+	uhealth_sent(s->pw->uhealth, f->upstream, f->server);
+	if (!fresh)
+		up = upool_take(s->pw->upool, f->upstream, f->server, &nreq);
+	if (up != NULL) {
+		up->ops = &up_ops;
+		up->app = s;
+		f->up = up;
+		f->reused = true;
+		f->nreq = nreq + 1;
+		ups_of(s)->active[f->server]++;
+		worker_count(s->pw->w, CNT_HTTP_UP_REUSED);
+		/* The connect timer bounds getting the head out. */
+		ptimer_arm(s->pw, &f->timer, PT_UP_CONNECT, proxy_now_ms(s->pw),
+			   px->http.upstream_connect_ms);
+		queue_head(s);
+		if (f->req_len == 0)
+			return false;   /* cannot happen: scratch fits the largest head */
+		(void)send_head(s);   /* the rest on on_writable */
+		return true;
+	}
+	f->reused = false;
+	f->nreq = 1;
+	f->up = tcp_connect(s->pw->w, sv->family, sv->addr, sv->port, &up_ops, s, &err);
+	if (f->up == NULL)
+		return false;
+	ups_of(s)->active[f->server]++;
+	f->state = FW_CONNECTING;
+	ptimer_arm(s->pw, &f->timer, PT_UP_CONNECT, proxy_now_ms(s->pw),
+		   px->http.upstream_connect_ms);
+	return true;
+}
+
+/* Choose a usable server of the request's upstream not tried yet; false
+ * when none is left. */
+static bool
+choose_server(struct h1_session *s)
+{
+	const struct cfg_upstream *u = &s->pw->w->snap->proxy.upstream[s->fwd.upstream];
+	struct h1_fwd *f = &s->fwd;
+	uint32_t usable = uhealth_usable(s->pw->uhealth, u, f->upstream, s->pw->w->snap->generation,
+					 proxy_now_ms(s->pw));
+	int sv = upstream_pick(ups_of(s), u, usable & ~f->tried);
+
+	if (sv < 0)
+		return false;
+	f->server = (uint8_t)sv;
+	f->tried |= 1u << sv;
+	f->gen = s->pw->ups_gen;
+	return true;
+}
+
+unsigned
 fwd_start(struct h1_session *s, int route)
 {
 	const struct cfg_proxy *px = &s->pw->w->snap->proxy;
 	const struct cfg_route *rt = &px->route[route];
-	const struct cfg_upstream *u = &px->upstream[rt->upstream];
 	struct h1_fwd *f = &s->fwd;
-	struct upstream_state *st;
-	const struct cfg_server *sv;
-	int err;
 
 	memset(f, 0, offsetof(struct h1_fwd, resp));
 	f->timer.owner = s;
 	f->upstream = rt->upstream;
-	st = ups_of(s);
-	f->server = (uint8_t)upstream_pick(st, u);
-	f->gen = s->pw->ups_gen;
-	sv = &u->server[f->server];
-	f->up = tcp_connect(s->pw->w, sv->family, sv->addr, sv->port, &up_ops, s, &err);
-	if (f->up == NULL) {
-		worker_count(s->pw->w, CNT_HTTP_UP_CONNECT_FAIL);
-		return false;
+	if (!choose_server(s)) {
+		worker_count(s->pw->w, CNT_HTTP_UP_NO_SERVER);
+		return 503;
 	}
-	st->active[f->server]++;
-	f->state = FW_CONNECTING;
+	if (!open_conn(s, false)) {
+		/* No connection could even be attempted (no local port or
+		 * buffer): another server will not do better. */
+		worker_count(s->pw->w, CNT_HTTP_UP_CONNECT_FAIL);
+		release(s, true, false);
+		return 502;
+	}
 	worker_count(s->pw->w, CNT_HTTP_FORWARDED);
-	ptimer_arm(s->pw, &f->timer, PT_UP_CONNECT, proxy_now_ms(s->pw),
-		   px->http.upstream_connect_ms);
 	/* RFC 9110 10.1.1: answer 100 ourselves (Expect is not forwarded). */
 	if (http_req_has_body(s->req) && http_req_known(s->req, HTTP_H_EXPECT) &&
 	    s->out_len == 0) {
@@ -141,6 +260,51 @@ fwd_start(struct h1_session *s, int route)
 		s->out_off = 0;
 		worker_count(s->pw->w, CNT_HTTP_CONTINUE_SENT);
 	}
+	return 0;
+}
+
+/* A new connection failed to open (refused, SYN unanswered, connect
+ * timer): nothing reached the backend, so the request, whatever its
+ * method, goes to another usable server, at most UP_MAX_TRIES connections
+ * in all. true: retried. */
+static bool
+retry_connect(struct h1_session *s)
+{
+	struct h1_fwd *f = &s->fwd;
+
+	if (f->reused || f->state != FW_CONNECTING || f->attempts >= UP_MAX_TRIES ||
+	    s->pw->w->snap == NULL)
+		return false;
+	release(s, true, false);
+	if (!choose_server(s))
+		return false;
+	worker_count(s->pw->w, CNT_HTTP_UP_RETRY);
+	if (!open_conn(s, false)) {
+		release(s, true, false);
+		return false;
+	}
+	return true;
+}
+
+/* A reused connection ended before any response byte: resend on a fresh
+ * connection when running the request twice cannot matter (idempotent,
+ * no body to replay). true: resent (or answered by its failure). */
+static bool
+retry_stale(struct h1_session *s)
+{
+	struct h1_fwd *f = &s->fwd;
+	enum http_method m = s->req->method;
+
+	if (!f->reused || f->head_parsed || f->rsp_len != 0 || f->sent_any ||
+	    f->attempts > 1 || http_req_has_body(s->req) ||
+	    !(m == HTTP_M_GET || m == HTTP_M_HEAD || m == HTTP_M_OPTIONS ||
+	      m == HTTP_M_TRACE || m == HTTP_M_DELETE || m == HTTP_M_PUT))
+		return false;
+	release(s, true, false);
+	worker_count(s->pw->w, CNT_HTTP_UP_STALE_RETRY);
+	f->gen = s->pw->ups_gen;
+	if (!open_conn(s, true))
+		fail(s, 502, CNT_HTTP_UP_CONNECT_FAIL);
 	return true;
 }
 
@@ -234,8 +398,11 @@ finished(struct h1_session *s)
 	struct h1_fwd *f = &s->fwd;
 	unsigned status = f->resp->status;
 	uint64_t out = f->bytes_out;
+	bool reuse = f->keep && f->req_done && f->up != NULL &&
+		     upstream_resp_keepalive(f->resp) && tcp_rx_avail(f->up) == 0 &&
+		     !tcp_rx_eof(f->up);
 
-	release(s, false);
+	release(s, false, reuse);
 	h1_forward_done(s, status, out);
 }
 
@@ -267,8 +434,24 @@ take_head(struct h1_session *s)
 	 * a response that came before the whole request was read. */
 	if (f->resp->framing == UPF_CLOSE || !f->req_done)
 		s->close_after = true;
-	n = upstream_resp_rewrite(s->scratch, s->scratch_cap, s->rsp, f->resp, s->req_id,
-				  s->close_after);
+	{
+		const struct cfg_upstream *cu = &s->pw->w->snap->proxy.upstream[f->upstream];
+
+		uhealth_outcome(s->pw->uhealth, cu, f->upstream, f->server, f->resp->status < 500,
+				proxy_now_ms(s->pw));
+		/* A backend's error page may tell its software, paths or a
+		 * stack trace: by default the client gets a generic one with
+		 * the same status (the backend's body is read and dropped). */
+		f->discard = f->resp->status >= 500 && !cu->pass_5xx_body;
+	}
+	if (f->discard) {
+		worker_count(s->pw->w, CNT_HTTP_UP_5XX_REPLACED);
+		n = response_build(s->scratch, s->scratch_cap, f->resp->status, s->req_id,
+				   s->close_after, s->req->method == HTTP_M_HEAD, 0);
+	} else {
+		n = upstream_resp_rewrite(s->scratch, s->scratch_cap, s->rsp, f->resp, s->req_id,
+					  s->close_after);
+	}
 	if (n == 0) {
 		fail(s, 502, CNT_HTTP_UP_BAD_RESPONSE);
 		return false;
@@ -316,14 +499,19 @@ fwd_pump(struct h1_session *s)
 				fail(s, 502, CNT_HTTP_UP_BAD_RESPONSE);
 				return;
 			}
-			/* Relayed from rsp as it came; whatever follows the
-			 * body is ignored (we asked for Connection: close). The
+			/* Relayed from rsp as it came (or dropped when a
+			 * generic answer replaced it); bytes after the body
+			 * make the connection unusable and are dropped. The
 			 * next request is parsed only once this output is out,
 			 * so rsp is not reused before. */
-			s->obuf = s->rsp + f->rsp_off;
-			s->out_off = 0;
-			s->out_len = (uint32_t)k;
-			f->bytes_out += (uint64_t)k;
+			if (done && ((uint32_t)k < f->rsp_len - f->rsp_off || tcp_rx_avail(up) != 0))
+				f->keep = false;   /* bytes after the response: not reusable */
+			if (!f->discard) {
+				s->obuf = s->rsp + f->rsp_off;
+				s->out_off = 0;
+				s->out_len = (uint32_t)k;
+				f->bytes_out += (uint64_t)k;
+			}
 			f->rsp_off = f->rsp_len;
 			if (done) {
 				h1_flush(s);   /* the rest goes on the client's on_writable */
@@ -341,7 +529,7 @@ fwd_pump(struct h1_session *s)
 		/* Read more: the head needs room in rsp, the body only what the
 		 * client can take now. */
 		n = s->rsp_cap - f->rsp_len;
-		if (f->head_parsed) {
+		if (f->head_parsed && !f->discard) {
 			uint32_t room = tcp_send_space(s->c);
 
 			if (room == 0) {
@@ -362,7 +550,8 @@ fwd_pump(struct h1_session *s)
 				finished(s);
 				return;
 			}
-			fail(s, 502, CNT_HTTP_UP_CLOSED_EARLY);
+			if (!retry_stale(s))
+				fail(s, 502, CNT_HTTP_UP_CLOSED_EARLY);
 			return;
 		}
 		f->rsp_len += (uint32_t)n;
@@ -389,22 +578,14 @@ static int
 up_connected(struct tcp_conn *up)
 {
 	struct h1_session *s = up->app;
-	size_t n;
 
 	if (s == NULL)
 		return -1;
-	{
-		struct fwd_info fi = { s->c->key.family, s->c->key.raddr, s->req_id };
-
-		n = upstream_request_head(s->scratch, s->scratch_cap, s->req, &fi);
-	}
-	if (n == 0) {   /* cannot happen: scratch is sized for the largest head */
+	queue_head(s);
+	if (s->fwd.req_len == 0) {   /* cannot happen: scratch is sized for the largest head */
 		fail(s, 502, CNT_HTTP_UP_SEND_FAIL);
 		return -1;
 	}
-	s->fwd.req_off = 0;
-	s->fwd.req_len = (uint32_t)n;
-	s->fwd.state = FW_HEAD;
 	fwd_pump(s);
 	return 0;
 }
@@ -433,6 +614,8 @@ up_closed(struct tcp_conn *up, enum tcp_close_reason why)
 		finished(s);
 		return;
 	}
+	if (retry_stale(s))
+		return;
 	fail(s, 502, s->fwd.state == FW_CONNECTING ? CNT_HTTP_UP_CONNECT_FAIL
 						    : CNT_HTTP_UP_CLOSED_EARLY);
 }
@@ -443,22 +626,4 @@ static const struct tcp_app_ops up_ops = {
 	.on_readable = up_readable,
 	.on_writable = up_readable,
 	.on_closed = up_closed,
-};
-
-/* An upstream connection whose exchange is over, waiting for the server's
- * FIN: anything more it sends is dropped. */
-static void
-drain_readable(struct tcp_conn *up)
-{
-	char buf[256];
-
-	while (tcp_read(up, buf, sizeof(buf)))
-		;
-	if (tcp_rx_eof(up))
-		tcp_close(up);
-}
-
-static const struct tcp_app_ops drain_ops = {
-	.name = "http-upstream-drain",
-	.on_readable = drain_readable,
 };

@@ -30,6 +30,7 @@
 #include "proxy/proxy_timer.h"
 #include "proxy/response.h"
 #include "proxy/route.h"
+#include "proxy/waf_stage.h"
 #include "tcp/tcp.h"
 
 extern uint32_t proxy_boot_nonce;
@@ -359,9 +360,15 @@ on_head(struct h1_session *s)
 		worker_count(w, CNT_HTTP_METHOD_NOT_ALLOWED);
 	} else {
 		s->route = (int16_t)r;
-		/* The answer comes from the upstream; 502 if it cannot be
-		 * reached at all (counted in fwd_start). */
-		s->status = fwd_start(s, r) ? 0 : 502;
+		if (waf_stage_run(s, (unsigned)r) == WAF_BLOCK) {
+			/* answered once the body is read, then closed: nothing went upstream */
+			s->status = 403;
+			s->close_after = true;
+			return;
+		}
+		/* The answer comes from the upstream; 502/503 if it cannot
+		 * be reached at all (counted in fwd_start). */
+		s->status = (uint16_t)fwd_start(s, r);
 	}
 }
 

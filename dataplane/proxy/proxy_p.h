@@ -29,8 +29,10 @@ void h1_forward_done(struct h1_session *s, unsigned status, uint64_t bytes_out);
 void h1_reset_client(struct h1_session *s);
 
 /* h1_forward.c: one request to an upstream server and its response. */
-/* Open the upstream connection for route r. false (counted): answer 502. */
-bool fwd_start(struct h1_session *s, int route);
+/* Open the upstream connection for route r. Returns 0 when forwarding,
+ * else the status to answer (counted): 502 (no connection could be
+ * opened), 503 (no server of the upstream is usable). */
+unsigned fwd_start(struct h1_session *s, int route);
 /* Body bytes the upstream can take now (0: wait for it). */
 uint32_t fwd_body_room(const struct h1_session *s);
 /* Pass n raw body bytes on; false when the session failed (answered). */

@@ -17,4 +17,12 @@ void proxy_stats_publish(const struct snapshot *s);
 /* Telemetry thread: {listener-name: {port, requests, not_found}}. */
 int proxy_stats_listeners(struct rte_tel_data *d);
 
+/* Telemetry thread, /rampart/http/upstreams: one entry per server, keyed
+ * "<upstream>/<server index>" ('-' in the name as '_'): {upstream, address, port, status ("up" or
+ * "down": the active check's verdict; "up" without checks),
+ * ejected_workers (workers that passively eject it now), requests,
+ * failures, ejections, checks, check_failures (summed over workers; a slot
+ * whose server changed restarts from zero)}. */
+int proxy_stats_upstreams(struct rte_tel_data *d);
+
 #endif

@@ -27,6 +27,8 @@
 
 struct tcp_conn;
 struct rte_ring;
+struct upstream_pool;
+struct uhealth_worker;
 
 /* Timer lists: every session of one list has the same timeout, so
  * appending at the tail keeps each list sorted by deadline and arming,
@@ -74,6 +76,12 @@ struct h1_fwd {
 	bool head_parsed;                   /* response head seen */
 	bool sent_any;                      /* response bytes went to the client */
 	bool req_done;                      /* the whole request went upstream */
+	bool reused;                        /* up came from the keep-alive pool */
+	bool keep;                          /* up may go back to the pool after this */
+	uint8_t attempts;                   /* connections tried for this request */
+	bool discard;                       /* 5xx body dropped, a generic one sent */
+	uint32_t tried;                     /* servers tried for this request (bits) */
+	uint32_t nreq;                      /* requests up served, this one included */
 	uint64_t gen;
 	uint32_t req_off, req_len;          /* request head pending in scratch */
 	uint32_t rsp_len, rsp_off;          /* response bytes in rsp, relayed up to rsp_off */
@@ -147,6 +155,8 @@ struct proxy_worker {
 
 	struct proxy_listener_stats lstats[CFG_MAX_LISTENERS];
 	struct upstream_state *ups;         /* CFG_MAX_UPSTREAMS, balancing state */
+	struct upstream_pool *upool;        /* parked upstream connections (upstream_pool.h) */
+	struct uhealth_worker *uhealth;     /* checks, ejection, counts (upstream_health.h) */
 };
 
 #endif

@@ -11,6 +11,8 @@
 #include "proxy/access_log.h"
 #include "proxy/proxy_p.h"
 #include "proxy/proxy_timer.h"
+#include "proxy/upstream_health.h"
+#include "proxy/upstream_pool.h"
 #include "tcp/tcp.h"
 
 /* The pool lives in DPDK memory, which LeakSanitizer does not scan: tell
@@ -58,7 +60,12 @@ proxy_worker_init(struct worker *w)
 	pw->ups = rte_zmalloc_socket("proxy_upstreams", sizeof(*pw->ups) * CFG_MAX_UPSTREAMS,
 				     RTE_CACHE_LINE_SIZE, socket);
 	pw->log = access_log_ring_create(w->id, socket);
-	if (pw->sess == NULL || pw->log == NULL || pw->ups == NULL) {
+	pw->upool = upool_create(pw, socket);
+	pw->uhealth = uhealth_create(pw, socket);
+	if (pw->sess == NULL || pw->log == NULL || pw->ups == NULL || pw->upool == NULL ||
+	    pw->uhealth == NULL) {
+		uhealth_destroy(pw->uhealth);
+		upool_destroy(pw->upool);
 		rte_ring_free(pw->log);
 		rte_free(pw->ups);
 		rte_free(pw->sess);
@@ -93,6 +100,8 @@ proxy_worker_fini(struct worker *w)
 			s->fwd.up->app = NULL;
 		h1_session_free_context(s);
 	}
+	upool_destroy(pw->upool);
+	uhealth_destroy(pw->uhealth);
 	rte_ring_free(pw->log);
 	rte_free(pw->ups);
 	pool_invisible(pw->sess, sizeof(*pw->sess) * PROXY_MAX_SESSIONS);
@@ -176,4 +185,6 @@ proxy_poll(struct worker *w)
 	now = proxy_now_ms(pw);
 	while ((t = ptimer_next_due(pw, now, &kind)) != NULL)
 		h1_session_timeout(t->owner, kind);
+	upool_poll(pw->upool, &w->snap->proxy, w->snap->generation, now);
+	uhealth_poll(pw->uhealth, &w->snap->proxy, w->snap->generation, now);
 }

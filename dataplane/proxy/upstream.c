@@ -10,37 +10,45 @@
 
 #include "proxy/upstream.h"
 
-unsigned
-upstream_pick(struct upstream_state *st, const struct cfg_upstream *u)
+int
+upstream_pick(struct upstream_state *st, const struct cfg_upstream *u, uint32_t usable)
 {
-	unsigned best = 0, n = u->nservers;
+	int best = -1;
+	unsigned n = u->nservers;
 
-	if (n <= 1)
-		return 0;
+	usable &= n >= 32 ? UINT32_MAX : (1u << n) - 1;
+	if (usable == 0)
+		return -1;
+	if ((usable & (usable - 1)) == 0)
+		return __builtin_ctz(usable);   /* one choice */
 	if (u->balance == CFG_BALANCE_LEAST_CONN) {
 		/* Fewest active per weight: a/wa < b/wb  <=>  a*wb < b*wa. */
 		unsigned start = st->rr++ % n;
 
-		best = start;
-		for (unsigned k = 1; k < n; k++) {
+		for (unsigned k = 0; k < n; k++) {
 			unsigned i = (start + k) % n;
 
-			if ((uint64_t)st->active[i] * u->server[best].weight <
+			if (!(usable & (1u << i)))
+				continue;
+			if (best < 0 ||
+			    (uint64_t)st->active[i] * u->server[best].weight <
 			    (uint64_t)st->active[best] * u->server[i].weight)
-				best = i;
+				best = (int)i;
 		}
 		return best;
 	}
-	/* Smooth weighted round robin: each server gains its weight, the
-	 * richest is chosen and pays the total. */
+	/* Smooth weighted round robin: each usable server gains its weight,
+	 * the richest is chosen and pays the total. */
 	{
 		int32_t total = 0;
 
 		for (unsigned i = 0; i < n; i++) {
+			if (!(usable & (1u << i)))
+				continue;
 			st->cw[i] += u->server[i].weight;
 			total += u->server[i].weight;
-			if (st->cw[i] > st->cw[best])
-				best = i;
+			if (best < 0 || st->cw[i] > st->cw[best])
+				best = (int)i;
 		}
 		st->cw[best] -= total;
 	}
@@ -54,10 +62,15 @@ name_is(const char *p, size_t n, const char *lname)
 }
 
 /* Is the field name one of the comma-separated tokens of any Connection
- * value in the given lines? (RFC 9110 7.6.1) */
+ * value in the given lines? (RFC 9110 7.6.1) The message's framing and
+ * Host can never be dropped that way: "Connection: content-length" would
+ * otherwise make us forward a body without its length (a desync). */
 static bool
 named_by_connection(const struct http_str *conn_vals, unsigned nconn, const char *name, size_t n)
 {
+	if (name_is(name, n, "content-length") || name_is(name, n, "transfer-encoding") ||
+	    name_is(name, n, "host"))
+		return false;
 	for (unsigned k = 0; k < nconn; k++) {
 		const char *p = conn_vals[k].p, *end = p + conn_vals[k].len;
 
@@ -162,7 +175,10 @@ upstream_request_head(char *buf, size_t cap, const struct http_req *req,
 	puts_(&b, fi->family == AF_INET6 ? "]\";proto=http\r\n" : ";proto=http\r\n");
 	puts_(&b, "X-Request-Id: ");
 	puts_(&b, fi->req_id);
-	puts_(&b, "\r\nConnection: close\r\n\r\n");
+	puts_(&b, "\r\n");
+	if (fi->close)
+		puts_(&b, "Connection: close\r\n");
+	puts_(&b, "\r\n");
 	return b.full ? 0 : b.len;
 }
 
@@ -172,6 +188,8 @@ is_tchar(uint8_t c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	       (c && strchr("!#$%&'*+-.^_`|~", c));
 }
+
+static bool is_text(uint8_t c);
 
 /* One CRLF-terminated line starting at p; its length without CRLF, or -1
  * when incomplete, -2 when a bare CR or LF appears. */
@@ -190,12 +208,45 @@ line_len(const char *p, size_t n)
 	return -1;
 }
 
+/* The comma-separated codings of one Transfer-Encoding value [v, ve):
+ * each a token (parameters refused: none is registered for a transfer
+ * coding we accept), at least one. *chunked: the last one is chunked;
+ * *nchunked counts chunked over every line. false: malformed. */
+static bool
+te_codings(const char *v, const char *ve, bool *chunked, unsigned *nchunked)
+{
+	unsigned n = 0;
+
+	while (v < ve) {
+		const char *t;
+
+		while (v < ve && (*v == ' ' || *v == '\t' || *v == ','))
+			v++;
+		if (v == ve)
+			break;
+		t = v;
+		while (v < ve && is_tchar((uint8_t)*v))
+			v++;
+		if (v == t)
+			return false;
+		*chunked = (size_t)(v - t) == 7 && strncasecmp(t, "chunked", 7) == 0;
+		*nchunked += *chunked;
+		n++;
+		while (v < ve && (*v == ' ' || *v == '\t'))
+			v++;
+		if (v < ve && *v != ',')
+			return false;
+	}
+	return n > 0;
+}
+
 int
 upstream_resp_parse(struct up_resp *r, const char *p, size_t n, bool head_req)
 {
 	size_t off, lim = n < UP_RESP_HEAD_MAX ? n : UP_RESP_HEAD_MAX;
 	long ll = line_len(p, lim);
 	bool te = false, cl = false, chunked = false;
+	unsigned nchunked = 0;
 
 	memset(r, 0, offsetof(struct up_resp, line));
 	if (ll == -1)
@@ -205,10 +256,11 @@ upstream_resp_parse(struct up_resp *r, const char *p, size_t n, bool head_req)
 	    p[8] != ' ' || p[9] < '1' || p[9] > '5' || p[10] < '0' || p[10] > '9' ||
 	    p[11] < '0' || p[11] > '9' || (ll > 12 && p[12] != ' '))
 		return -1;
-	for (long i = 13; i < ll; i++)
-		if ((uint8_t)p[i] < 0x20 && p[i] != '\t')
+	for (long i = 13; i < ll; i++)   /* reason-phrase: HTAB, SP, VCHAR, obs-text */
+		if (!is_text((uint8_t)p[i]))
 			return -1;
 	r->status = (unsigned)((p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0'));
+	r->version = p[7] == '1' ? 11 : 10;
 	off = (size_t)ll + 2;
 	for (;;) {
 		const char *l = p + off;
@@ -229,7 +281,7 @@ upstream_resp_parse(struct up_resp *r, const char *p, size_t n, bool head_req)
 		if (name == 0 || name == (size_t)ll)
 			return -1;
 		for (size_t i = name + 1; i < (size_t)ll; i++)
-			if (((uint8_t)l[i] < 0x20 && l[i] != '\t') || l[i] == 0x7f)
+			if (!is_text((uint8_t)l[i]))
 				return -1;
 		if (r->nlines == UP_RESP_HDRS_MAX)
 			return -1;
@@ -257,19 +309,26 @@ upstream_resp_parse(struct up_resp *r, const char *p, size_t n, bool head_req)
 				cl = true;
 				r->length = x;
 			} else if (name_is(l, name, "transfer-encoding")) {
-				/* The final coding decides (RFC 9112 6.3 item 4). */
-				const char *t = ve;
-
-				while (t > v && t[-1] != ',' && t[-1] != ' ' && t[-1] != '\t')
-					t--;
+				/* The final coding decides (RFC 9112 6.3 item 4);
+				 * chunked twice, or an empty list, is refused. */
+				if (!te_codings(v, ve, &chunked, &nchunked))
+					return -1;
 				te = true;
-				chunked = (size_t)(ve - t) == 7 && strncasecmp(t, "chunked", 7) == 0;
+			} else if (name_is(l, name, "connection")) {
+				struct http_str cv = { v, (uint32_t)(ve - v) };
+
+				r->conn_close |= named_by_connection(&cv, 1, "close", 5);
+				r->conn_keepalive |= named_by_connection(&cv, 1, "keep-alive", 10);
 			}
 		}
 		off += (size_t)ll + 2;
 	}
 	if (te && cl)
 		return -1;   /* RFC 9112 6.3 item 3: a smuggling sign; refused */
+	if (te && r->version == 10)
+		return -1;   /* RFC 9112 6.1: faulty framing in an HTTP/1.0 message */
+	if (nchunked > 1)
+		return -1;   /* RFC 9112 6.1: chunked at most once */
 	r->head_len = (uint32_t)off;
 	if (head_req || r->status < 200 || r->status == 204 || r->status == 304)
 		r->framing = UPF_NONE;
@@ -280,6 +339,14 @@ upstream_resp_parse(struct up_resp *r, const char *p, size_t n, bool head_req)
 	else
 		r->framing = UPF_CLOSE;
 	return (int)off;
+}
+
+bool
+upstream_resp_keepalive(const struct up_resp *r)
+{
+	if (r->framing == UPF_CLOSE || r->conn_close)
+		return false;
+	return r->version == 11 || r->conn_keepalive;
 }
 
 size_t
@@ -319,19 +386,27 @@ upstream_resp_rewrite(char *buf, size_t cap, const char *head, const struct up_r
 /* Chunked body states. */
 enum {
 	CS_SIZE,       /* hex digits of a chunk size */
+	CS_BWS,        /* whitespace after the size: ';' or CR next */
 	CS_EXT,        /* extensions up to CR */
 	CS_SIZE_LF,
 	CS_DATA,
 	CS_DATA_CR,
 	CS_DATA_LF,
 	CS_TR_START,   /* start of a trailer line or of the final CRLF */
-	CS_TR_LINE,
+	CS_TR_NAME,    /* a trailer field's name up to ':' */
+	CS_TR_LINE,    /* its value up to CR */
 	CS_TR_LF,
 	CS_END_LF,
 	CS_DONE,
 };
 
-#define CHUNK_LINE_MAX 4096
+/* A byte allowed in a field value or an extension: not a control byte
+ * other than HTAB, not DEL. */
+static bool
+is_text(uint8_t c)
+{
+	return (c >= 0x20 && c != 0x7f) || c == '\t';
+}
 
 long
 chunk_scan(struct chunk_scan *cs, const char *p, size_t n, bool *done)
@@ -351,8 +426,11 @@ chunk_scan(struct chunk_scan *cs, const char *p, size_t n, bool *done)
 				if (++cs->digits > 15)
 					return -1;
 				cs->left = cs->left * 16 + (uint64_t)h;
-			} else if (cs->digits && (c == ';' || c == ' ' || c == '\t')) {
+			} else if (cs->digits && c == ';') {
 				cs->state = CS_EXT;
+				cs->line = 0;
+			} else if (cs->digits && (c == ' ' || c == '\t')) {
+				cs->state = CS_BWS;
 				cs->line = 0;
 			} else if (cs->digits && c == '\r') {
 				cs->state = CS_SIZE_LF;
@@ -362,10 +440,19 @@ chunk_scan(struct chunk_scan *cs, const char *p, size_t n, bool *done)
 			i++;
 			break;
 		}
+		case CS_BWS:
+			if (c == ';')
+				cs->state = CS_EXT;
+			else if (c == '\r')
+				cs->state = CS_SIZE_LF;
+			else if ((c != ' ' && c != '\t') || ++cs->line > CHUNK_LINE_MAX)
+				return -1;
+			i++;
+			break;
 		case CS_EXT:
 			if (c == '\r')
 				cs->state = CS_SIZE_LF;
-			else if (c == '\n' || ++cs->line > CHUNK_LINE_MAX)
+			else if (!is_text(c) || ++cs->line > CHUNK_LINE_MAX)
 				return -1;
 			i++;
 			break;
@@ -400,18 +487,28 @@ chunk_scan(struct chunk_scan *cs, const char *p, size_t n, bool *done)
 		case CS_TR_START:
 			if (c == '\r') {
 				cs->state = CS_END_LF;
-			} else if (c == '\n') {
-				return -1;
-			} else {
-				cs->state = CS_TR_LINE;
+			} else if (is_tchar(c) && cs->ntrailers < CHUNK_TRAILERS_MAX) {
+				cs->state = CS_TR_NAME;
+				cs->ntrailers++;
 				cs->line = 1;
+			} else {
+				return -1;   /* bare LF, obs-fold, a bad name, too many */
 			}
+			i++;
+			break;
+		case CS_TR_NAME:
+			if (c == ':')
+				cs->state = CS_TR_LINE;
+			else if (!is_tchar(c))
+				return -1;   /* whitespace before ':' included */
+			if (++cs->line > CHUNK_LINE_MAX)
+				return -1;
 			i++;
 			break;
 		case CS_TR_LINE:
 			if (c == '\r')
 				cs->state = CS_TR_LF;
-			else if (c == '\n' || ++cs->line > CHUNK_LINE_MAX)
+			else if (!is_text(c) || ++cs->line > CHUNK_LINE_MAX)
 				return -1;
 			i++;
 			break;

@@ -13,6 +13,7 @@
 #define LAYER_NAME_CTL   "ctl"
 #define LAYER_NAME_TCP   "tcp"
 #define LAYER_NAME_HTTP  "http"
+#define LAYER_NAME_WAF   "waf"
 
 const struct cnt_desc cnt_desc[CNT__MAX] = {
 #define COUNTER(layer, sym, name, sev, text) \
@@ -29,13 +30,14 @@ const struct cnt_desc cnt_desc[CNT__MAX] = {
 #include "ctl/ctl_counters.def"
 #include "tcp/tcp_counters.def"
 #include "proxy/proxy_counters.def"
+#include "proxy/waf_counters.def"
 #undef COUNTER
 };
 
 static const char *const layer_names[] = {
 	LAYER_NAME_PORT, LAYER_NAME_ETH, LAYER_NAME_ARP, LAYER_NAME_IPV4,
 	LAYER_NAME_ICMP, LAYER_NAME_IPV6, LAYER_NAME_ICMP6, LAYER_NAME_NEIGH,
-	LAYER_NAME_CTL, LAYER_NAME_TCP, LAYER_NAME_HTTP,
+	LAYER_NAME_CTL, LAYER_NAME_TCP, LAYER_NAME_HTTP, LAYER_NAME_WAF,
 };
 
 unsigned

@@ -34,6 +34,7 @@ enum cnt_id {
 #include "ctl/ctl_counters.def"
 #include "tcp/tcp_counters.def"
 #include "proxy/proxy_counters.def"
+#include "proxy/waf_counters.def"
 #undef COUNTER
 	CNT__MAX
 };

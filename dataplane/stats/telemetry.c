@@ -87,6 +87,9 @@ handle_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_int(row, "rx_queues", w->nrxq);
 		rte_tel_data_add_dict_u64(row, "loops", __atomic_load_n(&w->loops, __ATOMIC_RELAXED));
 		rte_tel_data_add_dict_u64(row, "busy_pct", busy + idle ? busy * 100 / (busy + idle) : 0);
+		/* raw, so a reader can take the busy share of its own interval */
+		rte_tel_data_add_dict_u64(row, "busy_cycles", busy);
+		rte_tel_data_add_dict_u64(row, "idle_cycles", idle);
 		rte_tel_data_add_dict_u64(row, "rx", cnt_read(&w->cnt, CNT_PORT_RX));
 		rte_tel_data_add_dict_u64(row, "tx", cnt_read(&w->cnt, CNT_PORT_TX));
 		rte_tel_data_add_dict_u64(row, "handoff_in", cnt_read(&w->cnt, CNT_PORT_HANDOFF_IN));
@@ -235,6 +238,14 @@ handle_http_listeners(const char *cmd, const char *params, struct rte_tel_data *
 	return proxy_stats_listeners(d);
 }
 
+static int
+handle_http_upstreams(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	return proxy_stats_upstreams(d);
+}
+
 int
 telemetry_init(void)
 {
@@ -255,6 +266,9 @@ telemetry_init(void)
 	rc |= rte_telemetry_register_cmd("/rampart/http/listeners", handle_http_listeners,
 		"Per HTTP listener: port, requests, not_found (unknown routes: shadow-API "
 		"traffic), summed over cores. No parameters.");
+	rc |= rte_telemetry_register_cmd("/rampart/http/upstreams", handle_http_upstreams,
+		"Per upstream server (key upstream/index): health status and counts, "
+		"summed over cores. No parameters.");
 	rc |= rte_telemetry_register_cmd("/rampart/config", handle_config,
 		"Active configuration generation, ports, workers. No parameters.");
 	for (unsigned i = 0; i < cnt_layer_count() && i < RTE_DIM(layer_cmds); i++) {

@@ -14,8 +14,10 @@
  * Files: tcp_input.c (validation, demux, state machine), tcp_output.c
  * (segments), tcp_timer.c (wheel, RTO, delayed ACK, TIME-WAIT, keep-alive),
  * tcp_conn.c (pool, table, ISN, queues, the API), tcp_connect.c (active
- * open: local port choice, SYN-SENT), tcp_testsvc.c (echo, discard, send,
- * relay).
+ * open: local port choice, SYN-SENT), tcp_sack.c (SACK scoreboard, fast
+ * recovery), tcp_rack.c (RACK loss detection), tcp_icmp.c (path MTU and
+ * unreachable errors), tcp_keepalive.c, tcp_testsvc.c (echo, discard,
+ * send, relay).
  */
 #ifndef RAMPART_TCP_H
 #define RAMPART_TCP_H
@@ -52,6 +54,14 @@ void tcp_worker_fini(struct worker *w);
  * m: queues its data, or frees it (counted when refused). Worker lcore. */
 void tcp_input(struct worker *w, struct rte_mbuf *m, const struct cfg_port *p, int family);
 
+/* An ICMP (family AF_INET) or ICMPv6 error message that may concern one of
+ * our connections: msg points at the ICMP header, len bytes, checksum
+ * verified. Path MTU (RFC 1191 / 8201) and hard errors in SYN-SENT (RFC
+ * 5461), after the RFC 5927 checks (tcp_icmp.c). Takes ownership of m.
+ * Worker lcore. */
+void tcp_icmp_error(struct worker *w, struct rte_mbuf *m, int family, const uint8_t *msg,
+		    uint32_t len);
+
 /* Once per worker pass (w->snap valid): follow the snapshot's test services,
  * advance the clock and the timing wheel, free released connections. Costs
  * one TSC read when no millisecond has passed. Worker lcore. */
@@ -83,7 +93,8 @@ int tcp_unlisten(struct worker *w, uint16_t port);
  * replies land here with NIC RSS and with the software dispatcher.
  * ops/app are set before any callback; ops->on_connect runs once
  * ESTABLISHED (return non-zero to abort), on failure on_closed runs with
- * TCP_CLOSE_REFUSED (RST) or TCP_CLOSE_TIMEOUT (SYN retries exhausted).
+ * TCP_CLOSE_REFUSED (RST, or an ICMP hard error such as port unreachable)
+ * or TCP_CLOSE_TIMEOUT (SYN retries exhausted).
  * Returns the connection in SYN-SENT, or NULL with *err = -ENETUNREACH,
  * -EADDRNOTAVAIL (no local port), -ENOBUFS (pool or per-worker limit).
  *

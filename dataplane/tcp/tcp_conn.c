@@ -319,7 +319,10 @@ conn_drop_buffers(struct tcp_conn *c)
 	tcp_mq_free(&c->rcvq);
 	tcp_mq_free(&c->sndq);
 	for (unsigned i = 0; i < c->n_ooo; i++)
-		rte_pktmbuf_free_seg(c->ooo[i].m);
+		for (struct rte_mbuf *m = c->ooo[i].m, *next; m; m = next) {
+			next = m->next;
+			rte_pktmbuf_free_seg(m);
+		}
 	c->n_ooo = 0;
 	c->ooo_bytes = 0;
 }
@@ -391,7 +394,7 @@ tcp_conn_release(struct tcp_conn *c, enum tcp_close_reason why)
 		return;
 	rte_hash_del_key(tw->table, &c->key);
 	src_release(c);
-	c->t_rto = c->t_delack = c->t_2msl = c->t_keep = 0;
+	c->t_rto = c->t_delack = c->t_2msl = c->t_keep = c->t_rack = 0;
 	tcp_timer_remove(c);
 	conn_drop_buffers(c);
 	tcp_conn_notify_closed(c, why);

@@ -148,10 +148,11 @@ tcp_connect(struct worker *w, int family, const uint8_t *raddr, uint16_t rport,
 	c->ops = ops;
 	c->app = app;
 	c->state = TCP_SYN_SENT;
+	c->flags |= TF_ACTIVE;
 	c->rcvbuf = cfg->rcvbuf;
 	c->sndbuf = cfg->sndbuf;
 	c->ooo_max = (uint16_t)RTE_MIN(cfg->ooo_max, (uint32_t)TCP_OOO_MAX);
-	c->rmss = (uint16_t)(p->mtu - (family == AF_INET ? 20 : 40) - sizeof(struct rte_tcp_hdr));
+	c->rmss = tcp_our_mss(p, family, cfg);
 	/* RFC 9293 3.7.1 defaults until the SYN-ACK brings the peer's MSS. */
 	c->smss = (uint16_t)RTE_MIN(family == AF_INET ? 536u : 1220u, (uint32_t)c->rmss);
 	c->rcv_wscale = tcp_our_wscale(c->rcvbuf);
@@ -193,9 +194,8 @@ tcp_syn_sent_input(struct tcp_conn *c, const struct rte_tcp_hdr *th, uint32_t se
 		tcp_conn_release(c, TCP_CLOSE_REFUSED);
 		return TCP_SS_DONE;
 	}
-	/* Fourth: a SYN. Without ACK it is a simultaneous open, which a
-	 * gateway's upstream side never needs: dropped, our SYN is repeated. */
-	if (!(flags & TH_SYN) || !(flags & TH_ACK)) {
+	/* Fourth: a SYN; without ACK a simultaneous open (below). */
+	if (!(flags & TH_SYN)) {
 		*why = CNT_TCP_DROP_SYN_SENT;
 		return TCP_SS_DROP;
 	}
@@ -220,6 +220,19 @@ tcp_syn_sent_input(struct tcp_conn *c, const struct rte_tcp_hdr *th, uint32_t se
 		mss -= 12;
 	}
 	c->smss = (uint16_t)RTE_MAX(mss, 64u);
+	if (!(flags & TH_ACK)) {
+		/* Simultaneous open (RFC 9293 3.10.7.3): SYN-RECEIVED, answer
+		 * <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>; the peer's SYN-ACK or
+		 * ACK completes it (tcp_input.c). Text on the SYN is left for
+		 * the peer to send again. */
+		c->snd_wnd = wnd;
+		c->max_snd_wnd = wnd;
+		c->snd_wl1 = seq;
+		c->state = TCP_SYN_RECEIVED;
+		worker_count(w, CNT_TCP_SIMULTANEOUS_OPEN);
+		tcp_send_synack(c);
+		return TCP_SS_DONE;
+	}
 	c->snd_una = ack;
 	c->snd_wnd = wnd;            /* never scaled in a SYN */
 	c->max_snd_wnd = wnd;

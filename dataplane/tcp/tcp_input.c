@@ -142,13 +142,15 @@ tcp_our_wscale(uint32_t rcvbuf)
 	return ws;
 }
 
-/* The MSS we advertise on port p. */
-static uint16_t
-our_mss(const struct cfg_port *p, const struct tcp_key *k)
+uint16_t
+tcp_our_mss(const struct cfg_port *p, int family, const struct cfg_tcp *cfg)
 {
-	unsigned iphdr = k->family == AF_INET ? 20 : 40;
+	uint32_t mss = p->mtu - (family == AF_INET ? 20u : 40u) -
+		       (uint32_t)sizeof(struct rte_tcp_hdr);
 
-	return (uint16_t)(p->mtu - iphdr - sizeof(struct rte_tcp_hdr));
+	if (cfg->mss_clamp)
+		mss = RTE_MIN(mss, cfg->mss_clamp);
+	return (uint16_t)mss;
 }
 
 /* A new connection in SYN-RECEIVED with the peer's ISN irs and the options
@@ -170,7 +172,7 @@ conn_setup(struct tcp_conn *c, uint16_t port, const struct tcp_listener *l,
 	c->ooo_max = (uint16_t)RTE_MIN(cfg->ooo_max, (uint32_t)TCP_OOO_MAX);
 	c->irs = irs;
 	c->rcv_nxt = irs + 1;
-	c->rmss = our_mss(p, k);
+	c->rmss = tcp_our_mss(p, k->family, cfg);
 	/* RFC 9293 3.7.1: without the option, 536 (IPv4) or 1220 (IPv6). */
 	mss = peer_mss ? peer_mss : (k->family == AF_INET ? 536 : 1220);
 	mss = RTE_MIN(mss, (uint32_t)c->rmss);
@@ -234,7 +236,7 @@ syn_cookie_reply(struct worker *w, struct rte_mbuf *m, const struct cfg_port *p,
 		 const struct cfg_tcp *cfg, const struct tcp_key *k, const struct seg *s)
 {
 	struct tcp_worker *tw = w->tcp;
-	uint16_t rmss = our_mss(p, k);
+	uint16_t rmss = tcp_our_mss(p, k->family, cfg);
 	uint32_t peer_mss = s->o.mss ? s->o.mss : (k->family == AF_INET ? 536 : 1220);
 	unsigned idx = tcp_cookie_mss_idx(RTE_MIN(peer_mss, (uint32_t)rmss));
 	uint64_t now = tcp_now(tw);
@@ -362,7 +364,7 @@ static void
 enter_time_wait(struct tcp_conn *c)
 {
 	c->state = TCP_TIME_WAIT;
-	c->t_rto = 0;
+	c->t_rto = c->t_rack = 0;
 	c->t_2msl = tcp_now(c->tw) + c->tw->w->snap->tcp.time_wait_ms;
 	tcp_timer_update(c);
 	/* Bytes the application has not read yet stay readable through
@@ -394,6 +396,25 @@ fin_in_order(struct tcp_conn *c)
 	}
 }
 
+/* A small segment (at most TCP_COLLAPSE_MAX bytes) is copied into the free
+ * room of the mbuf before it (a direct, unshared receive buffer) instead of
+ * holding an mbuf of its own: a peer sending tiny segments cannot pin an
+ * mbuf per byte. Every mbuf of a queue then holds more than
+ * TCP_COLLAPSE_MAX bytes or has no room left, so a connection holds at most
+ * about receive-buffer / TCP_COLLAPSE_MAX + 1 mbufs in order (and as many
+ * per out-of-order run). Returns true when m was absorbed (and freed). */
+static bool
+collapse_into(struct worker *w, struct rte_mbuf *t, struct rte_mbuf *m, uint32_t len)
+{
+	if (t == NULL || len > TCP_COLLAPSE_MAX || !RTE_MBUF_DIRECT(t) ||
+	    rte_mbuf_refcnt_read(t) != 1 || rte_pktmbuf_tailroom(t) < len)
+		return false;
+	memcpy(rte_pktmbuf_append(t, (uint16_t)len), rte_pktmbuf_mtod(m, const void *), len);
+	worker_count(w, CNT_TCP_RX_COLLAPSED);
+	rte_pktmbuf_free(m);
+	return true;
+}
+
 /* Deliver queued out-of-order segments the new RCV.NXT reaches. */
 static void
 ooo_merge(struct tcp_conn *c)
@@ -402,18 +423,25 @@ ooo_merge(struct tcp_conn *c)
 
 	while (c->n_ooo && SEQ_LEQ(c->ooo[0].seq, c->rcv_nxt) && !(c->flags & TF_FIN_RCVD)) {
 		struct tcp_ooo o = c->ooo[0];
-		uint32_t end = o.seq + o.len;
+		uint32_t end = o.seq + o.len, seq = o.seq;
 
 		memmove(&c->ooo[0], &c->ooo[1], (c->n_ooo - 1) * sizeof(c->ooo[0]));
 		c->n_ooo--;
 		c->ooo_bytes -= o.len;
-		if (SEQ_GT(end, c->rcv_nxt)) {
-			rte_pktmbuf_adj(o.m, (uint16_t)(c->rcv_nxt - o.seq));
-			tcp_mq_push(&c->rcvq, o.m);
-			c->rcv_nxt = end;
-			worker_count(w, CNT_TCP_OOO_MERGED);
-		} else {
-			rte_pktmbuf_free_seg(o.m);
+		/* A run of contiguous segments: each goes on as it is. */
+		for (struct rte_mbuf *m = o.m, *next; m; m = next) {
+			uint32_t mend = seq + rte_pktmbuf_data_len(m);
+
+			next = m->next;
+			if (SEQ_GT(mend, c->rcv_nxt)) {
+				rte_pktmbuf_adj(m, (uint16_t)(c->rcv_nxt - seq));
+				tcp_mq_push(&c->rcvq, m);
+				c->rcv_nxt = mend;
+				worker_count(w, CNT_TCP_OOO_MERGED);
+			} else {
+				rte_pktmbuf_free_seg(m);
+			}
+			seq = mend;
 		}
 		if (o.fin && end == c->rcv_nxt)
 			fin_in_order(c);
@@ -422,8 +450,11 @@ ooo_merge(struct tcp_conn *c)
 		c->ooo_last = 0;
 }
 
-/* Keep a segment beyond RCV.NXT (m's data_off at its payload). Returns
- * false when refused (the caller counts and frees). */
+/* Keep a segment beyond RCV.NXT (m's data_off at its payload). A segment
+ * that continues or precedes a slot's run exactly joins it (chained through
+ * m->next), so the slots bound the holes, not the segments; the bytes are
+ * bounded by the window. Returns false when refused (the caller counts and
+ * frees). */
 static bool
 ooo_insert(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len, bool fin,
 	   enum cnt_id *why)
@@ -440,15 +471,42 @@ ooo_insert(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len, b
 			return false;
 		}
 	}
-	if (c->n_ooo >= c->ooo_max) {
-		*why = CNT_TCP_DROP_OOO_FULL;
-		return false;
-	}
 	for (i = 0; i < c->n_ooo && SEQ_LEQ(c->ooo[i].seq, seq); i++)
 		;
-	memmove(&c->ooo[i + 1], &c->ooo[i], (c->n_ooo - i) * sizeof(c->ooo[0]));
-	c->ooo[i] = (struct tcp_ooo){ seq, len, fin, m };
-	c->n_ooo++;
+	m->next = NULL;
+	if (i > 0 && !c->ooo[i - 1].fin && c->ooo[i - 1].seq + c->ooo[i - 1].len == seq) {
+		struct tcp_ooo *o = &c->ooo[i - 1];
+
+		if (!collapse_into(c->tw->w, o->tail, m, len)) {
+			o->tail->next = m;
+			o->tail = m;
+		}
+		o->len += len;
+		o->fin = fin;
+		/* The segment may close the gap to the next run. */
+		if (i < c->n_ooo && !fin && o->seq + o->len == c->ooo[i].seq) {
+			o->tail->next = c->ooo[i].m;
+			o->tail = c->ooo[i].tail;
+			o->len += c->ooo[i].len;
+			o->fin = c->ooo[i].fin;
+			memmove(&c->ooo[i], &c->ooo[i + 1], (c->n_ooo - i - 1) * sizeof(c->ooo[0]));
+			c->n_ooo--;
+		}
+		i--;
+	} else if (i < c->n_ooo && !fin && seq + len == c->ooo[i].seq) {
+		m->next = c->ooo[i].m;
+		c->ooo[i].m = m;
+		c->ooo[i].seq = seq;
+		c->ooo[i].len += len;
+	} else {
+		if (c->n_ooo >= c->ooo_max) {
+			*why = CNT_TCP_DROP_OOO_FULL;
+			return false;
+		}
+		memmove(&c->ooo[i + 1], &c->ooo[i], (c->n_ooo - i) * sizeof(c->ooo[0]));
+		c->ooo[i] = (struct tcp_ooo){ seq, len, fin, m, m };
+		c->n_ooo++;
+	}
 	c->ooo_bytes += len;
 	c->ooo_last = (uint16_t)i;
 	worker_count(c->tw->w, CNT_TCP_OOO_QUEUED);
@@ -497,7 +555,10 @@ text(struct tcp_conn *c, struct rte_mbuf *m, struct seg *s, uint32_t rwnd)
 		return false;
 	}
 	if (len) {
-		tcp_mq_push(&c->rcvq, m);
+		if (collapse_into(w, c->rcvq.tail, m, len))
+			c->rcvq.bytes += len;
+		else
+			tcp_mq_push(&c->rcvq, m);
 		c->rcv_nxt += len;
 	} else {
 		consume(w, m);
@@ -534,9 +595,14 @@ ack_field(struct tcp_conn *c, struct rte_mbuf *m, const struct seg *s, bool *fre
 		worker_drop(w, m, CNT_TCP_DROP_ACK_TOO_OLD);
 		return false;
 	}
-	sack_new = tcp_recovery_sack(c, &s->o);
+	sack_new = tcp_recovery_sack(c, &s->o, ack);
 	if (SEQ_GT(ack, c->snd_una)) {
-		uint32_t acked = ack - c->snd_una;
+		uint32_t acked = ack - c->snd_una, lo, hi;
+
+		/* RACK: what the cumulative ACK newly delivers (not SACKed
+		 * before), judged before SND.UNA and HighRxt move. */
+		if (c->rec.rack && tcp_sb_uncovered(&c->rec, c->snd_una, ack, &lo, &hi))
+			tcp_rack_delivered(c, lo, hi);
 		uint32_t data = RTE_MIN(acked, c->sndq.bytes);
 		bool fin_acked = (c->flags & TF_FIN_SENT) && acked > c->sndq.bytes;
 
@@ -554,10 +620,11 @@ ack_field(struct tcp_conn *c, struct rte_mbuf *m, const struct seg *s, bool *fre
 		/* Window growth, or NewReno's full and partial ACKs. */
 		tcp_recovery_ack(c, acked, &s->o);
 		/* RFC 6675 5: the scoreboard may show SND.UNA lost on any ACK. */
-		if (sack_new && !c->rec.active && tcp_sb_is_lost(&c->rec, c->snd_una, c->smss))
+		if (sack_new && !c->rec.active && !c->rec.rack &&
+		    tcp_sb_is_lost(&c->rec, c->snd_una, c->smss))
 			tcp_recovery_enter(c);
 		if (c->snd_una == c->snd_max) {
-			c->t_rto = 0;
+			c->t_rto = c->t_rack = 0;
 			tcp_timer_update(c);
 		} else {
 			tcp_rto_arm(c, true);                   /* RFC 6298 5.3 */
@@ -594,6 +661,9 @@ ack_field(struct tcp_conn *c, struct rte_mbuf *m, const struct seg *s, bool *fre
 		 * few ACKs are pure. Fast retransmit and recovery: tcp_sack.c. */
 		tcp_recovery_dupack(c);
 	}
+	/* RFC 8985: what this ACK delivered may show older data lost. */
+	if (c->rec.rack && c->snd_una != c->snd_max)
+		tcp_rack_detect(c);
 	/* Window update (RFC 9293 3.10.7.4, SND.WL1/SND.WL2). */
 	if (SEQ_LT(c->snd_wl1, s->seq) ||
 	    (c->snd_wl1 == s->seq && SEQ_LEQ(c->snd_wl2, ack))) {
@@ -655,6 +725,16 @@ conn_input(struct tcp_conn *c, struct rte_mbuf *m, const struct rte_tcp_hdr *th,
 	bool ok, readable = false, freed = false;
 
 	if (c->state == TCP_SYN_SENT) {
+		syn_sent_input(c, m, th, s, hlen);
+		return;
+	}
+	/* Simultaneous open: the peer's SYN-ACK acknowledges our SYN. Its
+	 * SYN is old news (SEQ = IRS) but its ACK completes the handshake,
+	 * as SYN-SENT would have taken it (what Linux does). */
+	if (c->state == TCP_SYN_RECEIVED && (c->flags & TF_ACTIVE) &&
+	    (s->flags & (TH_SYN | TH_ACK | TH_RST)) == (TH_SYN | TH_ACK) && s->seq == c->irs &&
+	    s->ack == c->snd_max) {
+		c->state = TCP_SYN_SENT;
 		syn_sent_input(c, m, th, s, hlen);
 		return;
 	}
@@ -762,7 +842,8 @@ conn_input(struct tcp_conn *c, struct rte_mbuf *m, const struct rte_tcp_hdr *th,
 			return;
 		}
 		c->state = TCP_ESTABLISHED;
-		tcp_conn_established(c);
+		if (!(c->flags & TF_ACTIVE))
+			tcp_conn_established(c);
 		tcp_keepalive_arm(c);
 		c->snd_una = s->ack;
 		c->snd_wnd = s->wnd << c->snd_wscale;
@@ -779,7 +860,14 @@ conn_input(struct tcp_conn *c, struct rte_mbuf *m, const struct rte_tcp_hdr *th,
 		c->t_rto = 0;
 		tcp_timer_update(c);
 		worker_count(w, CNT_TCP_OPENED);
-		if (c->ops && c->ops->on_accept) {
+		if (c->flags & TF_ACTIVE) {
+			/* A simultaneous open completed by a plain ACK. */
+			worker_count(w, CNT_TCP_ACTIVE_ESTABLISHED);
+			if (!tcp_syn_sent_connected(c)) {
+				consume(w, m);
+				return;
+			}
+		} else if (c->ops && c->ops->on_accept) {
 			int rc;
 
 			c->flags |= TF_IN_APP;

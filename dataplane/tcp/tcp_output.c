@@ -186,6 +186,8 @@ send_seg(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 
 	xmit(c->tw->w, c->port, &c->key, seq, c->rcv_nxt, flags | TH_ACK, window_field(c),
 	     opts, optlen, &c->sndq, seq - c->snd_una, len);
+	if (len)
+		tcp_rack_sent(c, seq, len);
 	c->flags &= ~(TF_ACK_NOW | TF_DELACK);
 	c->unacked_segs = 0;
 	if (c->t_delack) {

@@ -48,6 +48,11 @@ void tcp_conn_notify_closed(struct tcp_conn *c, enum tcp_close_reason why);
 void tcp_conn_reap(struct tcp_worker *tw);
 /* RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, key). */
 uint32_t tcp_isn(const struct tcp_key *k, uint64_t now_us);
+/* The MSS we advertise on port p (tcp_input.c): the port MTU less the IP
+ * and TCP headers, at most tcp.mss-clamp when set. What we send is the
+ * lesser of it and the peer's, so the clamp bounds both directions. */
+struct cfg_tcp;
+uint16_t tcp_our_mss(const struct cfg_port *p, int family, const struct cfg_tcp *cfg);
 /* The window scale we offer: the smallest that lets rcvbuf be advertised. */
 uint8_t tcp_our_wscale(uint32_t rcvbuf);
 
@@ -172,7 +177,8 @@ void tcp_sb_ack(struct tcp_recovery *r, uint32_t una);
 int64_t tcp_sb_add(struct tcp_recovery *r, uint32_t una, uint32_t snd_max, uint32_t start,
 		   uint32_t end);
 /* RFC 6675 IsLost for the unSACKed byte seq: DupThresh (3) SACKed ranges
- * above it or more than 2 * smss SACKed bytes above it. */
+ * above it or more than 2 * smss SACKed bytes above it. With RACK (r->rack)
+ * pipe and NextSeg use r->lost_end instead. */
 bool tcp_sb_is_lost(const struct tcp_recovery *r, uint32_t seq, uint32_t smss);
 /* RFC 6675 pipe: bytes outstanding, not SACKed, not lost unless
  * retransmitted (below high_rxt). */
@@ -188,8 +194,9 @@ bool tcp_sb_next_lost(const struct tcp_recovery *r, uint32_t una, uint32_t smss,
 uint32_t tcp_sb_skip(const struct tcp_recovery *r, uint32_t *seq);
 
 /* The connection side (RFC 2018, 6675, 6582, 5681). */
-/* Record a segment's SACK blocks; true when they SACKed new bytes. */
-bool tcp_recovery_sack(struct tcp_conn *c, const struct tcp_opts *o);
+/* Record a segment's SACK blocks (ack: its cumulative ACK, to recognise a
+ * D-SACK, RFC 2883 4); true when they SACKed new bytes. */
+bool tcp_recovery_sack(struct tcp_conn *c, const struct tcp_opts *o, uint32_t ack);
 /* SND.UNA advanced by acked: undo a recovery the ACK's timestamp proves
  * spurious (RFC 3522 Eifel, RFC 4015), leave recovery (full ACK), handle a
  * partial ACK, or grow cwnd (slow start, congestion avoidance). */
@@ -219,6 +226,34 @@ void tcp_dsack_note(struct tcp_conn *c, uint32_t start, uint32_t end);
 /* The RTO fired: recovery ends, RFC 6582 recover = SND.MAX; a repeated
  * RTO forgets the scoreboard (RFC 2018 8: the receiver may renege). */
 void tcp_recovery_rto(struct tcp_conn *c);
+
+/* tcp_rack.c --------------------------------------------------------------- */
+
+/* The part of [s, e) that no SACKed range covers, as [*lo, *hi) from its
+ * first to its last uncovered byte; false when all of it is SACKed. */
+bool tcp_sb_uncovered(const struct tcp_recovery *r, uint32_t s, uint32_t e, uint32_t *lo,
+		      uint32_t *hi);
+/* [seq, seq+len) left now: logged when new, remembered when a
+ * retransmission. Starts RACK on the first data of a SACK connection. */
+void tcp_rack_sent(struct tcp_conn *c, uint32_t seq, uint32_t len);
+/* [lo, hi) was newly delivered (SACKed or cumulatively ACKed, no byte of it
+ * before): RACK.xmit_ts / end_seq / rtt, min_RTT, reordering seen. Call
+ * before SND.UNA and HighRxt move, after tcp_recovery_sack of the same ACK. */
+void tcp_rack_delivered(struct tcp_conn *c, uint32_t lo, uint32_t hi);
+/* A D-SACK for [start, end): counted; when it covers one of our
+ * retransmissions, that was spurious and the reordering window grows. */
+void tcp_rack_dsack(struct tcp_conn *c, uint32_t start, uint32_t end);
+/* RACK.reo_wnd in ms. */
+uint32_t tcp_rack_reo_wnd(const struct tcp_conn *c);
+/* After an ACK: mark what is lost (rec.lost_end), arm the reordering
+ * timer, enter recovery when SND.UNA is lost. True when more became lost. */
+bool tcp_rack_detect(struct tcp_conn *c);
+/* The reordering timer fired. */
+void tcp_rack_timer(struct tcp_conn *c);
+/* Hooks from tcp_sack.c: a recovery began, was undone, an RTO fired. */
+void tcp_rack_recovery_started(struct tcp_conn *c);
+void tcp_rack_undo(struct tcp_conn *c);
+void tcp_rack_rto(struct tcp_conn *c);
 
 /* tcp_timer.c -------------------------------------------------------------- */
 

@@ -3,7 +3,8 @@
  * scoreboard with pipe estimation and NextSeg, RFC 6582 NewReno fast
  * recovery with partial ACKs for peers without SACK, RFC 3042 limited
  * transmit and RFC 5827 early retransmit for small windows, RFC 8985 tail
- * loss probes, and RFC 5681 window growth outside recovery.
+ * loss probes, and RFC 5681 window growth outside recovery. With SACK,
+ * what is lost is RACK's to say (tcp_rack.c), not DupThresh's.
  *
  * The scoreboard is at most TCP_SB_MAX ranges per connection (forgetting a
  * range only costs a needless retransmission); everything is per
@@ -111,19 +112,33 @@ tcp_sb_is_lost(const struct tcp_recovery *r, uint32_t seq, uint32_t smss)
 	return ranges >= DUPTHRESH || bytes > (DUPTHRESH - 1) * smss;
 }
 
+/* The lost part of the hole [hole, start) not yet retransmitted, as
+ * [*lo, *hi): RFC 6675 IsLost (every byte of a hole has the same ranges
+ * above it: judge it by its first byte), or with RACK below lost_end. */
+static bool
+hole_lost(const struct tcp_recovery *r, uint32_t hole, uint32_t start, uint32_t smss,
+	  uint32_t *lo, uint32_t *hi)
+{
+	*lo = SEQ_GT(r->high_rxt, hole) ? r->high_rxt : hole;
+	*hi = start;
+	if (r->rack) {
+		if (SEQ_LT(r->lost_end, *hi))
+			*hi = r->lost_end;
+	} else if (!tcp_sb_is_lost(r, hole, smss)) {
+		return false;
+	}
+	return SEQ_LT(hole, start) && SEQ_LT(*lo, *hi);
+}
+
 uint32_t
 tcp_sb_pipe(const struct tcp_recovery *r, uint32_t una, uint32_t snd_max, uint32_t smss)
 {
-	uint32_t pipe = snd_max - una - r->sacked, hole = una;
+	uint32_t pipe = snd_max - una - r->sacked, hole = una, lo, hi;
 
-	/* Every byte of a hole has the same ranges above it: judge the hole
-	 * by its first byte. Lost bytes above HighRxt are not in flight. */
+	/* Lost bytes above HighRxt are not in flight. */
 	for (unsigned i = 0; i < r->n; i++) {
-		uint32_t lo = SEQ_GT(r->high_rxt, hole) ? r->high_rxt : hole;
-
-		if (SEQ_LT(hole, r->sb[i].start) && SEQ_LT(lo, r->sb[i].start) &&
-		    tcp_sb_is_lost(r, hole, smss))
-			pipe -= r->sb[i].start - lo;
+		if (hole_lost(r, hole, r->sb[i].start, smss, &lo, &hi))
+			pipe -= hi - lo;
 		hole = r->sb[i].end;
 	}
 	return pipe;
@@ -133,14 +148,12 @@ bool
 tcp_sb_next_lost(const struct tcp_recovery *r, uint32_t una, uint32_t smss, uint32_t *seq,
 		 uint32_t *len)
 {
-	uint32_t hole = una;
+	uint32_t hole = una, lo, hi;
 
 	for (unsigned i = 0; i < r->n; i++) {
-		uint32_t lo = SEQ_GT(r->high_rxt, hole) ? r->high_rxt : hole;
-
-		if (SEQ_LT(lo, r->sb[i].start) && tcp_sb_is_lost(r, hole, smss)) {
+		if (hole_lost(r, hole, r->sb[i].start, smss, &lo, &hi)) {
 			*seq = lo;
-			*len = RTE_MIN(r->sb[i].start - lo, smss);
+			*len = RTE_MIN(hi - lo, smss);
 			return true;
 		}
 		hole = r->sb[i].end;
@@ -161,16 +174,36 @@ tcp_sb_skip(const struct tcp_recovery *r, uint32_t *seq)
 }
 
 bool
-tcp_recovery_sack(struct tcp_conn *c, const struct tcp_opts *o)
+tcp_recovery_sack(struct tcp_conn *c, const struct tcp_opts *o, uint32_t ack)
 {
 	int64_t added = 0;
 
+	/* RACK judges reordering against what was delivered before this
+	 * ACK, whatever order its blocks come in. */
+	c->rec.fack_prev = c->rec.rack_valid ? c->rec.rack_end : c->snd_una;
+	c->rec.xmit_prev = c->rec.rack_xmit_ms;
 	if (!(c->flags & TF_SACK_OK) || o->nsack == 0)
 		return false;
 	for (unsigned i = 0; i < o->nsack; i++) {
-		int64_t n = tcp_sb_add(&c->rec, c->snd_una, c->snd_max, o->sack[i][0],
-				       o->sack[i][1]);
+		uint32_t start = o->sack[i][0], end = o->sack[i][1], lo, hi;
+		int64_t n;
 
+		/* RFC 2883 4: a first block below the cumulative ACK, or
+		 * inside the second, reports a duplicate (D-SACK). */
+		if (i == 0 && SEQ_LT(start, end) &&
+		    (SEQ_LEQ(end, ack) ||
+		     (o->nsack > 1 && SEQ_GEQ(start, o->sack[1][0]) &&
+		      SEQ_LEQ(end, o->sack[1][1])))) {
+			tcp_rack_dsack(c, start, end);
+			continue;
+		}
+		/* What this block newly delivers, for RACK (before it is in
+		 * the scoreboard and before SND.UNA moves). */
+		if (c->rec.rack && SEQ_LT(start, end) && SEQ_LEQ(end, c->snd_max) &&
+		    tcp_sb_uncovered(&c->rec, SEQ_LT(start, c->snd_una) ? c->snd_una : start,
+				     end, &lo, &hi))
+			tcp_rack_delivered(c, lo, hi);
+		n = tcp_sb_add(&c->rec, c->snd_una, c->snd_max, start, end);
 		if (n < 0)
 			worker_count(c->tw->w, CNT_TCP_SACK_IGNORED);
 		else
@@ -197,6 +230,7 @@ tcp_recovery_ack(struct tcp_conn *c, uint32_t acked, const struct tcp_opts *o)
 			c->ssthresh = RTE_MAX(c->ssthresh, r->prior_ssthresh);
 			r->active = false;
 			c->dupacks = 0;
+			tcp_rack_undo(c);
 			return;
 		}
 	}
@@ -256,6 +290,7 @@ tcp_recovery_enter(struct tcp_conn *c)
 	c->ssthresh = RTE_MAX(flight / 2, 2u * c->smss);           /* RFC 5681 (4) */
 	c->cwnd = c->ssthresh + (sack ? 0 : DUPTHRESH * c->smss);  /* RFC 6582 3.2 2 */
 	c->flags &= ~TF_RTT_TIMING;                                 /* Karn */
+	tcp_rack_recovery_started(c);
 	worker_count(c->tw->w, CNT_TCP_RECOVERY);
 	worker_count(c->tw->w, CNT_TCP_FAST_RETRANSMIT);
 	tcp_retransmit(c);
@@ -277,6 +312,9 @@ tcp_recovery_dupack(struct tcp_conn *c)
 			c->cwnd = RTE_MIN(c->cwnd + c->smss, CWND_MAX);
 		return;
 	}
+	/* With SACK, RACK decides (tcp_rack_detect after every ACK). */
+	if (r->rack)
+		return;
 	/* RFC 5827 early retransmit: fewer than four segments out and
 	 * nothing more to send cannot bring three duplicates. */
 	if (flight < DUPTHRESH * c->smss + c->smss && c->sndq.bytes <= flight) {
@@ -338,6 +376,7 @@ tcp_recovery_rto(struct tcp_conn *c)
 	r->high_rxt = c->snd_una;
 	if (c->backoff > 1)
 		tcp_sb_reset(r);
+	tcp_rack_rto(c);
 }
 
 uint32_t
@@ -364,7 +403,9 @@ tcp_tlp_fire(struct tcp_conn *c)
 	if (len == 0)
 		return;
 	worker_count(c->tw->w, CNT_TCP_LOSS_PROBE);
+	c->rec.sending_probe = true;
 	tcp_send_range(c, c->snd_una + data - len, len);
+	c->rec.sending_probe = false;
 }
 
 void

@@ -2,7 +2,8 @@
  * TCP timers: a per-worker hashed timing wheel of 1 ms ticks
  * (TCP_WHEEL_SLOTS slots; later deadlines wait in their slot for another
  * turn). Each connection is on the wheel once, at the earliest of its
- * deadlines: RTO (RFC 6298, doubling as the persist timer), delayed ACK
+ * deadlines: RTO (RFC 6298, doubling as the persist timer), RACK
+ * reordering (RFC 8985 6.3), delayed ACK
  * (RFC 1122 4.2.3.2), TIME-WAIT / FIN-WAIT-2, and keep-alive
  * (tcp_keepalive.c). The wheel advances once per worker pass.
  */
@@ -41,8 +42,8 @@ tcp_timer_update(struct tcp_conn *c)
 {
 	struct tcp_worker *tw = c->tw;
 	struct tcp_timer_node *n = &c->tn, **slot;
-	uint64_t next = earliest(earliest(c->t_rto, c->t_delack),
-				 earliest(c->t_2msl, c->t_keep));
+	uint64_t next = earliest(earliest(earliest(c->t_rto, c->t_delack),
+					  earliest(c->t_2msl, c->t_keep)), c->t_rack);
 
 	if (n->pprev && n->expire_ms == next)
 		return;
@@ -194,6 +195,8 @@ fire(struct tcp_conn *c, uint64_t now)
 		if (c->state == TCP_CLOSED)
 			return;
 	}
+	if (c->t_rack && c->t_rack <= now)
+		tcp_rack_timer(c);
 	if (c->t_delack && c->t_delack <= now) {
 		c->t_delack = 0;
 		if (c->flags & TF_DELACK) {

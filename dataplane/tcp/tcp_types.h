@@ -14,8 +14,9 @@
  *   connections     min(tcp.max-connections-per-worker, TCP_MAX_CONNS)
  *   receive queue   tcp.receive-buffer bytes per connection (the window we
  *                   advertise is never more than what is free in it)
- *   out-of-order    tcp.ooo-max-segments (<= TCP_OOO_MAX) segments per
- *                   connection, all inside the advertised window
+ *   out-of-order    tcp.ooo-max-segments (<= TCP_OOO_MAX) runs of contiguous
+ *                   segments per connection, all inside the advertised
+ *                   window
  *   send queue      tcp.send-buffer bytes per connection, in mbufs of the
  *                   worker's TCP pool (TCP_BUF_MBUFS mbufs per worker)
  *   half-open       tcp.syn-backlog connections in SYN-RECEIVED; beyond,
@@ -32,6 +33,7 @@
 
 #define TCP_MAX_CONNS       8192   /* hard ceiling of the per-worker pool */
 #define TCP_OOO_MAX         32     /* out-of-order slots per connection */
+#define TCP_COLLAPSE_MAX    512    /* received segments up to this are copied into the mbuf before */
 #define TCP_MAX_LISTENERS   16
 #define TCP_WHEEL_SLOTS     4096   /* 1 ms ticks; power of two */
 #define TCP_BUF_MBUFS       8191   /* send-buffer mbufs per worker */
@@ -72,7 +74,7 @@ enum tcp_close_reason {
 	TCP_CLOSE_RESET,        /* the peer reset the connection */
 	TCP_CLOSE_TIMEOUT,      /* retransmissions or FIN-WAIT-2 timed out */
 	TCP_CLOSE_ABORT,        /* we aborted (tcp_abort, shutdown) */
-	TCP_CLOSE_REFUSED,      /* active open answered with RST */
+	TCP_CLOSE_REFUSED,      /* active open answered with RST or ICMP unreachable */
 };
 
 /* Connection lookup key; IPv4 addresses in the first 4 bytes. */
@@ -95,12 +97,17 @@ struct tcp_ooo {
 	uint32_t seq;              /* of the first byte of m's data */
 	uint32_t len;
 	bool fin;                  /* a FIN follows the data */
-	struct rte_mbuf *m;        /* data_off at the payload */
+	struct rte_mbuf *m;        /* data_off at the payload; a run of
+				    * contiguous segments chained by m->next */
+	struct rte_mbuf *tail;     /* the run's last segment */
 };
 
 /* Loss recovery (tcp_sack.c): the RFC 6675 scoreboard of what the peer
  * SACKed, and RFC 6582 NewReno's recovery point. */
 #define TCP_SB_MAX          8      /* SACKed ranges remembered per connection */
+#define TCP_RACK_LOG        32     /* send-time records per connection */
+#define TCP_REO_WND_MAX_MS  64     /* bound of the RACK reordering window */
+#define TCP_RACK_RX         8      /* retransmissions remembered for D-SACK */
 
 struct tcp_recovery {
 	bool active;               /* in fast recovery */
@@ -118,6 +125,33 @@ struct tcp_recovery {
 	uint32_t high_rxt;         /* RFC 6675 HighRxt: retransmitted up to here */
 	uint32_t sacked;           /* bytes in sb */
 	struct { uint32_t start, end; } sb[TCP_SB_MAX];  /* sorted, disjoint, > SND.UNA */
+
+	/* RFC 8985 RACK (tcp_rack.c), for SACK connections. The send log:
+	 * when each range of first transmissions left, one record per
+	 * millisecond (sequence order is send order), [log_start, end of
+	 * the newest); retransmissions below it are not logged. */
+	bool rack;                 /* RACK decides losses (SACK agreed) */
+	bool rack_valid;           /* rack_xmit_ms / rack_rtt_ms hold a delivery */
+	bool reo_seen;             /* RFC 8985 RACK.reordering_seen */
+	uint8_t log_head, log_n;
+	uint8_t reo_mult;          /* RACK.reo_wnd_mult: steps grown by D-SACK */
+	uint8_t reo_persist;       /* recoveries left before the window resets */
+	uint16_t reo_extent_ms;    /* largest reordering measured, in send time */
+	uint32_t log_start;
+	struct { uint32_t end, ms; } log[TCP_RACK_LOG];
+	uint32_t rack_xmit_ms;     /* RACK.xmit_ts of the latest-sent delivered data */
+	uint32_t rack_end;         /* RACK.end_seq (also RACK.fack: nothing above delivered) */
+	uint32_t rack_rtt_ms;      /* RACK.rtt */
+	uint32_t fack_prev, xmit_prev;  /* rack_end / rack_xmit_ms before this ACK */
+	uint32_t min_rtt_ms;       /* RACK.min_RTT (UINT32_MAX: none yet) */
+	uint32_t lost_end;         /* unSACKed bytes in [high_rxt, lost_end) are lost */
+	uint32_t dsack_round;      /* the window grows once per round: SND.MAX then */
+	/* Our latest retransmissions, to tell a D-SACK of a spurious one
+	 * (RFC 3708) from a duplicate the network made. */
+	uint8_t rx_next;
+	uint8_t rx_probe;          /* bit i: rx[i] was a tail loss probe */
+	bool sending_probe;        /* tcp_tlp_fire is sending */
+	struct { uint32_t start, end, orig_ms; } rx[TCP_RACK_RX];
 };
 
 struct tcp_timer_node {
@@ -163,6 +197,7 @@ struct tcp_app_ops {
 #define TF_IN_APP       0x1000   /* the application is being called */
 #define TF_HALF_OPEN    0x2000   /* counted in n_half_open and src->half_open */
 #define TF_SRC_CONN     0x4000   /* counted in src->conns */
+#define TF_ACTIVE       0x8000   /* opened by tcp_connect (on_connect, not on_accept) */
 
 struct tcp_conn {
 	struct tcp_key key;
@@ -194,6 +229,7 @@ struct tcp_conn {
 
 	/* Deadlines in ms, 0 when off. */
 	uint64_t t_rto, t_delack, t_2msl, t_keep;
+	uint64_t t_rack;           /* RFC 8985 6.3 reordering timer */
 	uint64_t rx_last_ms;       /* last acceptable segment (keep-alive idle) */
 	uint32_t tw_unread;        /* TIME-WAIT: bytes unread at the last 2 MSL expiry */
 	struct tcp_timer_node tn;

@@ -52,6 +52,31 @@ struct waf_matcher *waf_matcher_create(enum waf_op op, const char *arg, size_t a
 struct waf_matcher *waf_matcher_create_pm(const char *const *phrases, const size_t *lens,
 					  size_t n, char *err, size_t errlen);
 
+/* The same through a Hyperscan database cache (waf_hsdb.h): every database
+ * is requested with waf_hsdb_get()/waf_hsdb_get_lit(), so a LOAD cache
+ * (dataplane) deserializes what the control plane compiled and never
+ * compiles. @hsdb NULL compiles directly (what the two functions above do). */
+struct waf_hsdb_cache;
+struct waf_matcher *waf_matcher_create_hsdb(enum waf_op op, const char *arg, size_t arglen,
+					    const char *datadir, struct waf_hsdb_cache *hsdb,
+					    char *err, size_t errlen);
+struct waf_matcher *waf_matcher_create_pm_hsdb(const char *const *phrases, const size_t *lens,
+					       size_t n, struct waf_hsdb_cache *hsdb, char *err,
+					       size_t errlen);
+
+/* The Hyperscan expressions (NUL-terminated, with their hs flags) that give
+ * @m's Hyperscan verdict, for merging @m into a multi-pattern database: one
+ * for @rx (HS_FLAG_PREFILTER set when PCRE2 must confirm), one per phrase
+ * for @pm/@pmFromFile (escaped literal, caseless). @fn returns 0 to go on.
+ * Returns the number of expressions, -1 if @m has no Hyperscan form (other
+ * operators, PCRE2-only @rx), or @fn's negative return. */
+int waf_matcher_hs_exprs(const struct waf_matcher *m,
+			 int (*fn)(void *ctx, const char *expr, unsigned flags), void *ctx);
+
+/* @m's own Hyperscan database (hs_database_t *), NULL if it has none; owned
+ * by @m. Its pattern ids all stand for @m. */
+const void *waf_matcher_hs_db(const struct waf_matcher *m);
+
 void waf_matcher_free(struct waf_matcher *m); /* accepts NULL */
 
 /* For @rx matchers: how the pattern runs. -1 for other operators. */

@@ -17,8 +17,20 @@
  * TX starts from CRS 3.3.4's REQUEST-901 defaults (the importer folds those
  * SecActions into settings; they are not rules of the program).
  *
- * Transformation results are cached per request by (value, chain): CRS runs
- * many rules with the same chain over the same ARGS.
+ * Grouping: the first link of most rules is a positive @rx/@pm over request
+ * collections. Those patterns are merged into one Hyperscan database per
+ * (source, transformation chain), where a source is one stream of request
+ * values (ARGS_GET values, header names, REQUEST_URI...). Before the rules
+ * run, every value of a source is transformed once per chain (prefixes of
+ * chains shared) and scanned once per database; a hit marks the rule and
+ * the value. A marked rule then runs the exact path below, its first link
+ * looking only at the values that hit; an unmarked grouped rule cannot match
+ * (its link's values are a subset of the scanned ones, transformed the same
+ * way) and is skipped. Pattern hits do not depend on TX, so scanning first
+ * keeps the verdicts of running the rules one by one in program order.
+ *
+ * Transformation results of the exact path are cached per request by
+ * (value, chain): CRS runs many rules with the same chain over the same ARGS.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,16 +38,26 @@
 #include <string.h>
 #include <strings.h>
 
+#include <hs/hs.h>
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
 #include "waf/waf_engine.h"
+#include "waf/waf_hsdb.h"
 
 #define TX_MAX        512u    /* TX variables per request */
 #define TX_NAME_MAX   96u
 #define ARENA_BLOCK   (256u * 1024)
 #define CACHE_MIN     1024u
 #define MACRO_OUT_MAX 8192u
+#define HITS_PER_RULE 32u     /* values remembered per marked rule; past it: all */
+/* Value sources of the grouped scan: collection items (values or names),
+ * then one per scalar request variable. */
+#define SRC_COLLS     (WAF_RC__COUNT * 2u)
+#define SRC_COUNT     (SRC_COLLS + WAF_V__COUNT)
+#define NO_CHAIN      UINT16_MAX
+/* Bytes of member databases per merged scan database (see build_groups). */
+#define GROUP_MERGE_MAX_DB ((size_t)256 * 1024)
 
 /* ------------------------------------------------------------ program */
 
@@ -70,22 +92,42 @@ struct prog_link {
 	size_t n_sv;
 	bool has_per_match;
 	bool first_match_enough; /* nothing needs the other matches: stop at the first */
+	bool scan_decides;    /* grouped exact @rx/@pm: a scan hit is the operator's verdict */
 };
 
 struct prog_rule {
 	uint32_t id;
 	uint8_t phase, paranoia, severity;
+	bool grouped;         /* first link decided by the grouped scan */
 	enum waf_disrupt disrupt;
 	struct prog_link *links;
 	size_t n_links;
 };
 
+/* One grouped database: the patterns of every grouped rule that reads
+ * source @src through chain @chain; pattern id -> rule index. */
+struct scan_group {
+	uint16_t chain;
+	uint8_t min_pl;       /* paranoia level of its rules */
+	bool owns_db;         /* else borrowed from the only rule's matcher */
+	hs_database_t *db;
+	uint32_t *pat_rule;
+	uint32_t n_pat;
+	uint64_t srcs[(SRC_COUNT + 63) / 64]; /* sources its rules read */
+};
+
 struct waf_engine {
 	struct prog_rule *rules;
 	size_t n_rules;
-	uint16_t n_chains;
+	uint16_t n_chains;    /* interned, including prefixes of the rules' chains */
+	uint16_t n_rule_chains;
 	enum waf_tfn (*chains)[WAF_TFN_MAX];
 	uint8_t *chain_len;
+	uint16_t *chain_parent; /* the chain one step shorter, or NO_CHAIN */
+	struct scan_group *groups; /* sorted by (src, chain) */
+	size_t n_groups, n_grouped;
+	uint32_t *src_groups; /* group indices, per source ... */
+	uint32_t src_first[SRC_COUNT], src_n[SRC_COUNT]; /* ... from here, this many */
 	uint32_t *ids;        /* sorted, for has_rule */
 };
 
@@ -156,6 +198,35 @@ struct cands {
 	size_t n, cap;
 };
 
+/* Grouped-scan marks of one rule for the current request. */
+struct rule_hits {
+	uint32_t head;        /* index+1 into waf_eval.hits of the newest hit, 0 none */
+	uint16_t n;
+	bool cand;            /* some value hit one of its patterns */
+	bool all;             /* too many values hit: check every value */
+};
+
+struct hit {
+	const uint8_t *p;
+	uint32_t len;
+	uint32_t next;        /* index+1 of the rule's previous hit, 0 none */
+};
+
+struct chain_memo {
+	uint32_t gen;
+	struct waf_bytes out;
+};
+
+/* A (source, value) already scanned in this request: scanning equal bytes
+ * of the same source again cannot mark anything new (the exact path
+ * compares hit values by content). */
+struct seen_ent {
+	uint32_t gen;
+	uint16_t src;
+	uint32_t len, hash;
+	const uint8_t *p;
+};
+
 struct waf_eval {
 	const struct waf_engine *e;
 	struct waf_scratch scratch;
@@ -165,6 +236,14 @@ struct waf_eval {
 	uint32_t n_tx;
 	struct cache_ent *cache;
 	uint32_t cache_cap, cache_used, gen;
+	struct rule_hits *rh; /* per rule */
+	struct hit *hits;     /* n_rules * HITS_PER_RULE */
+	uint32_t n_hits;
+	struct chain_memo *memo; /* per chain, for the value being scanned */
+	uint32_t memo_gen;
+	struct seen_ent *seen;   /* open addressing, stamped with gen */
+	uint32_t seen_cap, seen_used;
+	uint8_t pl;
 	struct cands items, prev, curm; /* collected values; previous / current link matches */
 	const struct waf_reqview *v;
 	const struct cand *match;       /* current match, for macros */
@@ -180,6 +259,14 @@ static const char *const var_names[WAF_V__COUNT] = {
 	WAF_VARS(WAF_VAR_NAME)
 #undef WAF_VAR_NAME
 };
+
+static const uint8_t var_class[WAF_V__COUNT] = {
+#define WAF_VAR_CLASS(n, c) [WAF_V_##n] = WAF_VC_##c,
+	WAF_VARS(WAF_VAR_CLASS)
+#undef WAF_VAR_CLASS
+};
+
+static const uint8_t empty_value[1];
 
 static void seterr(char *err, size_t errlen, const char *fmt, uint32_t id, const char *a)
 {
@@ -230,6 +317,27 @@ static void *ev_alloc(struct waf_eval *ev, size_t n)
 	ev->cur = b;
 	b->used += n;
 	return b->data + b->used - n;
+}
+
+/* Arena position, to give back temporary space. */
+struct arena_mark {
+	struct arena_block *b;
+	size_t used;
+};
+
+static struct arena_mark ev_mark(const struct waf_eval *ev)
+{
+	return (struct arena_mark){ ev->cur, ev->cur ? ev->cur->used : 0 };
+}
+
+static void ev_rewind(struct waf_eval *ev, struct arena_mark mk)
+{
+	if (!mk.b)
+		return; /* nothing was allocated before the mark: keep what exists */
+	for (struct arena_block *b = mk.b->next; b; b = b->next)
+		b->used = 0;
+	mk.b->used = mk.used;
+	ev->cur = mk.b;
 }
 
 static bool cands_push(struct waf_eval *ev, struct cands *c, enum waf_var var, struct waf_bytes key,
@@ -333,12 +441,26 @@ static const struct waf_item *rv_header(const struct waf_reqview *v, const char 
 	return NULL;
 }
 
+/* "VAR:key" into out[0..cap) (NUL-terminated, truncated); returns the
+ * length written. Plain copies: this runs for every recorded match. */
 static size_t match_name(const struct cand *c, char *out, size_t cap)
 {
-	if (c->key.p && (c->var != WAF_V_TX || c->key.len))
-		return (size_t)snprintf(out, cap, "%s:%.*s", var_names[c->var], (int)c->key.len,
-					(const char *)c->key.p);
-	return (size_t)snprintf(out, cap, "%s", var_names[c->var]);
+	const char *vn = var_names[c->var];
+	size_t k = 0, vl = strlen(vn);
+
+	if (!cap)
+		return 0;
+	vl = vl < cap - 1 ? vl : cap - 1;
+	memcpy(out, vn, vl);
+	k = vl;
+	if (c->key.p && (c->var != WAF_V_TX || c->key.len) && k + 1 < cap) {
+		size_t kl = c->key.len < cap - 2 - k ? c->key.len : cap - 2 - k;
+		out[k++] = ':';
+		memcpy(out + k, c->key.p, kl);
+		k += kl;
+	}
+	out[k] = 0;
+	return k;
 }
 
 /* Expand %{collection.key} in s into ev->macro; returns its length. */
@@ -468,7 +590,8 @@ static pcre2_code *re_compile(const char *pat, uint32_t flags)
 }
 
 static int build_link(struct waf_engine *e, struct prog_link *pl, const struct waf_rule *r,
-		      uint32_t id, const char *datadir, char *err, size_t errlen)
+		      uint32_t id, const char *datadir, struct waf_hsdb_cache *hsdb, char *err,
+		      size_t errlen)
 {
 	char merr[256] = "";
 
@@ -516,7 +639,8 @@ static int build_link(struct waf_engine *e, struct prog_link *pl, const struct w
 		}
 	}
 	if (!pl->arg) {
-		pl->m = waf_matcher_create(r->op, arg, strlen(arg), datadir, merr, sizeof(merr));
+		pl->m = waf_matcher_create_hsdb(r->op, arg, strlen(arg), datadir, hsdb, merr,
+						sizeof(merr));
 		if (!pl->m) {
 			seterr(err, errlen, "rule %u: %s", id, merr);
 			free(exp);
@@ -555,8 +679,271 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* ------------------------------------------------------------ grouping (build) */
+
+static uint16_t src_coll(enum waf_rv_coll c, bool names)
+{
+	return (uint16_t)(c * 2u + (names ? 1u : 0u));
+}
+
+/* The value sources @var reads (a superset: keys and exclusions are left to
+ * the exact path). 0 when @var is not a request variable. */
+static size_t var_sources(enum waf_var var, uint16_t out[2])
+{
+	switch (var) {
+	case WAF_V_ARGS:
+	case WAF_V_ARGS_NAMES:
+		out[0] = src_coll(WAF_RC_ARGS_GET, var == WAF_V_ARGS_NAMES);
+		out[1] = src_coll(WAF_RC_ARGS_POST, var == WAF_V_ARGS_NAMES);
+		return 2;
+	case WAF_V_ARGS_GET: out[0] = src_coll(WAF_RC_ARGS_GET, false); return 1;
+	case WAF_V_ARGS_GET_NAMES: out[0] = src_coll(WAF_RC_ARGS_GET, true); return 1;
+	case WAF_V_ARGS_POST: out[0] = src_coll(WAF_RC_ARGS_POST, false); return 1;
+	case WAF_V_ARGS_POST_NAMES: out[0] = src_coll(WAF_RC_ARGS_POST, true); return 1;
+	case WAF_V_REQUEST_HEADERS: out[0] = src_coll(WAF_RC_HEADERS, false); return 1;
+	case WAF_V_REQUEST_HEADERS_NAMES: out[0] = src_coll(WAF_RC_HEADERS, true); return 1;
+	case WAF_V_REQUEST_COOKIES: out[0] = src_coll(WAF_RC_COOKIES, false); return 1;
+	case WAF_V_REQUEST_COOKIES_NAMES: out[0] = src_coll(WAF_RC_COOKIES, true); return 1;
+	case WAF_V_FILES: out[0] = src_coll(WAF_RC_FILES, false); return 1;
+	case WAF_V_FILES_NAMES: out[0] = src_coll(WAF_RC_FILES, true); return 1;
+	case WAF_V_MULTIPART_PART_HEADERS: out[0] = src_coll(WAF_RC_PART_HEADERS, false); return 1;
+	case WAF_V_XML: out[0] = src_coll(WAF_RC_XML, false); return 1;
+	default:
+		if ((unsigned)var >= WAF_V__COUNT || var_class[var] != WAF_VC_REQUEST)
+			return 0;
+		out[0] = (uint16_t)(SRC_COLLS + var);
+		return 1;
+	}
+}
+
+/* A grouped rule while the databases are being planned. */
+struct grule {
+	uint32_t rule;
+	uint16_t chain;
+	uint8_t paranoia;
+	size_t dbsz;          /* its own database's size: the cost it adds to a merge */
+	uint64_t srcs[(SRC_COUNT + 63) / 64];
+};
+
+struct gexprs {
+	const char **exprs;
+	unsigned *flags;
+	uint32_t *rule;
+	size_t n, cap;
+	uint32_t cur;
+};
+
+static int gexpr_add(void *ctx, const char *expr, unsigned flags)
+{
+	struct gexprs *g = ctx;
+
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 256;
+		const char **ne = realloc(g->exprs, cap * sizeof(*ne));
+		if (ne)
+			g->exprs = ne;
+		unsigned *nf = realloc(g->flags, cap * sizeof(*nf));
+		if (nf)
+			g->flags = nf;
+		uint32_t *nr = realloc(g->rule, cap * sizeof(*nr));
+		if (nr)
+			g->rule = nr;
+		if (!ne || !nf || !nr)
+			return -ENOMEM;
+		g->cap = cap;
+	}
+	g->exprs[g->n] = expr;
+	g->flags[g->n] = flags;
+	g->rule[g->n++] = g->cur;
+	return 0;
+}
+
+static int grule_cmp(const void *a, const void *b)
+{
+	const struct grule *x = a, *y = b;
+
+	if (x->chain != y->chain)
+		return x->chain < y->chain ? -1 : 1;
+	if (x->paranoia != y->paranoia)
+		return x->paranoia < y->paranoia ? -1 : 1;
+	return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+/* Can the scan decide the first link @pl? A positive @rx/@pm with a
+ * Hyperscan form, no multiMatch, over request variables only (no counts);
+ * the sources it reads into @gr. */
+static bool head_groupable(const struct prog_link *pl, struct grule *gr)
+{
+	bool any = false;
+
+	memset(gr->srcs, 0, sizeof(gr->srcs));
+	if (!pl->m || pl->arg || pl->negated || pl->multi_match || !waf_matcher_hs_db(pl->m) ||
+	    (pl->op != WAF_OP_RX && pl->op != WAF_OP_PM && pl->op != WAF_OP_PMFROMFILE))
+		return false;
+	for (size_t i = 0; i < pl->n_t; i++) {
+		uint16_t s[2];
+		size_t ns;
+
+		if (pl->t[i].exclude)
+			continue;
+		if (pl->t[i].count || !(ns = var_sources(pl->t[i].var, s)))
+			return false;
+		for (size_t k = 0; k < ns; k++)
+			gr->srcs[s[k] / 64] |= 1ull << (s[k] % 64);
+		any = true;
+	}
+	return any;
+}
+
+/* One scan database for @gr[0..n) (same chain and paranoia level): the
+ * only rule's own database when alone, else a merged one. */
+static int make_group(struct waf_engine *e, struct scan_group *sg, const struct grule *gr, size_t n,
+		      struct waf_hsdb_cache *hsdb, char *err, size_t errlen)
+{
+	struct gexprs x = { 0 };
+	unsigned *ids = NULL;
+	char herr[256] = "";
+	int rc = 0;
+
+	sg->chain = gr[0].chain;
+	sg->min_pl = gr[0].paranoia;
+	for (size_t i = 0; i < n; i++)
+		for (size_t w = 0; w < sizeof(sg->srcs) / sizeof(sg->srcs[0]); w++)
+			sg->srcs[w] |= gr[i].srcs[w];
+	for (size_t i = 0; i < n; i++) {
+		x.cur = gr[i].rule;
+		if (waf_matcher_hs_exprs(e->rules[gr[i].rule].links[0].m, gexpr_add, &x) < 0) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
+	sg->n_pat = (uint32_t)x.n;
+	sg->pat_rule = x.rule;
+	x.rule = NULL;
+	if (n == 1) {
+		/* the matcher's own database: the same expressions, ids 0..n-1 */
+		sg->db = (hs_database_t *)waf_matcher_hs_db(e->rules[gr[0].rule].links[0].m);
+		goto out;
+	}
+	ids = calloc(x.n ? x.n : 1, sizeof(*ids));
+	if (!ids) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t k = 0; k < x.n; k++)
+		ids[k] = (unsigned)k;
+	rc = waf_hsdb_get(hsdb, x.exprs, x.flags, ids, NULL, (unsigned)x.n, HS_MODE_BLOCK, &sg->db,
+			  herr, sizeof(herr));
+	if (rc < 0) {
+		sg->db = NULL;
+		if (rc != -ENOMEM && err && errlen)
+			snprintf(err, errlen, "grouped database (%zu patterns): %s", x.n, herr);
+		goto out;
+	}
+	sg->owns_db = true;
+out:
+	free(ids);
+	free(x.exprs);
+	free(x.flags);
+	free(x.rule);
+	return rc;
+}
+
+/* Plan and build the scan databases: grouped rules sorted by (chain,
+ * paranoia level, program order), cut into merges whose members' own
+ * databases add up to at most GROUP_MERGE_MAX_DB (merged compiles of large
+ * automata grow fast); the cut is deterministic, so a LOAD cache sees the
+ * keys the control plane recorded. Then the per-source index. */
+static int build_groups(struct waf_engine *e, struct waf_hsdb_cache *hsdb, char *err, size_t errlen)
+{
+	struct grule *gr = calloc(e->n_rules ? e->n_rules : 1, sizeof(*gr));
+	size_t ng = 0;
+	int rc = 0;
+
+	if (!gr)
+		return -ENOMEM;
+	for (size_t i = 0; i < e->n_rules; i++) {
+		struct prog_rule *pr = &e->rules[i];
+		struct grule *g = &gr[ng];
+
+		if (!head_groupable(&pr->links[0], g))
+			continue;
+		g->rule = (uint32_t)i;
+		g->chain = pr->links[0].chain_id;
+		g->paranoia = pr->paranoia;
+		if (hs_database_size(waf_matcher_hs_db(pr->links[0].m), &g->dbsz) != HS_SUCCESS)
+			g->dbsz = SIZE_MAX;
+		pr->grouped = true;
+		pr->links[0].scan_decides = waf_matcher_rx_mode(pr->links[0].m) != WAF_RX_HS_PREFILTER;
+		ng++;
+	}
+	e->n_grouped = ng;
+	qsort(gr, ng, sizeof(*gr), grule_cmp);
+	e->groups = calloc(ng ? ng : 1, sizeof(*e->groups));
+	if (!e->groups) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < ng;) {
+		size_t j = i + 1, sum = gr[i].dbsz;
+		while (j < ng && gr[j].chain == gr[i].chain && gr[j].paranoia == gr[i].paranoia &&
+		       gr[j].dbsz <= GROUP_MERGE_MAX_DB - sum && sum <= GROUP_MERGE_MAX_DB)
+			sum += gr[j++].dbsz;
+		rc = make_group(e, &e->groups[e->n_groups++], &gr[i], j - i, hsdb, err, errlen);
+		if (rc < 0)
+			goto out;
+		i = j;
+	}
+	/* per source, the groups that read it */
+	size_t total = 0;
+	for (uint32_t s = 0; s < SRC_COUNT; s++)
+		for (size_t g = 0; g < e->n_groups; g++)
+			if (e->groups[g].srcs[s / 64] >> (s % 64) & 1)
+				total++;
+	e->src_groups = calloc(total ? total : 1, sizeof(*e->src_groups));
+	if (!e->src_groups) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	total = 0;
+	for (uint32_t s = 0; s < SRC_COUNT; s++) {
+		e->src_first[s] = (uint32_t)total;
+		for (size_t g = 0; g < e->n_groups; g++)
+			if (e->groups[g].srcs[s / 64] >> (s % 64) & 1)
+				e->src_groups[total++] = (uint32_t)g;
+		e->src_n[s] = (uint32_t)(total - e->src_first[s]);
+	}
+out:
+	free(gr);
+	return rc;
+}
+
+/* Intern every prefix of every rule chain, so a chain's result is built on
+ * its parent's (one transformation shorter) and shared prefixes run once. */
+static int chain_prefixes(struct waf_engine *e)
+{
+	e->n_rule_chains = e->n_chains;
+	for (uint16_t c = 0; c < e->n_rule_chains; c++)
+		for (uint8_t l = 1; l < e->chain_len[c]; l++) {
+			enum waf_tfn t[WAF_TFN_MAX];
+			memcpy(t, e->chains[c], l * sizeof(*t));
+			if (intern_chain(e, t, l) == UINT16_MAX)
+				return -ENOMEM;
+		}
+	e->chain_parent = calloc(e->n_chains ? e->n_chains : 1, sizeof(*e->chain_parent));
+	if (!e->chain_parent)
+		return -ENOMEM;
+	for (uint16_t c = 0; c < e->n_chains; c++) {
+		e->chain_parent[c] = NO_CHAIN;
+		if (e->chain_len[c] >= 2)
+			e->chain_parent[c] = intern_chain(e, e->chains[c], (uint8_t)(e->chain_len[c] - 1));
+	}
+	return 0;
+}
+
 struct waf_engine *waf_engine_build(struct waf_rule *const *rules, size_t n,
-				    const char *datadir, char *err, size_t errlen)
+				    const char *datadir, struct waf_hsdb_cache *hsdb,
+				    char *err, size_t errlen)
 {
 	struct waf_engine *e = calloc(1, sizeof(*e));
 	size_t k = 0;
@@ -595,7 +982,8 @@ struct waf_engine *waf_engine_build(struct waf_rule *const *rules, size_t n,
 			pr->n_links = nl;
 			nl = 0;
 			for (const struct waf_rule *l = r; l; l = l->chain) {
-				int rc = build_link(e, &pr->links[nl++], l, r->id, datadir, err, errlen);
+				int rc = build_link(e, &pr->links[nl++], l, r->id, datadir, hsdb, err,
+						    errlen);
 				if (rc == -ENOMEM)
 					goto nomem;
 				if (rc < 0) {
@@ -618,6 +1006,15 @@ struct waf_engine *waf_engine_build(struct waf_rule *const *rules, size_t n,
 		e->ids[i] = pr->id;
 	}
 	qsort(e->ids, k, sizeof(*e->ids), cmp_u32);
+	if (chain_prefixes(e) < 0)
+		goto nomem;
+	int grc = build_groups(e, hsdb, err, errlen);
+	if (grc == -ENOMEM)
+		goto nomem;
+	if (grc < 0) {
+		waf_engine_free(e);
+		return NULL;
+	}
 	return e;
 nomem:
 	if (e)
@@ -652,10 +1049,18 @@ void waf_engine_free(struct waf_engine *e)
 		}
 		free(r->links);
 	}
+	for (size_t g = 0; e->groups && g < e->n_groups; g++) {
+		if (e->groups[g].owns_db)
+			hs_free_database(e->groups[g].db);
+		free(e->groups[g].pat_rule);
+	}
+	free(e->groups);
+	free(e->src_groups);
 	free(e->rules);
 	free(e->ids);
 	free(e->chains);
 	free(e->chain_len);
+	free(e->chain_parent);
 	free(e);
 }
 
@@ -666,7 +1071,17 @@ size_t waf_engine_rule_count(const struct waf_engine *e)
 
 size_t waf_engine_chain_count(const struct waf_engine *e)
 {
-	return e->n_chains;
+	return e->n_rule_chains;
+}
+
+size_t waf_engine_group_count(const struct waf_engine *e)
+{
+	return e->n_groups;
+}
+
+size_t waf_engine_grouped_rules(const struct waf_engine *e)
+{
+	return e->n_grouped;
 }
 
 bool waf_engine_has_rule(const struct waf_engine *e, uint32_t id)
@@ -676,6 +1091,7 @@ bool waf_engine_has_rule(const struct waf_engine *e, uint32_t id)
 
 void waf_engine_conf_default(struct waf_engine_conf *c)
 {
+	memset(c, 0, sizeof(*c));
 	c->paranoia = 1;
 	c->inbound_threshold = 5;
 }
@@ -697,9 +1113,18 @@ struct waf_eval *waf_eval_create(const struct waf_engine *e)
 			if (e->rules[i].links[l].m &&
 			    waf_scratch_fit(&ev->scratch, e->rules[i].links[l].m) < 0)
 				goto fail;
+	for (size_t g = 0; g < e->n_groups; g++) {
+		hs_scratch_t *sc = ev->scratch.hs;
+		if (hs_alloc_scratch(e->groups[g].db, &sc) != HS_SUCCESS)
+			goto fail;
+		ev->scratch.hs = sc;
+	}
 	ev->cache_cap = CACHE_MIN;
 	ev->cache = calloc(ev->cache_cap, sizeof(*ev->cache));
-	if (!ev->cache)
+	ev->rh = calloc(e->n_rules ? e->n_rules : 1, sizeof(*ev->rh));
+	ev->hits = calloc(e->n_rules ? e->n_rules * HITS_PER_RULE : 1, sizeof(*ev->hits));
+	ev->memo = calloc(e->n_chains ? e->n_chains : 1, sizeof(*ev->memo));
+	if (!ev->cache || !ev->rh || !ev->hits || !ev->memo)
 		goto fail;
 	return ev;
 fail:
@@ -718,6 +1143,10 @@ void waf_eval_free(struct waf_eval *ev)
 		free(b);
 	}
 	free(ev->cache);
+	free(ev->rh);
+	free(ev->hits);
+	free(ev->memo);
+	free(ev->seen);
 	free(ev->items.v);
 	free(ev->prev.v);
 	free(ev->curm.v);
@@ -758,6 +1187,7 @@ static void cache_grow(struct waf_eval *ev)
 static struct waf_bytes tfn_one(struct waf_eval *ev, enum waf_tfn t, struct waf_bytes in)
 {
 	size_t cap = waf_tfn_bound(t, in.len);
+	struct arena_mark mk = ev_mark(ev);
 	uint8_t *o = ev_alloc(ev, cap + 1);
 	ssize_t n;
 
@@ -768,35 +1198,80 @@ static struct waf_bytes tfn_one(struct waf_eval *ev, enum waf_tfn t, struct waf_
 		ev->res->errors++;
 		return in;
 	}
+	if ((size_t)n == in.len && memcmp(o, in.p, in.len) == 0) {
+		/* unchanged (the common case for clean values): keep the input,
+		 * so equal results share a pointer, and give the space back */
+		ev_rewind(ev, mk);
+		return in;
+	}
 	return (struct waf_bytes){ o, (uint32_t)n };
 }
 
-static struct waf_bytes transform(struct waf_eval *ev, const struct prog_link *pl, struct waf_bytes in)
+/* Chain @chain over @in, cached per request by (value, chain); a chain
+ * starts from its parent's (one step shorter) result, itself cached. */
+static struct waf_bytes transform_chain(struct waf_eval *ev, uint16_t chain, struct waf_bytes in)
 {
-	if (!pl->n_tfn)
+	const struct waf_engine *e = ev->e;
+	uint8_t n = e->chain_len[chain], from = 0;
+
+	if (!n)
 		return in;
-	uint32_t h = cache_hash(in.p, in.len, pl->chain_id) & (ev->cache_cap - 1);
+	uint32_t h = cache_hash(in.p, in.len, chain) & (ev->cache_cap - 1);
 	for (;;) {
 		struct cache_ent *c = &ev->cache[h];
 		if (c->gen != ev->gen)
 			break;
-		if (c->in == in.p && c->inlen == in.len && c->chain == pl->chain_id)
+		if (c->in == in.p && c->inlen == in.len && c->chain == chain)
 			return (struct waf_bytes){ c->out, c->outlen };
 		h = (h + 1) & (ev->cache_cap - 1);
 	}
 	struct waf_bytes v = in;
-	for (uint8_t i = 0; i < pl->n_tfn; i++)
-		v = tfn_one(ev, pl->tfn[i], v);
+	if (e->chain_parent[chain] != NO_CHAIN) {
+		v = transform_chain(ev, e->chain_parent[chain], in);
+		from = e->chain_len[e->chain_parent[chain]];
+	}
+	for (uint8_t i = from; i < n; i++)
+		v = tfn_one(ev, e->chains[chain][i], v);
 	if (ev->cache_used * 2 >= ev->cache_cap) {
 		cache_grow(ev);
 		if (ev->cache_used * 2 >= ev->cache_cap)
 			return v; /* table full (no memory): not cached */
-		h = cache_hash(in.p, in.len, pl->chain_id) & (ev->cache_cap - 1);
-		while (ev->cache[h].gen == ev->gen)
-			h = (h + 1) & (ev->cache_cap - 1);
 	}
-	ev->cache[h] = (struct cache_ent){ in.p, in.len, ev->gen, pl->chain_id, v.p, v.len };
+	h = cache_hash(in.p, in.len, chain) & (ev->cache_cap - 1);
+	while (ev->cache[h].gen == ev->gen)
+		h = (h + 1) & (ev->cache_cap - 1);
+	ev->cache[h] = (struct cache_ent){ in.p, in.len, ev->gen, chain, v.p, v.len };
 	ev->cache_used++;
+	return v;
+}
+
+static struct waf_bytes transform(struct waf_eval *ev, const struct prog_link *pl, struct waf_bytes in)
+{
+	return transform_chain(ev, pl->chain_id, in);
+}
+
+/* Chain @chain over the value being prescanned: memo per chain for this
+ * value only, so chains sharing a prefix transform it once and nothing is
+ * kept past the value (the arena is rewound after it). */
+static struct waf_bytes memo_chain(struct waf_eval *ev, uint16_t chain, struct waf_bytes in)
+{
+	const struct waf_engine *e = ev->e;
+	struct chain_memo *m = &ev->memo[chain];
+	uint8_t n = e->chain_len[chain], from = 0;
+	struct waf_bytes v = in;
+
+	if (!n)
+		return in;
+	if (m->gen == ev->memo_gen)
+		return m->out;
+	if (e->chain_parent[chain] != NO_CHAIN) {
+		v = memo_chain(ev, e->chain_parent[chain], in);
+		from = e->chain_len[e->chain_parent[chain]];
+	}
+	for (uint8_t i = from; i < n; i++)
+		v = tfn_one(ev, e->chains[chain][i], v);
+	m->gen = ev->memo_gen;
+	m->out = v;
 	return v;
 }
 
@@ -875,6 +1350,47 @@ static void scalar(struct waf_eval *ev, struct cands *out, enum waf_var var, str
 		cands_push(ev, out, var, (struct waf_bytes){ NULL, 0 }, b);
 }
 
+/* FULL_REQUEST as ModSecurity v3 builds it: request line, header lines,
+ * empty line, body (what the view kept of it). Built only when a rule reads
+ * it (the XXE rules of rules/rampart-api, behind a REQBODY_PROCESSOR check):
+ * it is the one variable that shows an XML body's DOCTYPE. */
+static void full_request(struct waf_eval *ev, struct cands *out, enum waf_var var)
+{
+	const struct waf_reqview *v = ev->v;
+	const struct waf_items *h = &v->coll[WAF_RC_HEADERS];
+	size_t n = (size_t)v->line.len + 4 + v->body.len, k = 0;
+	uint8_t *d;
+
+	if (!v->line.p)
+		return;
+	for (uint32_t i = 0; i < h->n; i++)
+		n += (size_t)h->v[i].name.len + 4 + h->v[i].value.len;
+	if (!(d = ev_alloc(ev, n)))
+		return;
+	memcpy(d, v->line.p, v->line.len);
+	k = v->line.len;
+	d[k++] = '\r';
+	d[k++] = '\n';
+	for (uint32_t i = 0; i < h->n; i++) {
+		if (h->v[i].name.len)
+			memcpy(d + k, h->v[i].name.p, h->v[i].name.len);
+		k += h->v[i].name.len;
+		d[k++] = ':';
+		d[k++] = ' ';
+		if (h->v[i].value.len)
+			memcpy(d + k, h->v[i].value.p, h->v[i].value.len);
+		k += h->v[i].value.len;
+		d[k++] = '\r';
+		d[k++] = '\n';
+	}
+	d[k++] = '\r';
+	d[k++] = '\n';
+	if (v->body.len)
+		memcpy(d + k, v->body.p, v->body.len);
+	k += v->body.len;
+	cands_push(ev, out, var, (struct waf_bytes){ NULL, 0 }, (struct waf_bytes){ d, (uint32_t)k });
+}
+
 /* Every (key, value) of @var, before key selection. */
 static void collect(struct waf_eval *ev, enum waf_var var, struct cands *out)
 {
@@ -941,6 +1457,7 @@ static void collect(struct waf_eval *ev, enum waf_var var, struct cands *out)
 		if (v->bodyproc != WAF_BP_NONE)
 			cands_push(ev, out, var, none, cstr(waf_bodyproc_name(v->bodyproc)));
 		break;
+	case WAF_V_FULL_REQUEST: full_request(ev, out, var); break;
 	case WAF_V_TX:
 		for (uint32_t i = 0; i < ev->n_tx; i++)
 			cands_push(ev, out, var, (struct waf_bytes){ (const uint8_t *)ev->tx[i].name, ev->tx[i].nlen },
@@ -1111,8 +1628,20 @@ static void record(struct waf_eval *ev, const struct prog_rule *r, const struct 
 
 /* ------------------------------------------------------------ evaluation */
 
-/* Evaluate one link over its values; matches go to ev->curm. */
-static void eval_link(struct waf_eval *ev, const struct prog_link *pl)
+/* Did the grouped scan report this (untransformed) value for the rule? */
+static bool hit_has(const struct waf_eval *ev, const struct rule_hits *rh, struct waf_bytes val)
+{
+	for (uint32_t h = rh->head; h; h = ev->hits[h - 1].next) {
+		const struct hit *x = &ev->hits[h - 1];
+		if (x->len == val.len && (x->p == val.p || memcmp(x->p, val.p, val.len) == 0))
+			return true;
+	}
+	return false;
+}
+
+/* Evaluate one link over its values; matches go to ev->curm. @rh: only the
+ * values the grouped scan reported can match (NULL: all values). */
+static void eval_link(struct waf_eval *ev, const struct prog_link *pl, const struct rule_hits *rh)
 {
 	link_values(ev, pl);
 	ev->curm.n = 0;
@@ -1122,7 +1651,9 @@ static void eval_link(struct waf_eval *ev, const struct prog_link *pl)
 		bool hit = false;
 
 		if (!val.p)
-			val.p = (const uint8_t *)"";
+			val.p = empty_value;
+		if (rh && !hit_has(ev, rh, val))
+			continue; /* the grouped scan found nothing in this value */
 		if (pl->multi_match) {
 			struct waf_bytes x = val;
 			hit = run_op(ev, pl, x);
@@ -1133,7 +1664,9 @@ static void eval_link(struct waf_eval *ev, const struct prog_link *pl)
 			val = x;
 		} else {
 			val = transform(ev, pl, val);
-			hit = run_op(ev, pl, val);
+			/* a remembered hit of an exact pattern on this value is the
+			 * operator's answer: no second scan */
+			hit = rh && pl->scan_decides ? true : run_op(ev, pl, val);
 		}
 		if (!hit)
 			continue;
@@ -1153,14 +1686,14 @@ static void eval_link(struct waf_eval *ev, const struct prog_link *pl)
 	}
 }
 
-static void eval_rule(struct waf_eval *ev, const struct prog_rule *r)
+static void eval_rule(struct waf_eval *ev, const struct prog_rule *r, const struct rule_hits *rh)
 {
 	struct cand last = { 0 };
 	bool have_last = false;
 
 	ev->prev.n = 0;
 	for (size_t l = 0; l < r->n_links; l++) {
-		eval_link(ev, &r->links[l]);
+		eval_link(ev, &r->links[l], l == 0 ? rh : NULL);
 		if (!ev->curm.n)
 			return;
 		last = ev->curm.v[ev->curm.n - 1];
@@ -1176,6 +1709,167 @@ static void eval_rule(struct waf_eval *ev, const struct prog_rule *r)
 				run_setvar(ev, &r->links[l].sv[s]);
 	record(ev, r, have_last ? &last : NULL);
 	ev->match = NULL;
+}
+
+/* ------------------------------------------------------------ grouped scan */
+
+struct scan_ctx {
+	struct waf_eval *ev;
+	const struct scan_group *g;
+	struct waf_bytes val; /* untransformed: what the exact path compares */
+};
+
+static void mark_hit(struct waf_eval *ev, uint32_t rule, struct waf_bytes val)
+{
+	struct rule_hits *rh = &ev->rh[rule];
+
+	rh->cand = true;
+	if (rh->all)
+		return;
+	if (rh->head) {
+		const struct hit *last = &ev->hits[rh->head - 1];
+		if (last->p == val.p && last->len == val.len)
+			return; /* another pattern of the rule on the same value */
+	}
+	if (rh->n == HITS_PER_RULE || ev->n_hits == ev->e->n_rules * HITS_PER_RULE) {
+		rh->all = true;
+		return;
+	}
+	ev->hits[ev->n_hits] = (struct hit){ val.p, val.len, rh->head };
+	rh->head = ++ev->n_hits;
+	rh->n++;
+}
+
+static int on_group_hit(unsigned id, unsigned long long from, unsigned long long to,
+			unsigned flags, void *ctx)
+{
+	struct scan_ctx *sc = ctx;
+	uint32_t rule = sc->g->pat_rule[id];
+
+	(void)from;
+	(void)to;
+	(void)flags;
+	if (sc->ev->e->rules[rule].paranoia <= sc->ev->pl)
+		mark_hit(sc->ev, rule, sc->val);
+	return 0; /* other patterns may hit too */
+}
+
+/* One value of a source through every group of that source. */
+static void scan_value(struct waf_eval *ev, uint32_t g0, uint32_t ng, struct waf_bytes val)
+{
+	const struct waf_engine *e = ev->e;
+	struct arena_mark mk = ev_mark(ev);
+	struct scan_ctx sc = { ev, NULL, val };
+
+	if (!val.p)
+		sc.val.p = val.p = empty_value;
+	if (++ev->memo_gen == 0) {
+		memset(ev->memo, 0, e->n_chains * sizeof(*ev->memo));
+		ev->memo_gen = 1;
+	}
+	for (uint32_t i = g0; i < g0 + ng; i++) {
+		const struct scan_group *g = &e->groups[e->src_groups[i]];
+		if (g->min_pl > ev->pl)
+			continue;
+		struct waf_bytes x = memo_chain(ev, g->chain, val);
+		sc.g = g;
+		hs_error_t rc = hs_scan(g->db, (const char *)x.p, x.len, 0, ev->scratch.hs,
+					on_group_hit, &sc);
+		if (rc != HS_SUCCESS) {
+			/* cannot tell: every rule of the group checks every value */
+			ev->res->errors++;
+			for (uint32_t k = 0; k < g->n_pat; k++) {
+				ev->rh[g->pat_rule[k]].cand = true;
+				ev->rh[g->pat_rule[k]].all = true;
+			}
+		}
+	}
+	ev_rewind(ev, mk); /* only the hits' untransformed pointers stay */
+}
+
+static uint32_t bytes_hash(const uint8_t *p, uint32_t len)
+{
+	uint32_t h = 2166136261u;
+
+	for (uint32_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+static void seen_grow(struct waf_eval *ev)
+{
+	uint32_t cap = ev->seen_cap ? ev->seen_cap * 2 : 1024;
+	struct seen_ent *n = calloc(cap, sizeof(*n));
+
+	if (!n)
+		return; /* keep the small table: values past it are scanned again */
+	for (uint32_t i = 0; i < ev->seen_cap; i++) {
+		const struct seen_ent *o = &ev->seen[i];
+		if (o->gen != ev->gen)
+			continue;
+		uint32_t h = o->hash & (cap - 1);
+		while (n[h].gen == ev->gen)
+			h = (h + 1) & (cap - 1);
+		n[h] = *o;
+	}
+	free(ev->seen);
+	ev->seen = n;
+	ev->seen_cap = cap;
+}
+
+/* Was this value of @src scanned already? Remembers it if not. */
+static bool seen_before(struct waf_eval *ev, uint16_t src, struct waf_bytes val)
+{
+	uint32_t hash = bytes_hash(val.p, val.len) ^ src * 0x9e3779b1u;
+
+	if (ev->seen_used * 2 >= ev->seen_cap) {
+		seen_grow(ev);
+		if (ev->seen_used * 2 >= ev->seen_cap)
+			return false;
+	}
+	uint32_t h = hash & (ev->seen_cap - 1);
+	for (; ev->seen[h].gen == ev->gen; h = (h + 1) & (ev->seen_cap - 1)) {
+		const struct seen_ent *x = &ev->seen[h];
+		if (x->hash == hash && x->src == src && x->len == val.len &&
+		    (x->p == val.p || memcmp(x->p, val.p, val.len) == 0))
+			return true;
+	}
+	ev->seen[h] = (struct seen_ent){ ev->gen, src, val.len, hash, val.p };
+	ev->seen_used++;
+	return false;
+}
+
+static void prescan(struct waf_eval *ev, uint8_t pl)
+{
+	const struct waf_engine *e = ev->e;
+	const struct waf_reqview *v = ev->v;
+
+	ev->pl = pl;
+	ev->n_hits = 0;
+	ev->seen_used = 0; /* entries of older requests carry older stamps */
+	memset(ev->rh, 0, e->n_rules * sizeof(*ev->rh));
+	for (uint32_t src = 0; src < SRC_COUNT; src++) {
+		uint32_t g0 = e->src_first[src], ng = e->src_n[src];
+
+		if (!ng)
+			continue;
+		if (src < SRC_COLLS) {
+			const struct waf_items *it = &v->coll[src / 2];
+			bool names = src & 1;
+			for (uint32_t i = 0; i < it->n; i++) {
+				struct waf_bytes val = names ? it->v[i].name : it->v[i].value;
+				if (!val.p)
+					val.p = empty_value;
+				if (!seen_before(ev, (uint16_t)src, val))
+					scan_value(ev, g0, ng, val);
+			}
+			continue;
+		}
+		ev->items.n = 0;
+		collect(ev, (enum waf_var)(src - SRC_COLLS), &ev->items);
+		for (size_t i = 0; i < ev->items.n; i++)
+			scan_value(ev, g0, ng, ev->items.v[i].value);
+	}
 }
 
 static void tx_init(struct waf_eval *ev, const struct waf_engine_conf *conf)
@@ -1207,6 +1901,8 @@ int waf_eval_run(struct waf_eval *ev, const struct waf_engine_conf *conf,
 	ev->oom = false;
 	if (++ev->gen == 0) { /* wrapped: old stamps could look current */
 		memset(ev->cache, 0, ev->cache_cap * sizeof(*ev->cache));
+		if (ev->seen)
+			memset(ev->seen, 0, ev->seen_cap * sizeof(*ev->seen));
 		ev->gen = 1;
 	}
 	ev->cache_used = 0;
@@ -1214,11 +1910,22 @@ int waf_eval_run(struct waf_eval *ev, const struct waf_engine_conf *conf,
 	ev->res = res;
 	ev->match = NULL;
 	tx_init(ev, conf);
+	if (!conf->per_rule)
+		prescan(ev, conf->paranoia);
 	for (size_t i = 0; i < e->n_rules; i++) {
-		if (e->rules[i].paranoia > conf->paranoia)
+		const struct prog_rule *r = &e->rules[i];
+		const struct rule_hits *rh = &ev->rh[i];
+
+		if (r->paranoia > conf->paranoia)
 			continue;
 		res->rules_run++;
-		eval_rule(ev, &e->rules[i]);
+		if (conf->per_rule) {
+			eval_rule(ev, r, NULL);
+			continue;
+		}
+		if (r->grouped && !rh->cand)
+			continue; /* no pattern of its first link hit any value */
+		eval_rule(ev, r, r->grouped && !rh->all ? rh : NULL);
 	}
 	for (int p = 0; p < 4; p++) {
 		char n[20];

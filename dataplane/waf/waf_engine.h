@@ -27,6 +27,8 @@ struct waf_eval;
 struct waf_engine_conf {
 	uint8_t paranoia;          /* 1..4: rules with a higher level do not run */
 	uint32_t inbound_threshold; /* block at this inbound anomaly score (CRS default 5) */
+	bool per_rule;             /* reference mode (tests): no grouped scan, every rule
+				    * checks every value; verdicts must be identical */
 };
 
 /* One rule that matched (the chain head's id; target and value of the last
@@ -48,18 +50,30 @@ struct waf_result {
 	uint32_t errors;            /* operator/scan errors (rule treated as no match) */
 };
 
+struct waf_hsdb_cache;
+
 /* Build the program from @rules (chain heads in file order; phases 1 and 2
  * are kept, others refused in @err). Operators are compiled here; @rx
  * arguments with %{tx.*} macros are expanded with the CRS defaults first.
+ * Every Hyperscan database (per-rule matchers and the grouped scan
+ * databases) is requested through @hsdb (waf_hsdb.h): NULL compiles
+ * directly, a COMPILE cache compiles and records (rampart-cp), a LOAD cache
+ * only deserializes (rampart-dp; building the same rules in the same order
+ * asks for the same keys).
  * Returns NULL with a reason in @err (first rule that does not compile). */
 struct waf_engine *waf_engine_build(struct waf_rule *const *rules, size_t n,
-				    const char *datadir, char *err, size_t errlen);
+				    const char *datadir, struct waf_hsdb_cache *hsdb,
+				    char *err, size_t errlen);
 void waf_engine_free(struct waf_engine *e);
 size_t waf_engine_rule_count(const struct waf_engine *e);
 /* Is @id a rule of the program? */
 bool waf_engine_has_rule(const struct waf_engine *e, uint32_t id);
-/* Distinct transformation chains (the grouping key of the next slice). */
+/* Distinct transformation chains of the rules (part of the grouping key). */
 size_t waf_engine_chain_count(const struct waf_engine *e);
+/* Grouped scan databases (one per (source collection, chain)) and the rules
+ * whose first link is decided by them (the others run per rule). */
+size_t waf_engine_group_count(const struct waf_engine *e);
+size_t waf_engine_grouped_rules(const struct waf_engine *e);
 
 void waf_engine_conf_default(struct waf_engine_conf *c);
 

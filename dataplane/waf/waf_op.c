@@ -23,8 +23,12 @@
 
 #include "waf/waf.h"
 #include "waf/waf_detect.h"
+#include "waf/waf_hsdb.h"
 
 #define WAF_PM_FILE_MAX (1u << 20) /* bytes of a @pmFromFile file */
+/* ModSecurity's @rx options; SINGLEMATCH: a verdict needs one report. */
+#define WAF_RX_HS_FLAGS (HS_FLAG_DOTALL | HS_FLAG_MULTILINE | HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY)
+#define WAF_PM_HS_FLAGS (HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH)
 
 struct waf_matcher {
 	enum waf_op op;
@@ -36,6 +40,8 @@ struct waf_matcher {
 	long long num; /* numeric operators */
 	uint8_t byte_ok[256]; /* @validateByteRange */
 	char hs_note[96];     /* why Hyperscan did not take a @rx exactly */
+	char **pm_exprs;      /* @pm phrases as escaped expressions (grouping) */
+	size_t n_pm;
 };
 
 static const char *const op_names[WAF_OP__COUNT] = {
@@ -94,6 +100,9 @@ void waf_matcher_free(struct waf_matcher *m)
 	hs_free_database(m->hs);
 	pcre2_code_free(m->re);
 	free(m->arg);
+	for (size_t i = 0; i < m->n_pm; i++)
+		free(m->pm_exprs[i]);
+	free(m->pm_exprs);
 	free(m);
 }
 
@@ -102,28 +111,45 @@ const char *waf_matcher_rx_note(const struct waf_matcher *m)
 	return m->hs_note;
 }
 
+const void *waf_matcher_hs_db(const struct waf_matcher *m)
+{
+	return m->hs;
+}
+
 int waf_matcher_rx_mode(const struct waf_matcher *m)
 {
 	return m->op == WAF_OP_RX ? (int)m->rx_mode : -1;
 }
 
-static int compile_rx(struct waf_matcher *m, char *err, size_t errlen)
+/* One @rx pattern through the database cache (compiles on the control plane,
+ * loads on the dataplane; a key the control plane could not compile is
+ * missing in a LOAD cache, so both sides take the same path). */
+static int rx_db(struct waf_hsdb_cache *hsdb, const char *pat, unsigned flags, hs_database_t **db,
+		 char *note, size_t notelen)
 {
-	hs_compile_error_t *ce = NULL;
-	const unsigned base = HS_FLAG_DOTALL | HS_FLAG_MULTILINE | HS_FLAG_SINGLEMATCH |
-			      HS_FLAG_ALLOWEMPTY;
+	const char *exprs[1] = { pat };
+	unsigned fl[1] = { flags }, ids[1] = { 0 };
+
+	return waf_hsdb_get(hsdb, exprs, fl, ids, NULL, 1, HS_MODE_BLOCK, db, note, notelen);
+}
+
+static int compile_rx(struct waf_matcher *m, struct waf_hsdb_cache *hsdb, char *err, size_t errlen)
+{
 	int perr;
 	PCRE2_SIZE poff;
+	int rc;
 
-	if (hs_compile((const char *)m->arg, base, HS_MODE_BLOCK, NULL, &m->hs, &ce) == HS_SUCCESS) {
+	rc = rx_db(hsdb, (const char *)m->arg, WAF_RX_HS_FLAGS, &m->hs, m->hs_note, sizeof(m->hs_note));
+	if (rc == 0) {
+		m->hs_note[0] = 0;
 		m->rx_mode = WAF_RX_HS_EXACT;
 		return 0;
 	}
-	snprintf(m->hs_note, sizeof(m->hs_note), "%s", ce ? ce->message : "?");
-	hs_free_compile_error(ce);
-	ce = NULL;
-	/* PREFILTER does not combine with SINGLEMATCH-free semantics issues;
-	 * ALLOWEMPTY is kept so "a*"-like prefilters compile. */
+	if (rc == -ENOMEM) {
+		seterr(err, errlen, "%s", "out of memory");
+		return rc;
+	}
+	m->hs = NULL;
 	m->re = pcre2_compile(m->arg, m->arglen, PCRE2_DOTALL | PCRE2_MULTILINE, &perr, &poff, NULL);
 	if (!m->re) {
 		char msg[128];
@@ -131,24 +157,80 @@ static int compile_rx(struct waf_matcher *m, char *err, size_t errlen)
 		seterr(err, errlen, "pcre2: %s", msg);
 		return -EINVAL;
 	}
-	if (hs_compile((const char *)m->arg, base | HS_FLAG_PREFILTER, HS_MODE_BLOCK, NULL,
-		       &m->hs, &ce) == HS_SUCCESS) {
+	/* ALLOWEMPTY is kept so "a*"-like prefilters compile. */
+	char pnote[8];
+	if (rx_db(hsdb, (const char *)m->arg, WAF_RX_HS_FLAGS | HS_FLAG_PREFILTER, &m->hs, pnote,
+		  sizeof(pnote)) == 0) {
 		m->rx_mode = WAF_RX_HS_PREFILTER;
 		return 0;
 	}
-	hs_free_compile_error(ce);
 	m->hs = NULL;
 	m->rx_mode = WAF_RX_PCRE2;
 	return 0;
 }
 
+/* Each phrase as a Hyperscan expression matching it literally (every byte
+ * \xHH), so @pm sets can join the grouped regex databases. */
+static int pm_keep_exprs(struct waf_matcher *m, const char *const *phrases, const size_t *lens,
+			 size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	m->pm_exprs = calloc(n ? n : 1, sizeof(*m->pm_exprs));
+	if (!m->pm_exprs)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		char *x = malloc(lens[i] * 4 + 1);
+		if (!x)
+			return -ENOMEM;
+		for (size_t k = 0; k < lens[i]; k++) {
+			uint8_t c = (uint8_t)phrases[i][k];
+			x[4 * k] = '\\';
+			x[4 * k + 1] = 'x';
+			x[4 * k + 2] = hex[c >> 4];
+			x[4 * k + 3] = hex[c & 15];
+		}
+		x[lens[i] * 4] = 0;
+		m->pm_exprs[m->n_pm++] = x;
+	}
+	return 0;
+}
+
+int waf_matcher_hs_exprs(const struct waf_matcher *m,
+			 int (*fn)(void *ctx, const char *expr, unsigned flags), void *ctx)
+{
+	int rc;
+
+	if (m->op == WAF_OP_RX) {
+		if (m->rx_mode == WAF_RX_PCRE2 || !m->hs)
+			return -1;
+		rc = fn(ctx, (const char *)m->arg,
+			WAF_RX_HS_FLAGS | (m->rx_mode == WAF_RX_HS_PREFILTER ? HS_FLAG_PREFILTER : 0u));
+		return rc < 0 ? rc : 1;
+	}
+	if (m->op != WAF_OP_PM && m->op != WAF_OP_PMFROMFILE)
+		return -1;
+	for (size_t i = 0; i < m->n_pm; i++)
+		if ((rc = fn(ctx, m->pm_exprs[i], WAF_PM_HS_FLAGS)) < 0)
+			return rc;
+	return (int)m->n_pm;
+}
+
 struct waf_matcher *waf_matcher_create_pm(const char *const *phrases, const size_t *lens,
 					  size_t n, char *err, size_t errlen)
+{
+	return waf_matcher_create_pm_hsdb(phrases, lens, n, NULL, err, errlen);
+}
+
+struct waf_matcher *waf_matcher_create_pm_hsdb(const char *const *phrases, const size_t *lens,
+					       size_t n, struct waf_hsdb_cache *hsdb, char *err,
+					       size_t errlen)
 {
 	struct waf_matcher *m = calloc(1, sizeof(*m));
 	unsigned *flags = calloc(n ? n : 1, sizeof(*flags));
 	unsigned *ids = calloc(n ? n : 1, sizeof(*ids));
-	hs_compile_error_t *ce = NULL;
+	char herr[160];
+	int rc;
 
 	if (!m || !flags || !ids) {
 		seterr(err, errlen, "%s", "out of memory");
@@ -156,8 +238,12 @@ struct waf_matcher *waf_matcher_create_pm(const char *const *phrases, const size
 	}
 	m->op = WAF_OP_PM;
 	for (size_t i = 0; i < n; i++) {
-		flags[i] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+		flags[i] = WAF_PM_HS_FLAGS;
 		ids[i] = (unsigned)i;
+	}
+	if (pm_keep_exprs(m, phrases, lens, n) < 0) {
+		seterr(err, errlen, "%s", "out of memory");
+		goto err;
 	}
 	if (n == 0) {
 		/* an empty set never matches: leave m->hs NULL */
@@ -165,10 +251,11 @@ struct waf_matcher *waf_matcher_create_pm(const char *const *phrases, const size
 		free(ids);
 		return m;
 	}
-	if (hs_compile_lit_multi(phrases, flags, ids, lens, (unsigned)n, HS_MODE_BLOCK, NULL,
-				 &m->hs, &ce) != HS_SUCCESS) {
-		seterr(err, errlen, "hyperscan: %s", ce ? ce->message : "?");
-		hs_free_compile_error(ce);
+	rc = waf_hsdb_get_lit(hsdb, phrases, flags, ids, lens, (unsigned)n, HS_MODE_BLOCK, &m->hs,
+			      herr, sizeof(herr));
+	if (rc < 0) {
+		m->hs = NULL;
+		seterr(err, errlen, "hyperscan: %s", rc == -ENOMEM ? "out of memory" : herr);
 		goto err;
 	}
 	free(flags);
@@ -182,7 +269,8 @@ err:
 }
 
 /* Space-separated phrases of @pm. */
-static struct waf_matcher *create_pm_words(const char *arg, size_t arglen, char *err, size_t errlen)
+static struct waf_matcher *create_pm_words(const char *arg, size_t arglen,
+					   struct waf_hsdb_cache *hsdb, char *err, size_t errlen)
 {
 	const char **ph = calloc(arglen / 2 + 1, sizeof(*ph));
 	size_t *lens = calloc(arglen / 2 + 1, sizeof(*lens));
@@ -203,7 +291,7 @@ static struct waf_matcher *create_pm_words(const char *arg, size_t arglen, char 
 			lens[n++] = i - s;
 		}
 	}
-	m = waf_matcher_create_pm(ph, lens, n, err, errlen);
+	m = waf_matcher_create_pm_hsdb(ph, lens, n, hsdb, err, errlen);
 out:
 	free(ph);
 	free(lens);
@@ -213,7 +301,7 @@ out:
 /* One phrase per line; '#' lines and blank lines skipped; CR and trailing
  * whitespace trimmed. */
 static struct waf_matcher *create_pm_file(const char *arg, size_t arglen, const char *datadir,
-					  char *err, size_t errlen)
+					  struct waf_hsdb_cache *hsdb, char *err, size_t errlen)
 {
 	char path[4096];
 	char *buf = NULL;
@@ -259,7 +347,7 @@ static struct waf_matcher *create_pm_file(const char *arg, size_t arglen, const 
 		ph[n] = buf + s;
 		lens[n++] = e - s;
 	}
-	m = waf_matcher_create_pm(ph, lens, n, err, errlen);
+	m = waf_matcher_create_pm_hsdb(ph, lens, n, hsdb, err, errlen);
 	if (m)
 		m->op = WAF_OP_PMFROMFILE;
 out:
@@ -323,6 +411,13 @@ static long long to_num(const uint8_t *s, size_t len)
 struct waf_matcher *waf_matcher_create(enum waf_op op, const char *arg, size_t arglen,
 				       const char *datadir, char *err, size_t errlen)
 {
+	return waf_matcher_create_hsdb(op, arg, arglen, datadir, NULL, err, errlen);
+}
+
+struct waf_matcher *waf_matcher_create_hsdb(enum waf_op op, const char *arg, size_t arglen,
+					    const char *datadir, struct waf_hsdb_cache *hsdb,
+					    char *err, size_t errlen)
+{
 	struct waf_matcher *m;
 
 	if ((unsigned)op >= WAF_OP__RUNTIME_END) {
@@ -330,9 +425,9 @@ struct waf_matcher *waf_matcher_create(enum waf_op op, const char *arg, size_t a
 		return NULL;
 	}
 	if (op == WAF_OP_PM)
-		return create_pm_words(arg, arglen, err, errlen);
+		return create_pm_words(arg, arglen, hsdb, err, errlen);
 	if (op == WAF_OP_PMFROMFILE)
-		return create_pm_file(arg, arglen, datadir, err, errlen);
+		return create_pm_file(arg, arglen, datadir, hsdb, err, errlen);
 
 	m = calloc(1, sizeof(*m));
 	if (!m)
@@ -348,7 +443,7 @@ struct waf_matcher *waf_matcher_create(enum waf_op op, const char *arg, size_t a
 
 	switch (op) {
 	case WAF_OP_RX:
-		if (compile_rx(m, err, errlen) < 0)
+		if (compile_rx(m, hsdb, err, errlen) < 0)
 			goto err;
 		break;
 	case WAF_OP_EQ: case WAF_OP_GE: case WAF_OP_GT: case WAF_OP_LT: case WAF_OP_LE:

@@ -68,18 +68,18 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		closedir(d);
 		if (crs_import_dir(&rs, dir) < 0)
 			abort();
-		eng = waf_engine_build(rs.imported, rs.n_imported, rs.datadir, err, sizeof(err));
+		eng = waf_engine_build(rs.imported, rs.n_imported, rs.datadir, NULL, err, sizeof(err));
 		if (!eng) { /* a pattern compiles nowhere: let the importer skip it */
 			if (crs_hs_check(&rs) < 0)
 				abort();
-			eng = waf_engine_build(rs.imported, rs.n_imported, rs.datadir, err, sizeof(err));
+			eng = waf_engine_build(rs.imported, rs.n_imported, rs.datadir, NULL, err, sizeof(err));
 		}
 	} else {
 		fprintf(stderr, "fuzz_waf_engine: %s absent, built-in rules\n", dir);
 		if (seclang_parse(&rs, builtin_rules, sizeof(builtin_rules) - 1, "builtin.conf") < 0 ||
 		    rs.n_errors)
 			abort();
-		eng = waf_engine_build(rs.all, rs.n_all, NULL, err, sizeof(err));
+		eng = waf_engine_build(rs.all, rs.n_all, NULL, NULL, err, sizeof(err));
 	}
 	if (!eng) {
 		fprintf(stderr, "fuzz_waf_engine: %s\n", err);

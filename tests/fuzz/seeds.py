@@ -7,13 +7,16 @@ OUTDIR/config_parse/: valid and nearly valid config documents.
 OUTDIR/http_parse/: valid requests (GET, POST with Content-Length, chunked
 with an extension, pipelined, absolute-form), first 4 bytes = chunking seed
 and limit choice (see fuzz_http_parse.c).
-OUTDIR/seclang/: a few CRS-shaped rule files (see fuzz_seclang.c).
+OUTDIR/seclang/: a few CRS-shaped rule files and rules/rampart-api/*.conf (see
+fuzz_seclang.c).
 OUTDIR/waf_tfn/: chain header (5 bytes) + value (see fuzz_waf_tfn.c).
 OUTDIR/waf_detect/: SQL and HTML injections and benign values, raw (see
 fuzz_waf_detect.c).
 OUTDIR/tcp_connect/: active opens and relay pairs (see fuzz_tcp_connect.c).
 OUTDIR/waf_engine/: paranoia byte + a request with each body kind the WAF's
 request view parses (see fuzz_waf_engine.c).
+OUTDIR/waf_program/: first byte 0 + an encoded rule model (two rules, one
+chained), first byte 1 + Hyperscan database blobs (see fuzz_waf_program.c).
 OUTDIR/proxy_session/: HTTP exchanges as (ctl, len, data) records on two
 connections: keep-alive, pipelining, refusals, a forwarded request, a
 slowloris head (see fuzz_proxy_session.c).
@@ -121,6 +124,12 @@ def tcp_sequences():
                                        options=[("NOP", None), ("NOP", None),
                                                 ("Timestamp", (2, 0))]) / b"hi") +
                          syn3 + rec(0x31, TCP(flags="A", ack=12345)) + rec(0x30, TCP(flags="A")))
+    # Echoed data, then ACKs carrying SACK and D-SACK blocks (RACK, RFC 2883).
+    yield "sack_dsack", (syn + ack + rec(3, TCP(flags="PA") / (b"s" * 200)) +
+                         rec(3, TCP(flags="PA") / (b"t" * 200)) +
+                         rec(2, TCP(flags="A", options=[("SAck", (1, 150))])) +
+                         rec(2, TCP(flags="A", options=[("SAck", (5, 9, 1, 150))])) +
+                         rec(0x40, TCP(flags="A")) + rec(3, TCP(flags="A")))
     yield "syn_cookie_no_ts", syn + syn1 + syn3 + rec(0x33, TCP(flags="A") / b"x") + rec(0x80, TCP(flags="A"))
 
 
@@ -144,6 +153,12 @@ def tcp_connect_sequences():
                     rec(0x10 | 3, TCP(flags="PA") / b"response") + rec(8 | 3, TCP(flags="FA")) +
                     rec(0x10 | 3, TCP(flags="FA")) + rec(0x40, TCP(flags="A")))
     yield "relay_refused", client + rec(0x10 | 2, TCP(flags="RA"))
+    # Simultaneous open: a SYN crosses ours, then its SYN-ACK (or an ACK)
+    # completes the handshake.
+    yield "simultaneous_open", (rec(0, TCP(flags="S", seq=9000, window=65535, options=SYN_OPTS)) +
+                                rec(2, TCP(flags="SA", seq=9000, window=65535)) + step)
+    yield "simultaneous_open_ack", (rec(0, TCP(flags="S", seq=9000, window=65535)) +
+                                    rec(3, TCP(flags="A", window=65535)) + step)
     yield "relay_zero_window", (client + up_synack +
                                 rec(0x10 | 0x20 | 3, TCP(flags="A", window=0)) +
                                 rec(8 | 3, TCP(flags="PA") / (b"z" * 200)) + rec(0x80, TCP(flags="A")))
@@ -224,6 +239,18 @@ def _px(*records) -> bytes:
     return out
 
 
+# fuzz_proxy_response.c: a flag byte (bit 0: HEAD request), then what a
+# backend sent.
+PROXY_RESPONSE = {
+    "length": b"\x00HTTP/1.1 200 OK\r\nServer: x\r\nContent-Length: 5\r\n\r\nhello",
+    "chunked": b"\x02HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+               b"5;a=\"b\"\r\nhello\r\n0\r\nT: 1\r\n\r\n",
+    "close": b"\x00HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n\r\nbody",
+    "head": b"\x01HTTP/1.1 204 No Content\r\nConnection: close, X\r\nX: 1\r\n\r\n",
+    "interim": b"\x00HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 503 Busy\r\nContent-Length: 0\r\n\r\n",
+    "smuggle": b"\x00HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+}
+
 PROXY_SESSION = {
     "keepalive": _px((0, b"GET /x HTTP/1.1\r\nHost: a\r\n\r\n"),
                      (0, b"DELETE /api/y HTTP/1.1\r\nHost: a\r\n\r\n")),
@@ -242,6 +269,43 @@ PROXY_SESSION = {
                      (2, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"), (0x30, b"")),
     "half_close": _px((4, b"GET /api/z HTTP/1.1\r\nHost: a\r\n\r\n"), (0x20, b"")),
 }
+
+
+def _mstr(b):
+    import struct
+    return struct.pack("<I", 0xffffffff) if b is None else struct.pack("<I", len(b)) + b
+
+
+def _mrule(rid, op_arg, chain=None, tags=(b"attack-sqli",)):
+    """One rule of dataplane/waf/waf_model.h's encoding (ARGS, t:lowercase, @rx)."""
+    import struct
+    r = struct.pack("<IBBBB", rid, 2, 2, 1, 2)          # id phase severity paranoia block
+    r += struct.pack("<I", 2) + bytes([0, 0]) + _mstr(None) + bytes([0, 2]) + _mstr(b"safe")
+    r += bytes([1, 1]) + bytes([0, 0]) + _mstr(op_arg) + _mstr(b"msg")  # n_tfn lowercase; @rx
+    r += struct.pack("<I", len(tags)) + b"".join(_mstr(t) for t in tags)
+    r += struct.pack("<I", 1) + _mstr(b"tx.anomaly_score_pl1") + bytes([1]) + _mstr(b"5")
+    r += _mstr(None) + _mstr(None) + _mstr(b"t.conf") + struct.pack("<I", 7)
+    return r + (bytes([1]) + chain if chain else bytes([0]))
+
+
+def _hsdb_blob(entries):
+    import struct
+    payload = b"".join(k + bytes([kind]) + struct.pack("<I", len(v)) + v
+                       for k, kind, v in sorted(entries))
+    h = 0xcbf29ce484222325
+    for c in payload:
+        h = ((h ^ c) * 0x100000001b3) & 0xffffffffffffffff
+    return b"RWHS" + struct.pack("<IIQ", 2, len(entries), h) + payload
+
+
+def waf_program_seeds():
+    import struct
+    model = b"RWRM" + struct.pack("<III", 1, 0, 2) + _mrule(1001, b"union\\s+select") + \
+        _mrule(1002, b"a", chain=_mrule(0, b"b", tags=()))
+    return {"model": b"\x00" + model,
+            "hsdb_empty": b"\x01" + _hsdb_blob([]),
+            "hsdb_two": b"\x01" + _hsdb_blob([(bytes(range(16)), 0, b"x" * 40),
+                                                (bytes(range(1, 17)), 1, b"hyperscan: refused")])}
 
 
 def main():
@@ -264,7 +328,9 @@ def main():
         with open(os.path.join(out, "config_parse", name + ".json"), "w") as f:
             json.dump(doc, f)
     for sub, seeds in (("seclang", SECLANG), ("waf_tfn", WAF_TFN), ("waf_detect", WAF_DETECT),
-                       ("waf_engine", WAF_ENGINE), ("proxy_session", PROXY_SESSION)):
+                       ("waf_engine", WAF_ENGINE), ("proxy_session", PROXY_SESSION),
+                       ("proxy_response", PROXY_RESPONSE),
+                       ("waf_program", waf_program_seeds())):
         os.makedirs(os.path.join(out, sub), exist_ok=True)
         for name, data in seeds.items():
             with open(os.path.join(out, sub, name), "wb") as f:
@@ -272,6 +338,13 @@ def main():
     for i, (name, req) in enumerate(HTTP_REQUESTS.items()):
         with open(os.path.join(out, "http_parse", name), "wb") as f:
             f.write(bytes([2 if name == "trailer" else 0, 0, 0, 7 + i]) + req)
+    # rules/rampart-api's rule files as SecLang seeds (real chains, FULL_REQUEST).
+    api = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "rules", "rampart-api")
+    for name in sorted(os.listdir(api)) if os.path.isdir(api) else ():
+        if name.endswith(".conf"):
+            with open(os.path.join(api, name), "rb") as src, \
+                    open(os.path.join(out, "seclang", "rampart_api_" + name), "wb") as f:
+                f.write(src.read())
 
 
 if __name__ == "__main__":

@@ -115,6 +115,8 @@ static const struct bad_case bad[] = {
 	{ "{\"schema\":1,\"ports\":[],\"tcp\":{\"receive-buffer\":100}}", "/tcp/receive-buffer", "4096..1048576" },
 	{ "{\"schema\":1,\"ports\":[],\"tcp\":{\"ooo-max-segments\":33}}", "/tcp/ooo-max-segments", "0..32" },
 	{ "{\"schema\":1,\"ports\":[],\"tcp\":{\"delayed-ack-ms\":600}}", "/tcp/delayed-ack-ms", "1..500" },
+	{ "{\"schema\":1,\"ports\":[],\"tcp\":{\"mss-clamp\":100}}", "/tcp/mss-clamp", "536..8960" },
+	{ "{\"schema\":1,\"ports\":[],\"tcp\":{\"mss-clamp\":9000}}", "/tcp/mss-clamp", "0..8960" },
 	{ "{\"schema\":1,\"ports\":[],\"tcp\":{\"window\":1}}", "/tcp/window", "unknown member" },
 	{ "{\"schema\":1,\"ports\":[],\"tcp\":{\"syn-backlog\":0}}", "/tcp/syn-backlog", "1..8192" },
 	{ "{\"schema\":1,\"ports\":[],\"tcp\":{\"syn-backlog\":8193}}", "/tcp/syn-backlog", "1..8192" },

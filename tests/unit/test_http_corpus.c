@@ -18,114 +18,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <jansson.h>
 #include <unistd.h>
-#include <zlib.h>
 
+#include "corpus/crs_corpus.h"
 #include "http_replay.h"
 
 static const char *corpus_path;
 static bool skipped;
-
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-static void buf_put(struct buf *b, const void *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->p = realloc(b->p, b->cap);
-		assert_non_null(b->p);
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static bool read_line(gzFile gz, struct buf *line)
-{
-	char chunk[65536];
-
-	line->len = 0;
-	while (gzgets(gz, chunk, sizeof(chunk))) {
-		size_t n = strlen(chunk);
-
-		buf_put(line, chunk, n);
-		if (n && chunk[n - 1] == '\n')
-			return true;
-	}
-	return line->len > 0;
-}
-
-static int b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z') return c - 'A';
-	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-	if (c >= '0' && c <= '9') return c - '0' + 52;
-	if (c == '+' || c == '-') return 62;
-	if (c == '/' || c == '_') return 63;
-	return -1;
-}
-
-static void b64_decode(const char *s, struct buf *out)
-{
-	uint32_t acc = 0;
-	int bits = 0;
-
-	for (; *s; s++) {
-		int v = b64val((unsigned char)*s);
-		unsigned char c;
-
-		if (v < 0)
-			continue;        /* '=' padding, newlines */
-		acc = acc << 6 | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			c = (unsigned char)(acc >> bits);
-			buf_put(out, &c, 1);
-		}
-	}
-}
-
-/* Rebuild the wire bytes: METHOD SP URI SP VERSION CRLF, name: value CRLF
- * per header, CRLF, body. Adds nothing. */
-static bool build_wire(json_t *doc, struct buf *w)
-{
-	json_t *hdrs = json_object_get(doc, "headers"), *h;
-	const char *m = json_string_value(json_object_get(doc, "method"));
-	const char *u = json_string_value(json_object_get(doc, "uri"));
-	const char *v = json_string_value(json_object_get(doc, "version"));
-	json_t *body = json_object_get(doc, "body");
-	json_t *b64 = json_object_get(doc, "body_b64");
-	size_t i;
-
-	if (!m || !u || !v)
-		return false;
-	w->len = 0;
-	buf_put(w, m, strlen(m));
-	buf_put(w, " ", 1);
-	buf_put(w, u, json_string_length(json_object_get(doc, "uri")));
-	buf_put(w, " ", 1);
-	buf_put(w, v, strlen(v));
-	buf_put(w, "\r\n", 2);
-	json_array_foreach(hdrs, i, h) {
-		json_t *n = json_array_get(h, 0), *val = json_array_get(h, 1);
-
-		buf_put(w, json_string_value(n), json_string_length(n));
-		buf_put(w, ": ", 2);
-		buf_put(w, json_string_value(val), json_string_length(val));
-		buf_put(w, "\r\n", 2);
-	}
-	buf_put(w, "\r\n", 2);
-	if (json_is_string(b64))
-		b64_decode(json_string_value(b64), w);
-	else if (json_is_string(body))
-		buf_put(w, json_string_value(body), json_string_length(body));
-	return true;
-}
 
 #define MAX_IDS 6
 
@@ -158,10 +57,11 @@ static void test_corpus(void **state)
 {
 	struct stat_row refused[HTTP_R__MAX] = { 0 }, extra[HTTP_R__MAX] = { 0 };
 	unsigned total = 0, ok = 0, ok_extra = 0, nrefused = 0, bad_json = 0;
-	struct buf line = { 0 }, wire = { 0 };
 	struct http_limits lim;
 	uint64_t seed = 42;
-	gzFile gz;
+	struct crs_corpus *corpus;
+	struct crs_corpus_case tc;
+	int rc;
 
 	(void)state;
 	if (!corpus_path || access(corpus_path, R_OK) != 0) {
@@ -170,27 +70,23 @@ static void test_corpus(void **state)
 		skipped = true;
 		skip();
 	}
-	gz = gzopen(corpus_path, "rb");
-	assert_non_null(gz);
+	corpus = crs_corpus_open(corpus_path);
+	assert_non_null(corpus);
 	http_limits_default(&lim);
-	while (read_line(gz, &line)) {
-		json_error_t err;
-		json_t *doc = json_loadb(line.p, line.len, JSON_ALLOW_NUL, &err);
-		const char *id;
+	while ((rc = crs_corpus_next(corpus, &tc)) != 0) {
+		const char *id = tc.id;
 		struct replay whole, split;
 		size_t cuts[64], ncuts;
 
-		if (!doc || !build_wire(doc, &wire)) {
-			print_error("unreadable line %u: %s\n", total + bad_json + 1, err.text);
+		if (rc < 0) {
+			print_error("unreadable line %u\n", tc.line);
 			bad_json++;
-			json_decref(doc);
 			continue;
 		}
-		id = json_string_value(json_object_get(doc, "id"));
 		total++;
-		replay_run(&lim, wire.p, wire.len, NULL, 0, &whole);
-		ncuts = replay_random_cuts(&seed, wire.len, cuts, 64);
-		replay_run(&lim, wire.p, wire.len, cuts, ncuts, &split);
+		replay_run(&lim, tc.wire, tc.wire_len, NULL, 0, &whole);
+		ncuts = replay_random_cuts(&seed, tc.wire_len, cuts, 64);
+		replay_run(&lim, tc.wire, tc.wire_len, cuts, ncuts, &split);
 		if (whole.len != split.len || memcmp(whole.text, split.text, whole.len)) {
 			print_error("%s: split run differs\n%s\n---\n%s\n", id, whole.text, split.text);
 			fail();
@@ -211,11 +107,8 @@ static void test_corpus(void **state)
 		}
 		replay_free(&whole);
 		replay_free(&split);
-		json_decref(doc);
 	}
-	gzclose(gz);
-	free(line.p);
-	free(wire.p);
+	crs_corpus_close(corpus);
 	printf("CRS 3.3.4 regression corpus: %u requests, %u parsed, %u parsed with "
 	       "bytes left after the message, %u refused, %u unreadable lines\n",
 	       total, ok, ok_extra, nrefused, bad_json);

@@ -34,8 +34,10 @@ parse(const char *text, struct config_error *err)
 #define UPSTREAMS \
 	"\"upstreams\":[{\"name\":\"pool\",\"servers\":[{\"address\":\"10.10.2.2\",\"port\":8000}," \
 	"{\"address\":\"fd00::2\",\"port\":8001,\"weight\":3}],\"balance\":\"least-connections\"," \
-	"\"health-check\":{\"path\":\"/health\",\"interval-ms\":1000,\"rise\":1,\"fall\":2}," \
-	"\"keepalive\":{\"max-idle\":4,\"idle-timeout-ms\":5000}},{\"name\":\"other\"," \
+	"\"health-check\":{\"path\":\"/health\",\"interval-ms\":1000,\"rise\":1,\"fall\":2," \
+	"\"expected-status\":204},\"ejection\":{\"consecutive-failures\":7,\"period-ms\":900}," \
+	"\"pass-error-bodies\":true," \
+	"\"keepalive\":{\"max-idle\":4,\"idle-timeout-ms\":5000,\"max-requests\":50}},{\"name\":\"other\"," \
 	"\"servers\":[{\"address\":\"10.10.2.3\",\"port\":80}]}]"
 
 static const char *good =
@@ -87,9 +89,18 @@ test_good_document_and_defaults(void **state)
 	assert_string_equal(px->upstream[0].hc_path, "/health");
 	assert_int_equal(px->upstream[0].hc_fall, 2);
 	assert_int_equal(px->upstream[0].ka_max_idle, 4);
+	assert_int_equal(px->upstream[0].ka_max_requests, 50);
+	assert_int_equal(px->upstream[0].hc_status, 204);
+	assert_int_equal(px->upstream[0].ej_failures, 7);
+	assert_int_equal(px->upstream[0].ej_period_ms, 900);
+	assert_true(px->upstream[0].pass_5xx_body);
 	assert_int_equal(px->upstream[1].balance, CFG_BALANCE_ROUND_ROBIN);
 	assert_false(px->upstream[1].hc_enabled);
 	assert_int_equal(px->upstream[1].ka_max_idle, 16);
+	assert_int_equal(px->upstream[1].ka_max_requests, 1000);
+	assert_int_equal(px->upstream[1].ej_failures, 5);
+	assert_int_equal(px->upstream[1].ej_period_ms, 10000);
+	assert_false(px->upstream[1].pass_5xx_body);
 	assert_int_equal(px->nroutes, 8);
 	assert_string_equal(px->route[1].host, "api.example.com");   /* lowercased */
 	assert_int_equal(px->route[4].host_kind, CFG_HOST_WILDCARD);
@@ -208,6 +219,14 @@ test_bad_documents(void **state)
 		{ "{\"schema\":1,\"ports\":[],\"upstreams\":[{\"name\":\"p\",\"servers\":[{\"address\":\"10.0.0.1\",\"port\":80}],\"health-check\":{\"path\":\"x\"}}]}", "/upstreams/0/health-check/path" },
 		{ "{\"schema\":1,\"ports\":[],\"upstreams\":[{\"name\":\"p\",\"servers\":[{\"address\":\"10.0.0.1\",\"port\":80}],\"health-check\":{\"rise\":0}}]}", "/upstreams/0/health-check/rise" },
 		{ "{\"schema\":1,\"ports\":[],\"upstreams\":[{\"name\":\"p\",\"servers\":[{\"address\":\"10.0.0.1\",\"port\":80}],\"keepalive\":{\"max-idle\":5000}}]}", "/upstreams/0/keepalive/max-idle" },
+		{ "{\"schema\":1,\"ports\":[],\"upstreams\":[{\"name\":\"p\",\"servers\":[{\"address\":\"10.0.0.1\",\"port\":80}],\"keepalive\":{\"max-requests\":0}}]}", "/upstreams/0/keepalive/max-requests" },
+		{ "{\"schema\":1,\"ports\":[],\"upstreams\":[{\"name\":\"p\",\"servers\":[{\"address\":\"10.0.0.1\",\"port\":80}],\"health-check\":{\"expected-status\":42}}]}", "/upstreams/0/health-check/expected-status" },
+		{ "{\"schema\":1,\"ports\":[],\"upstreams\":[{\"name\":\"p\",\"servers\":[{\"address\":\"10.0.0.1\",\"port\":80}],\"health-check\":{\"expected-status\":600}}]}", "/upstreams/0/health-check/expected-status" },
+		{ "{\"schema\":1,\"ports\":[],\"upstreams\":[{\"name\":\"p\",\"servers\":[{\"address\":\"10.0.0.1\",\"port\":80}],\"ejection\":{\"consecutive-failures\":0}}]}", "/upstreams/0/ejection/consecutive-failures" },
+		{ "{\"schema\":1,\"ports\":[],\"upstreams\":[{\"name\":\"p\",\"servers\":[{\"address\":\"10.0.0.1\",\"port\":80}],\"ejection\":{\"period-ms\":5}}]}", "/upstreams/0/ejection/period-ms" },
+		{ "{\"schema\":1,\"ports\":[],\"upstreams\":[{\"name\":\"p\",\"servers\":[{\"address\":\"10.0.0.1\",\"port\":80}],\"ejection\":{\"other\":5}}]}", "/upstreams/0/ejection/other" },
+		{ "{\"schema\":1,\"ports\":[],\"upstreams\":[{\"name\":\"p\",\"servers\":[{\"address\":\"10.0.0.1\",\"port\":80}],\"ejection\":5}]}", "/upstreams/0/ejection" },
+		{ "{\"schema\":1,\"ports\":[],\"upstreams\":[{\"name\":\"p\",\"servers\":[{\"address\":\"10.0.0.1\",\"port\":80}],\"pass-error-bodies\":\"yes\"}]}", "/upstreams/0/pass-error-bodies" },
 		{ "{\"schema\":1,\"ports\":[]," L1 U1 ",\"routes\":[{\"name\":\"r\",\"listener\":\"nope\",\"upstream\":\"p\"}]}", "/routes/0/listener" },
 		{ "{\"schema\":1,\"ports\":[]," L1 U1 ",\"routes\":[{\"name\":\"r\",\"listener\":\"web\",\"upstream\":\"q\"}]}", "/routes/0/upstream" },
 		{ "{\"schema\":1,\"ports\":[]," L1 U1 ",\"routes\":[{\"name\":\"r\",\"listener\":\"web\"}]}", "/routes/0/upstream" },

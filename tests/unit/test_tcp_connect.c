@@ -399,8 +399,8 @@ test_connect_bad_ack(void **state)
 	rx(80, syn.sport, 4000, syn.seq, TH_SYN | TH_ACK, NULL, 0, NULL, 0);
 	assert_true(take(&r));
 	assert_int_equal(h_cnt(CNT_TCP_DROP_SYN_SENT_BAD_ACK), 2);
-	/* A simultaneous open (SYN alone) is dropped. */
-	rx(80, syn.sport, 4000, 0, TH_SYN, NULL, 0, NULL, 0);
+	/* Neither SYN nor RST (a FIN without ACK) is dropped. */
+	rx(80, syn.sport, 4000, 0, TH_FIN, NULL, 0, NULL, 0);
 	assert_int_equal(h_cnt(CNT_TCP_DROP_SYN_SENT), 1);
 	assert_int_equal(c->state, TCP_SYN_SENT);
 	/* The right one still works. */
@@ -1002,11 +1002,220 @@ test_config_refusals(void **state)
 	assert_int_equal(dp_snapshot()->tcp.keepalive_idle_ms, 0);
 }
 
+/* Eth + IPv4 from 10.0.0.2 + ICMP type/code (mtu in bytes 6-7) quoting
+ * the IPv4 header and first 8 TCP bytes of a segment we sent to
+ * 10.0.0.2:dport from sport with sequence number seq. */
+static void
+rx_icmp(uint8_t type, uint8_t code, uint16_t mtu, uint16_t sport, uint16_t dport, uint32_t seq)
+{
+	uint8_t f[256];
+	size_t off = h_eth(f, &h_port_mac[0], &h_peer_mac, RTE_ETHER_TYPE_IPV4);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(f + off), *qip;
+	uint8_t *icmp = (uint8_t *)(ip + 1), *qtcp;
+	size_t ilen = 8 + sizeof(*qip) + 8;
+	uint16_t sum;
+
+	memset(ip, 0, sizeof(*ip) + ilen);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + ilen);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_ICMP;
+	ip->src_addr = h_ip4("10.0.0.2");
+	ip->dst_addr = h_ip4("10.0.0.1");
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	icmp[0] = type;
+	icmp[1] = code;
+	icmp[6] = (uint8_t)(mtu >> 8);
+	icmp[7] = (uint8_t)mtu;
+	qip = (struct rte_ipv4_hdr *)(icmp + 8);
+	qip->version_ihl = RTE_IPV4_VHL_DEF;
+	qip->total_length = rte_cpu_to_be_16(1500);
+	qip->time_to_live = 63;
+	qip->next_proto_id = IPPROTO_TCP;
+	qip->src_addr = h_ip4("10.0.0.1");
+	qip->dst_addr = h_ip4("10.0.0.2");
+	qtcp = (uint8_t *)(qip + 1);
+	qtcp[0] = (uint8_t)(sport >> 8);
+	qtcp[1] = (uint8_t)sport;
+	qtcp[2] = (uint8_t)(dport >> 8);
+	qtcp[3] = (uint8_t)dport;
+	qtcp[4] = (uint8_t)(seq >> 24);
+	qtcp[5] = (uint8_t)(seq >> 16);
+	qtcp[6] = (uint8_t)(seq >> 8);
+	qtcp[7] = (uint8_t)seq;
+	sum = (uint16_t)~rte_raw_cksum(icmp, ilen);
+	memcpy(icmp + 2, &sum, 2);
+	h_rx(0, f, off + sizeof(*ip) + ilen);
+}
+
+/* RFC 5461 / RFC 1122 4.2.3.9: a hard ICMP error for our SYN fails the
+ * connect at once; errors that do not match a SYN in flight, and soft ones,
+ * are counted and ignored (RFC 5927). */
+static void
+test_connect_icmp_unreachable(void **state)
+{
+	struct tcp_conn *c;
+	struct rseg syn;
+
+	(void)state;
+	c = connect4("10.0.0.2", 80, NULL);
+	assert_non_null(c);
+	assert_true(take(&syn));
+	rx_icmp(3, 3, 0, syn.sport, 80, syn.seq + 1);           /* not in flight */
+	assert_int_equal(h_cnt(CNT_TCP_DROP_ICMP_OUT_OF_WINDOW), 1);
+	rx_icmp(3, 3, 0, syn.sport, 81, syn.seq);               /* no such connection */
+	assert_int_equal(h_cnt(CNT_TCP_DROP_ICMP_NO_CONN), 1);
+	rx_icmp(3, 1, 0, syn.sport, 80, syn.seq);               /* host unreachable: soft */
+	assert_int_equal(h_cnt(CNT_TCP_ICMP_SOFT_ERROR), 1);
+	assert_int_equal(c->state, TCP_SYN_SENT);
+	assert_int_equal(app.closes, 0);
+	rx_icmp(3, 3, 0, syn.sport, 80, syn.seq);               /* port unreachable */
+	assert_int_equal(h_cnt(CNT_TCP_CONNECT_UNREACHABLE), 1);
+	assert_int_equal(app.closes, 1);
+	assert_int_equal(app.why, TCP_CLOSE_REFUSED);
+	assert_int_equal(h_cnt(CNT_TCP_ICMP_RX), 4);
+	assert_int_equal(h_tx_count(0), 0);                      /* no RST for an ICMP */
+	h_reset();
+}
+
+/* An established connection: a hard error is soft there (RFC 5461 4.1);
+ * fragmentation needed lowers the MSS and sends what was in flight again
+ * in smaller segments (RFC 1191), never below 576 bytes of MTU. */
+static void
+test_pmtu_frag_needed(void **state)
+{
+	static uint8_t data[3000];
+	struct tcp_conn *c;
+	struct rseg syn, r;
+	uint8_t o[20];
+	const uint8_t *p;
+	uint32_t lens[4], n = 0;
+
+	(void)state;
+	c = connect4("10.0.0.2", 80, NULL);
+	assert_true(take(&syn));
+	p = opt(&syn, 8);
+	rx(80, syn.sport, 9000, syn.seq + 1, TH_SYN | TH_ACK, o,
+	   synack_opts(o, (uint32_t)p[2] << 24 | p[3] << 16 | p[4] << 8 | p[5]), NULL, 0);
+	assert_int_equal(c->smss, 1400 - 12);
+	assert_true(take(&r));                                    /* the ACK */
+	IN_PASS(assert_int_equal(tcp_write(c, data, sizeof(data)), sizeof(data)));
+	while (take(&r))
+		;
+	rx_icmp(3, 3, 0, syn.sport, 80, syn.seq + 1);
+	assert_int_equal(h_cnt(CNT_TCP_ICMP_SOFT_ERROR), 1);
+	rx_icmp(3, 4, 1500, syn.sport, 80, syn.seq + 1);          /* not lower */
+	assert_int_equal(h_cnt(CNT_TCP_ICMP_MTU_NOT_LOWER), 1);
+	rx_icmp(3, 4, 1000, syn.sport, 80, syn.seq + 3001);       /* beyond SND.MAX */
+	assert_int_equal(h_cnt(CNT_TCP_DROP_ICMP_OUT_OF_WINDOW), 1);
+	assert_int_equal(h_tx_count(0), 0);
+	rx_icmp(3, 4, 1000, syn.sport, 80, syn.seq + 1 + 1388);
+	assert_int_equal(h_cnt(CNT_TCP_PMTU_LOWERED), 1);
+	assert_int_equal(c->smss, 1000 - 40 - 12);
+	while (n < 4 && take(&r)) {
+		assert_int_equal(r.seq, syn.seq + 1 + 948 * n);
+		lens[n++] = r.len;
+	}
+	assert_int_equal(n, 4);
+	assert_int_equal(lens[0], 948);
+	assert_int_equal(lens[2], 948);
+	assert_int_equal(lens[3], 3000 - 3 * 948);
+	/* A forged tiny MTU is raised to the IPv4 minimum. */
+	rx_icmp(3, 4, 68, syn.sport, 80, syn.seq + 1);
+	assert_int_equal(c->smss, 576 - 40 - 12);
+	assert_int_equal(c->state, TCP_ESTABLISHED);
+	IN_PASS(tcp_abort(c));
+	h_reset();
+}
+
+/* RFC 9293 3.10.7.3 simultaneous open: a SYN in SYN-SENT gets a SYN-ACK
+ * (SYN-RECEIVED); the peer's SYN-ACK, or a plain ACK, completes it and the
+ * application hears on_connect. */
+static void
+test_simultaneous_open(void **state)
+{
+	static const uint8_t mss_opt[] = { 2, 4, 0x05, 0x78 };
+	struct tcp_conn *c;
+	struct rseg syn, r;
+
+	(void)state;
+	for (int variant = 0; variant < 2; variant++) {
+		memset(&app, 0, sizeof(app));
+		c = connect4("10.0.0.2", 80, NULL);
+		assert_non_null(c);
+		assert_true(take(&syn));
+		rx(80, syn.sport, 7000, 0, TH_SYN, mss_opt, sizeof(mss_opt), NULL, 0);
+		assert_int_equal(h_cnt(CNT_TCP_SIMULTANEOUS_OPEN), variant + 1);
+		assert_int_equal(c->state, TCP_SYN_RECEIVED);
+		assert_true(take(&r));
+		assert_int_equal(r.flags, TH_SYN | TH_ACK);
+		assert_int_equal(r.seq, syn.seq);
+		assert_int_equal(r.ack, 7001);
+		assert_int_equal(app.connects, 0);
+		if (variant == 0)
+			rx(80, syn.sport, 7000, syn.seq + 1, TH_SYN | TH_ACK, mss_opt, sizeof(mss_opt),
+			   NULL, 0);
+		else
+			rx(80, syn.sport, 7001, syn.seq + 1, TH_ACK, NULL, 0, NULL, 0);
+		assert_int_equal(c->state, TCP_ESTABLISHED);
+		assert_int_equal(app.connects, 1);
+		assert_int_equal(c->smss, 1400);
+		assert_int_equal(c->rcv_nxt, 7001);
+		assert_int_equal(h_cnt(CNT_TCP_ACTIVE_ESTABLISHED), variant + 1);
+		/* Data flows. */
+		IN_PASS(assert_int_equal(tcp_write(c, "ping", 4), 4));
+		while (take(&r))
+			if (r.len)
+				break;
+		assert_int_equal(r.len, 4);
+		assert_int_equal(r.seq, syn.seq + 1);
+		IN_PASS(tcp_abort(c));
+		while (take(&r))
+			;
+	}
+	h_reset();
+}
+
+/* tcp.mss-clamp bounds the MSS we advertise and the one we send with,
+ * whatever the port MTU and the peer's option. */
+static void
+test_mss_clamp(void **state)
+{
+	struct config_error cerr;
+	struct tcp_conn *c;
+	struct rseg syn;
+	uint8_t o[20];
+	const uint8_t *p;
+
+	(void)state;
+	assert_int_equal(h_apply("{\"schema\":1,\"ports\":[{\"port\":0,\"addresses\":[\"10.0.0.1/24\"]}],"
+				 "\"tcp\":{\"mss-clamp\":1000}}", &cerr), 0);
+	advance(1);
+	c = connect4("10.0.0.2", 80, NULL);
+	assert_non_null(c);
+	assert_true(take(&syn));
+	p = opt(&syn, 2);
+	assert_int_equal(p[2] << 8 | p[3], 1000);
+	p = opt(&syn, 8);
+	rx(80, syn.sport, 9000, syn.seq + 1, TH_SYN | TH_ACK, o,
+	   synack_opts(o, (uint32_t)p[2] << 24 | p[3] << 16 | p[4] << 8 | p[5]), NULL, 0);
+	assert_int_equal(c->state, TCP_ESTABLISHED);
+	assert_int_equal(c->smss, 1000 - 12);                    /* peer said 1400 */
+	IN_PASS(tcp_abort(c));
+	h_reset();
+	assert_int_equal(h_apply(config, &cerr), 0);
+	advance(1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_connect_synack, setup),
+		cmocka_unit_test_setup(test_connect_icmp_unreachable, setup),
+		cmocka_unit_test_setup(test_pmtu_frag_needed, setup),
+		cmocka_unit_test_setup(test_mss_clamp, setup),
+		cmocka_unit_test_setup(test_simultaneous_open, setup),
 		cmocka_unit_test_setup(test_connect_synack_data_and_refusal, setup),
 		cmocka_unit_test_setup(test_connect_rst, setup),
 		cmocka_unit_test_setup(test_connect_bad_ack, setup),

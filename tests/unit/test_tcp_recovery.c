@@ -378,6 +378,177 @@ test_sack_recovery_two_holes(void **state)
 		;
 }
 
+static void
+advance(uint64_t ms)
+{
+	struct worker *w = dp.workers[0];
+
+	tcp_clock_set(w, w->tcp->now_ms + ms);
+	worker_poll_once(w);
+}
+
+static struct tcp_conn *
+established(void)
+{
+	for (uint32_t i = 0; i < TCP_MAX_CONNS; i++)
+		if (dp.workers[0]->tcp->conns[i].state == TCP_ESTABLISHED)
+			return &dp.workers[0]->tcp->conns[i];
+	fail();
+	return NULL;
+}
+
+static void
+test_rack_reordering_tolerated(void **state)
+{
+	struct peer p = { .sack = true };
+	uint32_t base, seq, len, ack;
+	struct tcp_conn *c;
+
+	(void)state;
+	advance(5);
+	base = six_segments(&p);
+	c = established();
+	assert_true(c->rec.rack);
+	/* Segment 2 arrives before 0 and 1: one segment SACKed is not a
+	 * loss yet (RACK waits RACK.rtt + reo_wnd, 1 ms here)... */
+	send_ack(&p, base, (const uint32_t[][2]){ { base + 2000, base + 3000 } }, 1);
+	assert_int_equal(h_cnt(CNT_TCP_RECOVERY), 0);
+	assert_int_equal(h_tx_count(0), 0);
+	assert_true(c->t_rack != 0);
+	/* ...and 0 and 1 come late, never retransmitted: reordering seen,
+	 * measured, no recovery, no timer left for them. */
+	send_ack(&p, base + 3000, NULL, 0);
+	assert_int_equal(h_cnt(CNT_TCP_REORDER_SEEN), 1);
+	assert_true(c->rec.reo_seen);
+	assert_true(c->rec.reo_extent_ms >= 1);
+	assert_int_equal(h_cnt(CNT_TCP_RECOVERY), 0);
+	assert_int_equal(c->t_rack, 0);
+	/* Segment 3 missing, 4 and 5 SACKed: not lost at once (the reordering
+	 * window), lost when the reordering timer fires (RFC 8985 6.3). */
+	send_ack(&p, base + 3000, (const uint32_t[][2]){ { base + 4000, base + 6000 } }, 1);
+	assert_int_equal(h_cnt(CNT_TCP_RECOVERY), 0);
+	assert_int_equal(h_tx_count(0), 0);
+	assert_true(c->t_rack > tcp_now(c->tw));
+	advance(tcp_rack_reo_wnd(c) + c->rec.rack_rtt_ms);
+	assert_int_equal(h_cnt(CNT_TCP_RACK_LOST), 1);
+	assert_int_equal(h_cnt(CNT_TCP_RECOVERY), 1);
+	assert_true(take(&seq, &len, &ack));
+	assert_int_equal(seq, base + 3000);
+	assert_int_equal(len, 1000);
+	assert_int_equal(h_tx_count(0), 0);
+	/* The original got there too: the peer reports the duplicate
+	 * (D-SACK below the cumulative ACK). Spurious, counted; the window
+	 * grows by a step for the round. */
+	send_ack(&p, base + 6000, (const uint32_t[][2]){ { base + 3000, base + 4000 } }, 1);
+	assert_int_equal(h_cnt(CNT_TCP_DSACK_RECEIVED), 1);
+	assert_int_equal(h_cnt(CNT_TCP_SPURIOUS_RETRANSMIT), 1);
+	assert_int_equal(h_cnt(CNT_TCP_SACK_IGNORED), 0);
+	assert_int_equal(c->rec.reo_mult, 2);
+	assert_int_equal(h_cnt(CNT_TCP_RETRANSMIT), 0);
+	while (h_tx(0) != NULL)
+		;
+}
+
+static void
+test_rack_dsack_of_network_duplicate(void **state)
+{
+	struct peer p = { .sack = true };
+	uint32_t base;
+	struct tcp_conn *c;
+
+	(void)state;
+	base = six_segments(&p);
+	c = established();
+	/* A D-SACK for data we never retransmitted (the network duplicated
+	 * it): counted as received, not spurious, the window unchanged. */
+	send_ack(&p, base + 2000, (const uint32_t[][2]){ { base, base + 1000 } }, 1);
+	assert_int_equal(h_cnt(CNT_TCP_DSACK_RECEIVED), 1);
+	assert_int_equal(h_cnt(CNT_TCP_SPURIOUS_RETRANSMIT), 0);
+	assert_int_equal(c->rec.reo_mult, 1);
+	assert_false(c->rec.reo_seen);
+	/* A D-SACK inside the second block (RFC 2883 4.1.2) is one too. */
+	send_ack(&p, base + 2000, (const uint32_t[][2]){ { base + 3000, base + 3500 },
+							{ base + 3000, base + 4000 } }, 2);
+	assert_int_equal(h_cnt(CNT_TCP_DSACK_RECEIVED), 2);
+	assert_int_equal(h_cnt(CNT_TCP_SACK_IGNORED), 0);
+	send_ack(&p, base + 6000, NULL, 0);
+	assert_int_equal(h_cnt(CNT_TCP_RECOVERY), 0);
+	while (h_tx(0) != NULL)
+		;
+}
+
+/* Out-of-order runs: contiguous segments share one slot, a small one is
+ * copied into the run's last mbuf, and filling the gap delivers it all in
+ * order (the echo returns every byte). */
+static void
+test_ooo_runs_and_collapse(void **state)
+{
+	struct peer p = { .sack = true };
+	uint8_t f[2048], data[600];
+	uint32_t seq, len, ack, got = 0, base;
+	struct tcp_conn *c;
+
+	(void)state;
+	six_segments(&p);
+	c = established();
+	memset(data, 'y', sizeof(data));
+	p.ack = c->snd_max;
+	base = p.seq;                   /* RCV.NXT */
+	/* [base+100, +300), then 10 and 20 bytes right after: one run. */
+	p.seq = base + 100;
+	h_rx(0, f, build(f, &p, TH_ACK, NULL, 0, data, 300));
+	p.seq = base + 400;
+	h_rx(0, f, build(f, &p, TH_ACK, NULL, 0, data, 10));      /* joins, copied */
+	p.seq = base + 410;
+	h_rx(0, f, build(f, &p, TH_ACK, NULL, 0, data, 20));      /* joins, copied */
+	assert_int_equal(c->n_ooo, 1);
+	assert_int_equal(c->ooo[0].len, 330);
+	assert_ptr_equal(c->ooo[0].m, c->ooo[0].tail);
+	assert_int_equal(h_cnt(CNT_TCP_RX_COLLAPSED), 2);
+	/* A second run after a 10-byte hole. */
+	p.seq = base + 440;
+	h_rx(0, f, build(f, &p, TH_ACK, NULL, 0, data, 600));
+	assert_int_equal(c->n_ooo, 2);
+	while (h_tx(0) != NULL)
+		;
+	/* The first gap: the first run follows in order. */
+	p.seq = base;
+	h_rx(0, f, build(f, &p, TH_ACK, NULL, 0, data, 100));
+	assert_int_equal(c->n_ooo, 1);
+	assert_int_equal(c->rcv_nxt, base + 430);
+	/* The second gap: everything. */
+	p.seq = base + 430;
+	h_rx(0, f, build(f, &p, TH_ACK, NULL, 0, data, 10));
+	assert_int_equal(c->n_ooo, 0);
+	assert_int_equal(c->rcv_nxt, base + 1040);
+	while (take(&seq, &len, &ack))
+		got += len;
+	assert_int_equal(got, 1040);
+}
+
+static void
+test_rack_uncovered(void **state)
+{
+	struct tcp_recovery r;
+	uint32_t lo, hi;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	assert_true(tcp_sb_uncovered(&r, 100, 200, &lo, &hi));
+	assert_int_equal(lo, 100);
+	assert_int_equal(hi, 200);
+	tcp_sb_add(&r, 0, 10000, 100, 150);
+	tcp_sb_add(&r, 0, 10000, 180, 300);
+	assert_true(tcp_sb_uncovered(&r, 100, 200, &lo, &hi));
+	assert_int_equal(lo, 150);
+	assert_int_equal(hi, 180);
+	assert_false(tcp_sb_uncovered(&r, 120, 150, &lo, &hi));
+	assert_false(tcp_sb_uncovered(&r, 200, 300, &lo, &hi));
+	assert_true(tcp_sb_uncovered(&r, 50, 400, &lo, &hi));
+	assert_int_equal(lo, 50);
+	assert_int_equal(hi, 400);
+}
+
 int
 main(void)
 {
@@ -387,6 +558,10 @@ main(void)
 		cmocka_unit_test(test_scoreboard_loss_pipe_nextseg),
 		cmocka_unit_test_setup(test_newreno_partial_and_full_ack, setup),
 		cmocka_unit_test_setup(test_sack_recovery_two_holes, setup),
+		cmocka_unit_test(test_rack_uncovered),
+		cmocka_unit_test_setup(test_ooo_runs_and_collapse, setup),
+		cmocka_unit_test_setup(test_rack_reordering_tolerated, setup),
+		cmocka_unit_test_setup(test_rack_dsack_of_network_duplicate, setup),
 	};
 
 	return cmocka_run_group_tests_name("tcp_recovery", tests, NULL, NULL);

@@ -36,7 +36,7 @@ static struct fix *load(const char *rules)
 	assert_int_equal(seclang_parse(&f->rs, rules, strlen(rules), "t.conf"), 0);
 	assert_int_equal(f->rs.n_errors, 0);
 	/* every chain head, imported or not: the tests pick their rules */
-	f->e = waf_engine_build(f->rs.all, f->rs.n_all, NULL, err, sizeof(err));
+	f->e = waf_engine_build(f->rs.all, f->rs.n_all, NULL, NULL, err, sizeof(err));
 	if (!f->e)
 		fail_msg("build: %s", err);
 	f->ev = waf_eval_create(f->e);
@@ -411,7 +411,7 @@ static void test_build_errors(void **state)
 		char err[256] = "";
 
 		assert_int_equal(seclang_parse(&rs, bad[i], strlen(bad[i]), "t.conf"), 0);
-		assert_null(waf_engine_build(rs.all, rs.n_all, NULL, err, sizeof(err)));
+		assert_null(waf_engine_build(rs.all, rs.n_all, NULL, NULL, err, sizeof(err)));
 		assert_non_null(strstr(err, "rule 9"));
 		waf_ruleset_free(&rs);
 	}

@@ -1,12 +1,14 @@
 /* rampart-waf: offline WAF tool.
  *
- *   rampart-waf import [--rules DIR] [--report FILE]
+ *   rampart-waf import [--rules DIR]... [--report FILE]
  *   rampart-waf eval [--rules DIR] --corpus FILE.jsonl[.gz] [--pl N] [--out FILE]
  *                    [--disagreements FILE] [--repeat N] [--min-agreement PCT]
  *                    [--no-detectors]
  *   rampart-waf bench [--rules DIR] --corpus FILE.jsonl[.gz] --pl N [--repeat N]
  *
- * import: parses every *.conf of DIR (default /usr/share/modsecurity-crs/rules),
+ * import: parses every *.conf of DIR (default /usr/share/modsecurity-crs/rules;
+ * --rules repeated: every directory in turn into one set, e.g. CRS then
+ * rules/rampart-api, as rampart-cp loads them),
  * classifies the rules, compiles every @rx / @pm pattern on its own and
  * prints the import report (Markdown) to FILE or stdout.
  * Exit status: 0 ok, 1 parse errors, 2 usage or I/O error.
@@ -33,29 +35,40 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: rampart-waf import [--rules DIR] [--report FILE]\n"
+	fprintf(stderr, "usage: rampart-waf import [--rules DIR]... [--report FILE]\n"
 		"       rampart-waf eval [--rules DIR] --corpus FILE.jsonl[.gz] [--pl N] [--out FILE]\n"
 		"                        [--disagreements FILE] [--repeat N] [--min-agreement PCT] [--no-detectors]\n"
 		"       rampart-waf bench [--rules DIR] --corpus FILE.jsonl[.gz] --pl N [--repeat N]\n");
 	return 2;
 }
 
+#define IMPORT_DIRS_MAX 8
+
 static int cmd_import(int argc, char **argv)
 {
-	const char *dir = DEFAULT_RULES, *report = NULL;
+	const char *dirs[IMPORT_DIRS_MAX] = { DEFAULT_RULES }, *report = NULL;
+	char dir[IMPORT_DIRS_MAX * 1100] = ""; /* "A --rules B": the report's command line */
+	size_t n_dirs = 0;
 	struct waf_ruleset rs = { 0 };
 	FILE *out = stdout;
-	int rc;
+	int rc = 0;
 
 	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--rules") == 0 && i + 1 < argc)
-			dir = argv[++i];
+		if (strcmp(argv[i], "--rules") == 0 && i + 1 < argc && n_dirs < IMPORT_DIRS_MAX &&
+		    strlen(argv[i + 1]) < 1024)
+			dirs[n_dirs++] = argv[++i];
 		else if (strcmp(argv[i], "--report") == 0 && i + 1 < argc)
 			report = argv[++i];
 		else
 			return usage();
 	}
-	rc = crs_import_dir(&rs, dir);
+	if (!n_dirs)
+		n_dirs = 1;
+	for (size_t k = 0; k < n_dirs && rc == 0; k++) {
+		size_t l = strlen(dir);
+		snprintf(dir + l, sizeof(dir) - l, "%s%s", k ? " --rules " : "", dirs[k]);
+		rc = crs_import_dir(&rs, dirs[k]);
+	}
 	if (rc == 0)
 		rc = crs_hs_check(&rs);
 	if (rc < 0) {

@@ -1,116 +1,14 @@
 /* Corpus evaluation (waf_corpus.h): JSONL lines -> wire bytes -> http_lib ->
  * waf_reqview -> waf_engine; agreement per rule file. */
 #include <errno.h>
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <zlib.h>
 
+#include "corpus/crs_corpus.h"
 #include "crs_import.h"
 #include "waf/waf_engine.h"
 #include "waf_corpus.h"
-
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-static int buf_put(struct buf *b, const void *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->len + n + 1) * 2;
-		char *p = realloc(b->p, cap);
-		if (!p)
-			return -ENOMEM;
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = 0;
-	return 0;
-}
-
-static bool read_line(gzFile gz, struct buf *line)
-{
-	char chunk[65536];
-
-	line->len = 0;
-	while (gzgets(gz, chunk, sizeof(chunk))) {
-		size_t n = strlen(chunk);
-		if (buf_put(line, chunk, n) < 0)
-			return false;
-		if (n && chunk[n - 1] == '\n')
-			return true;
-	}
-	return line->len > 0;
-}
-
-static int b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z') return c - 'A';
-	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-	if (c >= '0' && c <= '9') return c - '0' + 52;
-	if (c == '+' || c == '-') return 62;
-	if (c == '/' || c == '_') return 63;
-	return -1;
-}
-
-static void b64_decode(const char *s, struct buf *out)
-{
-	uint32_t acc = 0;
-	int bits = 0;
-
-	for (; *s; s++) {
-		int v = b64val((unsigned char)*s);
-		if (v < 0)
-			continue;
-		acc = acc << 6 | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			unsigned char c = (unsigned char)(acc >> bits);
-			buf_put(out, &c, 1);
-		}
-	}
-}
-
-/* README: METHOD SP URI SP VERSION CRLF, "name: value" CRLF per header,
- * CRLF, body. Nothing added. */
-static bool build_wire(json_t *doc, struct buf *w)
-{
-	json_t *hdrs = json_object_get(doc, "headers"), *h;
-	json_t *m = json_object_get(doc, "method"), *u = json_object_get(doc, "uri");
-	json_t *v = json_object_get(doc, "version");
-	json_t *body = json_object_get(doc, "body"), *b64 = json_object_get(doc, "body_b64");
-	size_t i;
-
-	if (!json_is_string(m) || !json_is_string(u) || !json_is_string(v))
-		return false;
-	w->len = 0;
-	buf_put(w, json_string_value(m), json_string_length(m));
-	buf_put(w, " ", 1);
-	buf_put(w, json_string_value(u), json_string_length(u));
-	buf_put(w, " ", 1);
-	buf_put(w, json_string_value(v), json_string_length(v));
-	buf_put(w, "\r\n", 2);
-	json_array_foreach(hdrs, i, h) {
-		json_t *n = json_array_get(h, 0), *val = json_array_get(h, 1);
-		if (!json_is_string(n) || !json_is_string(val))
-			return false;
-		buf_put(w, json_string_value(n), json_string_length(n));
-		buf_put(w, ": ", 2);
-		buf_put(w, json_string_value(val), json_string_length(val));
-		buf_put(w, "\r\n", 2);
-	}
-	buf_put(w, "\r\n", 2);
-	if (json_is_string(b64))
-		b64_decode(json_string_value(b64), w);
-	else if (json_is_string(body))
-		buf_put(w, json_string_value(body), json_string_length(body));
-	return true;
-}
 
 static struct waf_corpus_cat *cat_of(struct waf_corpus_stats *st, const char *name)
 {
@@ -186,7 +84,7 @@ static int build_engine(const struct waf_corpus_opts *o, const struct waf_rulese
 		else
 			prog[n++] = rs->imported[i];
 	}
-	*eng = waf_engine_build(prog, n, rs->datadir, err, errlen);
+	*eng = waf_engine_build(prog, n, rs->datadir, NULL, err, errlen);
 	free(prog);
 	return *eng ? 0 : -1;
 }
@@ -200,9 +98,9 @@ int waf_corpus_eval(const struct waf_corpus_opts *o, struct waf_corpus_stats *st
 	struct http_req *req = NULL;
 	struct waf_reqview view = { 0 };
 	struct http_limits lim;
-	struct buf line = { 0 }, wire = { 0 };
+	struct crs_corpus *corpus = NULL;
+	struct crs_corpus_case tc;
 	struct waf_result *res = calloc(1, sizeof(*res));
-	gzFile gz = NULL;
 	int ret = -1, rc;
 	unsigned passes = o->repeat ? o->repeat : 1;
 
@@ -239,37 +137,30 @@ int waf_corpus_eval(const struct waf_corpus_opts *o, struct waf_corpus_stats *st
 		goto out;
 	}
 	http_req_set_body_cb(req, waf_reqview_body_cb, &view);
-	gz = gzopen(o->corpus, "rb");
-	if (!gz) {
+	corpus = crs_corpus_open(o->corpus);
+	if (!corpus) {
 		snprintf(err, errlen, "%s: %s", o->corpus, strerror(errno ? errno : EIO));
 		goto out;
 	}
-	while (read_line(gz, &line)) {
-		json_error_t jerr;
-		json_t *doc = json_loadb(line.p, line.len, JSON_ALLOW_NUL, &jerr);
-		const char *id, *rule, *expect, *category;
+	while ((rc = crs_corpus_next(corpus, &tc)) != 0) {
+		const char *id = tc.id, *rule = tc.rule, *expect = tc.expect;
+		const char *category = tc.category;
 		struct waf_engine_conf conf;
 		size_t left = 0;
 		enum http_reason why = HTTP_R_OK;
 
-		if (!doc || !build_wire(doc, &wire) ||
-		    !(id = json_string_value(json_object_get(doc, "id"))) ||
-		    !(rule = json_string_value(json_object_get(doc, "rule"))) ||
-		    !(expect = json_string_value(json_object_get(doc, "expect"))) ||
-		    !(category = json_string_value(json_object_get(doc, "category")))) {
+		if (rc < 0 || !id || !rule || !expect || !category) {
 			st->bad_lines++;
-			json_decref(doc);
 			continue;
 		}
 		st->lines++;
 		waf_engine_conf_default(&conf);
-		json_int_t pl = json_integer_value(json_object_get(doc, "pl"));
-		conf.paranoia = (uint8_t)(o->pl ? o->pl : (pl >= 1 && pl <= 4 ? pl : 1));
+		conf.paranoia = (uint8_t)(o->pl ? o->pl : (tc.pl >= 1 && tc.pl <= 4 ? tc.pl : 1));
 		for (unsigned p = 0; p < passes; p++) {
 			double t0 = now();
-			why = eval_one(req, &view, ev, &conf, wire.p, wire.len, &left, res);
+			why = eval_one(req, &view, ev, &conf, tc.wire, tc.wire_len, &left, res);
 			st->seconds += now() - t0;
-			st->bytes += wire.len;
+			st->bytes += tc.wire_len;
 			st->evaluated++;
 		}
 		uint32_t rid = (uint32_t)strtoul(rule, NULL, 10);
@@ -310,14 +201,10 @@ int waf_corpus_eval(const struct waf_corpus_opts *o, struct waf_corpus_stats *st
 					res->matches[i].target);
 			fprintf(o->disagree, "\n");
 		}
-		json_decref(doc);
 	}
 	ret = 0;
 out:
-	if (gz)
-		gzclose(gz);
-	free(line.p);
-	free(wire.p);
+	crs_corpus_close(corpus);
 	free(res);
 	http_req_destroy(req);
 	waf_reqview_free(&view);

@@ -12,8 +12,17 @@ requests never arrived. Answers by path:
   /.../cut           a head announcing 100 bytes, 10 of them, then close
   /.../stall         the same, then 8 s of silence before closing
   /.../status/NNN    status NNN with a small body
+  /.../sleep/MS      200 after MS milliseconds
+  /.../http10        an HTTP/1.0 answer without keep-alive, then close
+  /.../linger        200, and the connection stays open even when the
+                     request said Connection: close (a misbehaving backend)
+  /.../arm-drop      200; the next request on this connection is read,
+                     logged with "dropped": true, and the connection
+                     closed without an answer (a keep-alive race)
   anything else      200, the echo document with Content-Length
 Every response carries Server and X-Powered-By (the gateway must drop them).
+Each log line has "conn": the sequence number of the TCP connection it
+came on (keep-alive reuse is counted from these).
 Exits after LIFETIME_S seconds at the latest.
 """
 import hashlib
@@ -51,8 +60,9 @@ def read_body(f, headers):
     return f.read(n) if n else b""
 
 
-def serve(conn, log, lock):
+def serve(conn, log, lock, conn_id):
     f = conn.makefile("rb")
+    drop_next = False
     try:
         while True:
             head = read_head(f)
@@ -64,10 +74,14 @@ def serve(conn, log, lock):
             body = read_body(f, headers)
             doc = {"method": method, "target": target, "version": version,
                    "headers": headers, "body_len": len(body),
-                   "body_sha256": hashlib.sha256(body).hexdigest()}
+                   "body_sha256": hashlib.sha256(body).hexdigest(), "conn": conn_id}
+            if drop_next:
+                doc["dropped"] = True
             with lock:
                 log.write(json.dumps(doc) + "\n")
                 log.flush()
+            if drop_next:
+                return
             data = json.dumps(doc).encode()
             path = target.split("?", 1)[0]
             common = b"Server: EchoBackend/1.0\r\nX-Powered-By: Python\r\nContent-Type: application/json\r\n"
@@ -88,6 +102,15 @@ def serve(conn, log, lock):
             elif path.endswith("/close"):
                 conn.sendall(b"HTTP/1.1 200 OK\r\n" + common + b"Connection: close\r\n\r\n" + data)
                 return
+            elif "/sleep/" in path:
+                time.sleep(int(path.rsplit("/", 1)[1]) / 1000)
+                out = b"HTTP/1.1 200 OK\r\n" + common + b"Content-Length: %d\r\n\r\n" % len(data) + data
+            elif path.endswith("/http10"):
+                conn.sendall(b"HTTP/1.0 200 OK\r\n" + common + b"Content-Length: %d\r\n\r\n" % len(data) + data)
+                return
+            elif path.endswith("/arm-drop"):
+                drop_next = True
+                out = b"HTTP/1.1 200 OK\r\n" + common + b"Content-Length: %d\r\n\r\n" % len(data) + data
             elif "/status/" in path:
                 code = int(path.rsplit("/", 1)[1])
                 msg = b"backend says %d\n" % code
@@ -98,7 +121,7 @@ def serve(conn, log, lock):
                 if method != "HEAD":
                     out += data
             conn.sendall(out)
-            if close:
+            if close and not path.endswith("/linger"):
                 return
     except (OSError, ValueError):
         return
@@ -115,6 +138,7 @@ def main():
     srv.settimeout(0.5)
     lock = threading.Lock()
     deadline = time.monotonic() + lifetime
+    conns = 0
     with open(logfile, "a") as log:
         print("ready", flush=True)
         while time.monotonic() < deadline:
@@ -123,7 +147,8 @@ def main():
             except socket.timeout:
                 continue
             conn.settimeout(30)
-            threading.Thread(target=serve, args=(conn, log, lock), daemon=True).start()
+            conns += 1
+            threading.Thread(target=serve, args=(conn, log, lock, conns), daemon=True).start()
 
 
 if __name__ == "__main__":

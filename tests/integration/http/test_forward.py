@@ -30,7 +30,10 @@ def forward_config() -> dict:
                    "timeouts": {"upstream-connect-ms": 2000, "upstream-response-ms": 3000}}
     cfg["listeners"] = [{"name": "web", "port": 80}]
     cfg["upstreams"] = [
-        {"name": "pool", "servers": [{"address": "10.10.2.2", "port": 8000}]},
+        # No keep-alive pool here: every request on a new upstream connection
+        # with Connection: close (test_upstream_pool.py covers the pool).
+        {"name": "pool", "servers": [{"address": "10.10.2.2", "port": 8000}],
+         "keepalive": {"max-idle": 0}},
         {"name": "dead", "servers": [{"address": "10.10.2.2", "port": 8001}]},
     ]
     cfg["routes"] = [

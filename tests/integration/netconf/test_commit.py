@@ -73,7 +73,7 @@ def test_dataplane_refusal_keeps_running(gateway_factory, tmp_path):
         assert err.tag == "operation-failed", err.xml
         assert "dataplane refused" in err.message, err.xml
         assert "port" in err.message, err.xml
-        assert "ports[port='5']" in (err.path or ""), err.xml
+        assert "rdp:ports[rdp:port='5']" in (err.path or ""), err.xml
         assert m.get_config("running").data_xml == before
         assert gw.generation() == gen0
         assert ping(client, "10.10.1.1", count=2) == 2

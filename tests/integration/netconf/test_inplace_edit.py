@@ -97,21 +97,35 @@ def test_failed_validation_is_undone(nc):
     assert rules(m) == [("r1", "deny"), ("r2", "permit"), ("r3", "permit")]
 
 
-def test_subscriber_gets_change_through_copy_path(nc):
+def test_subscriber_gets_change_from_the_journal(nc):
+    """With a subscriber the edit is still made in place; its
+    netconf-config-change comes from the journal: one edit per change,
+    the topmost node of each."""
     gw, ncs, m = nc
     sub = ncs.connect()
     try:
         sub.create_subscription()
         before = gw.cp_log().count("changed in place")
         m.edit_config(target="running", config=nacm_cfg(
-            "<rule-list><name>t</name>" + rule("r3", "permit") + "</rule-list>"))
+            "<rule-list><name>t</name>" + rule("r3", "permit") + rule("r4")
+            + '<rule nc:operation="delete"><name>r1</name></rule></rule-list>'))
         deadline = time.monotonic() + 10
         n = None
         while n is None and time.monotonic() < deadline:
             n = sub.take_notification(block=True, timeout=1)
         assert n is not None, "no netconf-config-change"
-        assert "netconf-config-change" in n.notification_xml and NOTIF_NS in n.notification_xml
-        assert gw.cp_log().count("changed in place") == before
-        assert rules(m)[2] == ("r3", "permit")
+        x = n.notification_xml
+        assert "netconf-config-change" in x and NOTIF_NS in x
+        import xml.etree.ElementTree as ET
+        root = ET.fromstring(x.encode())
+        edits = sorted((e.findtext(f"{{{NOTIF_NS}}}target").strip(),
+                        e.findtext(f"{{{NOTIF_NS}}}operation"))
+                       for e in root.iter(f"{{{NOTIF_NS}}}edit"))
+        base = "/nacm:nacm/nacm:rule-list[nacm:name='t']/nacm:rule"
+        assert edits == [(f"{base}[nacm:name='r1']", "delete"),
+                         (f"{base}[nacm:name='r3']/nacm:action", "replace"),
+                         (f"{base}[nacm:name='r4']", "create")], edits
+        assert gw.cp_log().count("changed in place") == before + 1
+        assert rules(m) == [("r2", "permit"), ("r3", "permit"), ("r4", "deny")]
     finally:
         sub.close_session()

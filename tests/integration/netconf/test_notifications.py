@@ -81,9 +81,15 @@ def test_subscription_errors(gateway_factory, tmp_path):
     with nc.wait() as m:
         with pytest.raises(RPCError):
             m.create_subscription(stream_name="NOPE")
+        # RFC 5277 2.1.1: no startTime in the future, no stopTime before it
+        # or without it (replay itself: test_replay.py)
         with pytest.raises(RPCError) as e:
-            m.create_subscription(start_time="2020-01-01T00:00:00Z")
-        assert e.value.tag == "operation-not-supported"
+            m.create_subscription(start_time="2099-01-01T00:00:00Z")
+        assert e.value.tag == "bad-element"
+        with pytest.raises(RPCError) as e:
+            m.create_subscription(start_time="2020-01-02T00:00:00Z",
+                                  stop_time="2020-01-01T00:00:00Z")
+        assert e.value.tag == "bad-element"
         m.create_subscription(stream_name="NETCONF")
 
 
@@ -151,8 +157,8 @@ def test_subscription_filter_errors(gateway_factory, tmp_path):
             subscribe(m, '<filter type="bogus"/>')
         assert "bogus" in str(e.value)  # refused by libnetconf2's parse (operation-failed)
         with pytest.raises(RPCError) as e:
-            m.create_subscription(start_time="2030-01-01T00:00:00Z", stop_time="2030-01-02T00:00:00Z")
-        assert e.value.tag == "operation-not-supported"
+            m.create_subscription(start_time="2099-01-01T00:00:00Z", stop_time="2099-01-02T00:00:00Z")
+        assert e.value.tag == "bad-element"
         # the session can still subscribe after refused attempts
         subscribe(m, f'<filter type="subtree"><netconf-config-change xmlns="{NOTIF_YANG_NS}"/></filter>')
         with nc.connect() as other:

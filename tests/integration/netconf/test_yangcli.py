@@ -58,6 +58,9 @@ def test_yangcli_get_edit_commit_and_errors(gateway_factory, tmp_path):
     out = yangcli(nc, tmp_path, "create /dataplane/ports[port='0']/name value=other\n"
                                 "commit\n")
     assert "RPC Error Reply" in out and "error-tag data-exists" in out, out
+    # error-path in XML form with its namespaces: yangcli parses it
+    assert "rdp:ports[rdp:port='0']/rdp:name" in out, out
+    assert "invalid XPath" not in out, out
     assert "canceled" in out, out
     assert gw.generation() == gen
     assert gw.get_config()["config"]["ports"][0]["name"] == "client"

@@ -95,7 +95,13 @@ def ending(s: socket.socket) -> str:
 
 
 def refused(host: str, port: int) -> dict:
-    s = socket.create_connection((host, port), timeout=TIMEOUT)
+    # The relay may reset us before connect() returns: with a timeout it is
+    # a non-blocking connect whose SO_ERROR already holds the reset when the
+    # upstream failed fast (an RST or ICMP error from a local backend).
+    try:
+        s = socket.create_connection((host, port), timeout=TIMEOUT)
+    except ConnectionResetError:
+        return {"end": "reset", "during": "connect"}
     s.settimeout(10)
     try:
         s.sendall(b"hello")

@@ -60,7 +60,8 @@ REPORTED = ["tcp.fast_retransmit", "tcp.sack_retransmit", "tcp.retransmit", "tcp
             "tcp.partial_ack", "tcp.recovery", "tcp.recovery_undone", "tcp.ooo_queued", "tcp.drop_ooo_full",
             "tcp.drop_duplicate", "tcp.drop_bad_checksum", "port.impair_lost",
             "port.impair_duplicated", "port.impair_reordered", "port.impair_corrupted",
-            "port.impair_queue_full"]
+            "port.impair_queue_full", "tcp.rack_lost", "tcp.reorder_seen", "tcp.dsack_received",
+            "tcp.spurious_retransmit"]
 
 
 def base_config() -> dict:
