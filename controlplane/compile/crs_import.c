@@ -11,6 +11,7 @@
 
 #include "crs_import.h"
 #include "seclang_lex.h"
+#include "waf/waf_model.h"
 
 static const struct {
 	const char *name;
@@ -61,34 +62,11 @@ static int add_error(struct waf_ruleset *rs, const char *file, unsigned line, co
 	return 0;
 }
 
-static void rule_free(struct waf_rule *r)
-{
-	while (r) {
-		struct waf_rule *next = r->chain;
-		for (size_t i = 0; i < r->n_targets; i++)
-			free(r->targets[i].key);
-		free(r->targets);
-		for (size_t i = 0; i < r->n_tags; i++)
-			free(r->tags[i]);
-		free(r->tags);
-		for (size_t i = 0; i < r->n_setvars; i++) {
-			free(r->setvars[i].name);
-			free(r->setvars[i].value);
-		}
-		free(r->setvars);
-		free(r->op_arg);
-		free(r->msg);
-		free(r->skip_after);
-		free(r->unsupported_tfn);
-		free(r);
-		r = next;
-	}
-}
 
 void waf_ruleset_free(struct waf_ruleset *rs)
 {
 	for (size_t i = 0; i < rs->n_all; i++)
-		rule_free(rs->all[i]);
+		waf_rule_free(rs->all[i]);
 	free(rs->all);
 	free(rs->imported);
 	for (size_t i = 0; i < rs->n_skipped; i++)
@@ -537,13 +515,13 @@ static int parse_rule(struct waf_ruleset *rs, char **w, int nw, const char *file
 			err = parse_actions(r, w[3], &ac, scratch);
 	}
 	if (err) {
-		rule_free(r);
+		waf_rule_free(r);
 		if (strcmp(err, "out of memory") == 0)
 			return -ENOMEM;
 		return add_error(rs, file, line, "%s: %s", w[0], err);
 	}
 	if (ac.bad_tfn && !(r->unsupported_tfn = strdup(ac.bad_tfn))) {
-		rule_free(r);
+		waf_rule_free(r);
 		return -ENOMEM;
 	}
 
@@ -557,7 +535,7 @@ static int parse_rule(struct waf_ruleset *rs, char **w, int nw, const char *file
 		return 0;
 	}
 	if (!ac.id_seen) {
-		rule_free(r);
+		waf_rule_free(r);
 		return add_error(rs, file, line, "%s without id", w[0]);
 	}
 	if (is_pl_gate(r)) {
@@ -572,7 +550,7 @@ static int parse_rule(struct waf_ruleset *rs, char **w, int nw, const char *file
 	else if (tp && !rs->gate_pl)
 		r->paranoia = (uint8_t)tp;
 	if (push_rule(rs, r) < 0) {
-		rule_free(r);
+		waf_rule_free(r);
 		return -ENOMEM;
 	}
 	rs->chain_tail = ac.chain ? r : NULL;

@@ -15,9 +15,11 @@
 
 #define STATE_PATH "/rampart-dataplane:dataplane-state"
 
-/* Whether rpc's filter can select dataplane-state: no filter, an XPath with
- * a wildcard, or a filter naming dataplane-state. Anything else (a filter on
- * other data) skips the round trip to the dataplane. */
+/* Whether rpc's filter can select dataplane-state or the upstream servers'
+ * state: no filter, an XPath with a wildcard or naming the dataplane, or a
+ * subtree filter naming dataplane-state or upstreams. Anything else (a
+ * filter on other data, or a bare <dataplane/> subtree) skips the round trip
+ * to the dataplane. */
 static bool np_state_wanted(const struct lyd_node *rpc)
 {
 	struct lyd_node *filter = NULL;
@@ -31,12 +33,12 @@ static bool np_state_wanted(const struct lyd_node *rpc)
 		if (!strcmp(m->name, "select")) {
 			const char *sel = lyd_get_meta_value(m);
 
-			return sel && (strstr(sel, "dataplane-state") || strchr(sel, '*') ||
+			return sel && (strstr(sel, "dataplane") || strchr(sel, '*') ||
 				       !strcmp(sel, "/") || strstr(sel, "//"));
 		}
 	}
 	if (lyd_any_value_str(filter, &text) == LY_SUCCESS && text)
-		want = strstr(text, "dataplane-state") != NULL;
+		want = strstr(text, "dataplane") != NULL;   /* any node of our dataplane module */
 	free(text);
 	return want;
 }
@@ -92,6 +94,58 @@ static int np_state_build(const json_t *reply, struct lyd_node **out)
 	return 0;
 }
 
+/* The servers' health from stats-get's "upstreams" rows onto
+ * /dataplane/upstreams[name]/servers[address][port]/state of the running
+ * copy in tree. Only servers running holds get state: a row of a server
+ * running no longer has (the dataplane answered before a commit reached it)
+ * or one the model could not hold is skipped, not fatal to the <get>. */
+static void np_state_upstreams(const json_t *rows, struct lyd_node *tree)
+{
+	static const struct { const char *json, *leaf; } f[] = {
+		{ "ejected_workers", "ejected-workers" }, { "requests", "requests" },
+		{ "failures", "failures" }, { "ejections", "ejections" },
+		{ "checks", "checks" }, { "check_failures", "check-failures" },
+	};
+	struct lyd_node *srv, *st;
+	const json_t *row, *v;
+	char path[512], num[32];
+	size_t i, k;
+
+	json_array_foreach((json_t *)rows, i, row) {
+		const char *name = json_string_value(json_object_get(row, "upstream"));
+		const char *addr = json_string_value(json_object_get(row, "address"));
+		const char *status = json_string_value(json_object_get(row, "status"));
+		const json_t *port = json_object_get(row, "port");
+
+		/* Quotes would end the predicate; the model allows none. */
+		if (!tree || !name || !addr || !json_is_integer(port) || strchr(name, '\'') ||
+		    strchr(addr, '\''))
+			continue;
+		if (snprintf(path, sizeof(path),
+			     "/rampart-dataplane:dataplane/upstreams[name='%s']/servers"
+			     "[address='%s'][port='%lld']",
+			     name, addr, (long long)json_integer_value(port)) >= (int)sizeof(path))
+			continue;
+		srv = st = NULL;
+		if (lyd_find_path(tree, path, 0, &srv) || !srv)
+			continue;
+		if (lyd_find_path(srv, "state", 0, &st) &&
+		    lyd_new_inner(srv, NULL, "state", 0, &st)) {
+			log_debug("NETCONF: <get> skips upstream state of %s", path);
+			continue;
+		}
+		if (status)
+			lyd_new_term(st, NULL, "status", status, 0, NULL);
+		for (k = 0; k < sizeof(f) / sizeof(f[0]); k++) {
+			v = json_object_get(row, f[k].json);
+			if (!json_is_integer(v) || json_integer_value(v) < 0)
+				continue;
+			snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
+			lyd_new_term(st, NULL, f[k].leaf, num, 0, NULL);
+		}
+	}
+}
+
 int np_state_data(const struct lyd_node *rpc, struct lyd_node **tree)
 {
 	struct apply_result res;
@@ -116,10 +170,12 @@ int np_state_data(const struct lyd_node *rpc, struct lyd_node **tree)
 		lyd_free_all(st);
 		return -1;
 	}
-	json_decref(res.reply);
 	if (lyd_merge_siblings(tree, st, LYD_MERGE_DESTRUCT)) {
 		lyd_free_all(st);
+		json_decref(res.reply);
 		return -1;
 	}
+	np_state_upstreams(json_object_get(res.reply, "upstreams"), *tree);
+	json_decref(res.reply);
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include "dataplane.h"
 #include "config/snapshot.h"
 #include "ctl/ctl_server.h"
+#include "proxy/proxy_stats.h"
 #include "proxy/waf_runtime.h"
 #include "stats/telemetry.h"
 
@@ -125,6 +126,7 @@ handle(const json_t *req, const uint8_t *blob, size_t blob_len)
 		rep = reply_ok(id);
 		json_object_set_new(rep, "counters", stats_json());
 		json_object_set_new(rep, "workers", workers_json());
+		json_object_set_new(rep, "upstreams", proxy_stats_upstreams_json());
 		return rep;
 	}
 	count(CNT_CTL_BAD_REQUEST);

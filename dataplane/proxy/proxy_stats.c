@@ -144,6 +144,38 @@ proxy_stats_upstreams(struct rte_tel_data *d)
 	return 0;
 }
 
+json_t *
+proxy_stats_upstreams_json(void)
+{
+	json_t *arr = json_array();
+
+	pthread_mutex_lock(&lock);
+	for (unsigned u = 0; arr && u < CFG_MAX_UPSTREAMS; u++)
+		for (unsigned k = 0; k < CFG_MAX_SERVERS; k++) {
+			uint64_t v[US__N];
+			unsigned ej;
+			bool up;
+
+			if (uslot[u][k].id[0] == '\0')
+				continue;
+			usums(u, k, v, &ej);
+			up = !uslot[u][k].checked || uhealth_server_up(u, k, us_generation);
+			json_array_append_new(arr, json_pack(
+				"{s:s, s:i, s:s, s:i, s:s, s:i, s:I, s:I, s:I, s:I, s:I}",
+				"upstream", uslot[u][k].name, "index", (int)k,
+				"address", uslot[u][k].addr, "port", (int)uslot[u][k].port,
+				"status", up ? "up" : "down", "ejected_workers", (int)ej,
+				"requests", (json_int_t)(v[US_REQ] - uslot[u][k].base[US_REQ]),
+				"failures", (json_int_t)(v[US_FAIL] - uslot[u][k].base[US_FAIL]),
+				"ejections", (json_int_t)(v[US_EJECT] - uslot[u][k].base[US_EJECT]),
+				"checks", (json_int_t)(v[US_CHECK] - uslot[u][k].base[US_CHECK]),
+				"check_failures",
+				(json_int_t)(v[US_CHECK_FAIL] - uslot[u][k].base[US_CHECK_FAIL])));
+		}
+	pthread_mutex_unlock(&lock);
+	return arr;
+}
+
 void
 proxy_stats_publish(const struct snapshot *s)
 {

@@ -8,6 +8,8 @@
 #ifndef RAMPART_PROXY_STATS_H
 #define RAMPART_PROXY_STATS_H
 
+#include <jansson.h>
+
 struct snapshot;
 struct rte_tel_data;
 
@@ -24,5 +26,10 @@ int proxy_stats_listeners(struct rte_tel_data *d);
  * failures, ejections, checks, check_failures (summed over workers; a slot
  * whose server changed restarts from zero)}. */
 int proxy_stats_upstreams(struct rte_tel_data *d);
+
+/* The same rows for the control channel's stats-get (main lcore): an array
+ * of {upstream (the name as configured), index, address, port, status,
+ * ejected_workers, requests, failures, ejections, checks, check_failures}. */
+json_t *proxy_stats_upstreams_json(void);
 
 #endif

@@ -464,6 +464,9 @@ tcp_mq_drop(struct tcp_mq *q, uint32_t n)
 		if (n < len) {
 			rte_pktmbuf_adj(m, n);
 			q->bytes -= n;
+			/* The head's first byte stays at offset 0. */
+			if (q->cur && q->cur != m)
+				q->cur_off -= n;
 			return;
 		}
 		n -= len;
@@ -471,6 +474,10 @@ tcp_mq_drop(struct tcp_mq *q, uint32_t n)
 		q->head = m->next;
 		if (q->head == NULL)
 			q->tail = NULL;
+		if (q->cur == m)
+			q->cur = NULL;
+		else if (q->cur)
+			q->cur_off -= len;
 		m->next = NULL;
 		rte_pktmbuf_free_seg(m);
 	}
@@ -490,26 +497,44 @@ tcp_mq_free(struct tcp_mq *q)
 	}
 	q->tail = NULL;
 	q->bytes = 0;
+	q->cur = NULL;
+	q->cur_off = 0;
 }
 
 void
-tcp_mq_copy(const struct tcp_mq *q, uint32_t off, void *dst, uint32_t n)
+tcp_mq_copy(struct tcp_mq *q, uint32_t off, void *dst, uint32_t n)
 {
-	const struct rte_mbuf *m = q->head;
+	struct rte_mbuf *m = q->head;
+	uint32_t base = 0;         /* queue offset of m's first byte */
 	uint8_t *d = dst;
 
-	while (m && off >= rte_pktmbuf_data_len(m)) {
-		off -= rte_pktmbuf_data_len(m);
+	if (q->cur && off >= q->cur_off) {
+		m = q->cur;
+		base = q->cur_off;
+	}
+	while (m && off - base >= rte_pktmbuf_data_len(m)) {
+		base += rte_pktmbuf_data_len(m);
 		m = m->next;
 	}
+	off -= base;
 	while (n && m) {
-		uint32_t k = RTE_MIN(n, (uint32_t)rte_pktmbuf_data_len(m) - off);
+		uint32_t len = rte_pktmbuf_data_len(m);
+		uint32_t k = RTE_MIN(n, len - off);
 
 		memcpy(d, rte_pktmbuf_mtod_offset(m, const uint8_t *, off), k);
 		d += k;
 		n -= k;
+		off += k;
+		/* Stay on the last mbuf: the next copy starts in or after it. */
+		if (off < len || m->next == NULL)
+			break;
+		base += len;
 		off = 0;
 		m = m->next;
+	}
+	if (m) {
+		q->cur = m;
+		q->cur_off = base;
 	}
 }
 

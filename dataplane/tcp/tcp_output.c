@@ -39,7 +39,7 @@ put32(uint8_t *p, uint32_t v)
 static void
 xmit(struct worker *w, uint16_t port, const struct tcp_key *k, uint32_t seq,
      uint32_t ack, uint8_t flags, uint16_t win, const uint8_t *opts, unsigned optlen,
-     const struct tcp_mq *q, uint32_t off, uint32_t len)
+     struct tcp_mq *q, uint32_t off, uint32_t len)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(dp.pool);
 	unsigned iplen = k->family == AF_INET ? sizeof(struct rte_ipv4_hdr)

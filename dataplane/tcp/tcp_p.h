@@ -90,8 +90,11 @@ void tcp_conn_established(struct tcp_conn *c);
 void tcp_mq_push(struct tcp_mq *q, struct rte_mbuf *m);
 void tcp_mq_drop(struct tcp_mq *q, uint32_t n);
 void tcp_mq_free(struct tcp_mq *q);
-/* Copy n bytes starting off bytes into q; the caller checked the range. */
-void tcp_mq_copy(const struct tcp_mq *q, uint32_t off, void *dst, uint32_t n);
+/* Copy n bytes starting off bytes into q; the caller checked the range.
+ * Starts from q's cursor when off is at or past it (sequential sends cost
+ * O(1) each), else from the head (a retransmission), and leaves the cursor
+ * where the copy ended. */
+void tcp_mq_copy(struct tcp_mq *q, uint32_t off, void *dst, uint32_t n);
 
 /* The window we can offer now: free receive space, never shrinking the
  * right edge we advertised (RFC 9293 3.8.6.2.2, RFC 7323 2.4). */

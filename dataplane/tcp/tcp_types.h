@@ -87,9 +87,13 @@ struct tcp_key {
 };
 
 /* A FIFO of mbufs holding bytes (linked through m->next, one segment each);
- * the head's data_off moves forward as bytes are consumed. */
+ * the head's data_off moves forward as bytes are consumed. cur is where
+ * the last copy ended and cur_off the queue offset of its first byte, so
+ * sending at SND.NXT does not walk the queue from its head every segment. */
 struct tcp_mq {
 	struct rte_mbuf *head, *tail;
+	struct rte_mbuf *cur;      /* NULL: none; else an mbuf of this queue */
+	uint32_t cur_off;
 	uint32_t bytes;
 };
 

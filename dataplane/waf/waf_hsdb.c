@@ -3,11 +3,12 @@
 #include "waf/waf_hsdb.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "waf/waf_err.h"
 
 #define BLOB_MAGIC   "RWHS"
 #define BLOB_VERSION 2u
@@ -35,18 +36,6 @@ struct waf_hsdb_cache {
 	uint64_t loads, compiles;
 };
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- key: two independent 64-bit hashes over a length-prefixed stream ---- */
 
@@ -263,14 +252,14 @@ static int load_entry(struct waf_hsdb_cache *c, const struct hsdb_entry *e, hs_d
 	if (e->kind == ENTRY_ERROR) {
 		/* the compile failed where it ran: fail the same way here */
 		*out = NULL;
-		seterr(err, errlen, "%.*s", (int)e->len, e->bytes);
+		waf_seterr(err, errlen, "%.*s", (int)e->len, e->bytes);
 		return -EINVAL;
 	}
 	r = hs_deserialize_database(e->bytes, e->len, out);
 	if (r != HS_SUCCESS) {
 		key_hex(e->key, hex);
 		*out = NULL;
-		seterr(err, errlen, "hyperscan refused the database bytes of key %s (error %d)",
+		waf_seterr(err, errlen, "hyperscan refused the database bytes of key %s (error %d)",
 		       hex, (int)r);
 		return r == HS_NOMEM ? -ENOMEM : -EINVAL;
 	}
@@ -287,13 +276,13 @@ static int record(struct waf_hsdb_cache *c, size_t at, const uint8_t *key, hs_da
 	int rc;
 
 	if (hs_serialize_database(db, &bytes, &len) != HS_SUCCESS) {
-		seterr(err, errlen, "%s", "hyperscan could not serialize a database");
+		waf_seterr(err, errlen, "%s", "hyperscan could not serialize a database");
 		return -ENOMEM;
 	}
 	rc = entry_insert(c, at, key, ENTRY_DB, bytes, len);
 	if (rc) {
 		free(bytes);
-		seterr(err, errlen, "cannot record database (%zu bytes, %zu entries): %s", len, c->n,
+		waf_seterr(err, errlen, "cannot record database (%zu bytes, %zu entries): %s", len, c->n,
 		       rc == -E2BIG ? "limit reached" : "out of memory");
 	}
 	return rc;
@@ -330,7 +319,7 @@ static int get_common(struct waf_hsdb_cache *c, const uint8_t *key, const char *
 		char hex[2 * WAF_HSDB_KEY_LEN + 1];
 
 		key_hex(key, hex);
-		seterr(err, errlen,
+		waf_seterr(err, errlen,
 		       "no shipped database for key %s (%u expressions, first '%.40s'): "
 		       "rule model and databases do not match",
 		       hex, n, n ? first : "");
@@ -368,7 +357,7 @@ static int compile_ext(const void *arg, hs_database_t **db, char *err, size_t er
 
 	if (hs_compile_ext_multi(a->exprs, a->flags, a->ids, a->ext, a->n, a->mode, NULL, db,
 				 &ce) != HS_SUCCESS) {
-		seterr(err, errlen, "hyperscan: %s (expression %d)", ce ? ce->message : "?",
+		waf_seterr(err, errlen, "hyperscan: %s (expression %d)", ce ? ce->message : "?",
 		       ce ? ce->expression : -1);
 		hs_free_compile_error(ce);
 		*db = NULL;
@@ -385,7 +374,7 @@ int waf_hsdb_get(struct waf_hsdb_cache *c, const char *const *exprs, const unsig
 	uint8_t key[WAF_HSDB_KEY_LEN];
 
 	if (!out || (n && !exprs)) {
-		seterr(err, errlen, "%s", "waf_hsdb_get: bad arguments");
+		waf_seterr(err, errlen, "%s", "waf_hsdb_get: bad arguments");
 		return -EINVAL;
 	}
 	key_ext(exprs, flags, ids, ext, n, mode, key);
@@ -406,7 +395,7 @@ static int compile_lit(const void *arg, hs_database_t **db, char *err, size_t er
 
 	if (hs_compile_lit_multi(a->lits, a->flags, a->ids, a->lens, a->n, a->mode, NULL, db,
 				 &ce) != HS_SUCCESS) {
-		seterr(err, errlen, "hyperscan: %s (literal %d)", ce ? ce->message : "?",
+		waf_seterr(err, errlen, "hyperscan: %s (literal %d)", ce ? ce->message : "?",
 		       ce ? ce->expression : -1);
 		hs_free_compile_error(ce);
 		*db = NULL;
@@ -423,7 +412,7 @@ int waf_hsdb_get_lit(struct waf_hsdb_cache *c, const char *const *lits, const un
 	uint8_t key[WAF_HSDB_KEY_LEN];
 
 	if (!out || (n && (!lits || !lens))) {
-		seterr(err, errlen, "%s", "waf_hsdb_get_lit: bad arguments");
+		waf_seterr(err, errlen, "%s", "waf_hsdb_get_lit: bad arguments");
 		return -EINVAL;
 	}
 	key_lit(lits, flags, ids, lens, n, mode, key);
@@ -501,31 +490,31 @@ struct waf_hsdb_cache *waf_hsdb_load(const void *blob, size_t len, char *err, si
 	uint32_t count;
 
 	if (!b || len < BLOB_HDR) {
-		seterr(err, errlen, "database blob truncated (%zu bytes < %u header)", len, BLOB_HDR);
+		waf_seterr(err, errlen, "database blob truncated (%zu bytes < %u header)", len, BLOB_HDR);
 		return NULL;
 	}
 	if (len > WAF_HSDB_MAX_BLOB) {
-		seterr(err, errlen, "database blob of %zu bytes exceeds %llu", len,
+		waf_seterr(err, errlen, "database blob of %zu bytes exceeds %llu", len,
 		       (unsigned long long)WAF_HSDB_MAX_BLOB);
 		return NULL;
 	}
 	if (memcmp(b, BLOB_MAGIC, 4) != 0) {
-		seterr(err, errlen, "%s", "database blob: bad magic");
+		waf_seterr(err, errlen, "%s", "database blob: bad magic");
 		return NULL;
 	}
 	if (get_u32(b + 4) != BLOB_VERSION) {
-		seterr(err, errlen, "database blob: version %u, expected %u", get_u32(b + 4),
+		waf_seterr(err, errlen, "database blob: version %u, expected %u", get_u32(b + 4),
 		       BLOB_VERSION);
 		return NULL;
 	}
 	count = get_u32(b + 8);
 	if (count > WAF_HSDB_MAX_ENTRIES) {
-		seterr(err, errlen, "database blob: %u entries exceeds %u", count,
+		waf_seterr(err, errlen, "database blob: %u entries exceeds %u", count,
 		       WAF_HSDB_MAX_ENTRIES);
 		return NULL;
 	}
 	if (get_u64(b + 12) != fnv1a64(b + BLOB_HDR, len - BLOB_HDR)) {
-		seterr(err, errlen, "%s", "database blob: checksum mismatch");
+		waf_seterr(err, errlen, "%s", "database blob: checksum mismatch");
 		return NULL;
 	}
 	c = waf_hsdb_create(WAF_HSDB_LOAD);
@@ -539,23 +528,23 @@ struct waf_hsdb_cache *waf_hsdb_load(const void *blob, size_t len, char *err, si
 		char *bytes;
 
 		if ((size_t)(end - p) < ENTRY_HDR) {
-			seterr(err, errlen, "database blob: entry %u truncated", i);
+			waf_seterr(err, errlen, "database blob: entry %u truncated", i);
 			goto err;
 		}
 		kind = p[WAF_HSDB_KEY_LEN];
 		elen = get_u32(p + WAF_HSDB_KEY_LEN + 1);
 		if (kind > ENTRY_ERROR) {
-			seterr(err, errlen, "database blob: entry %u of unknown kind %u", i, kind);
+			waf_seterr(err, errlen, "database blob: entry %u of unknown kind %u", i, kind);
 			goto err;
 		}
 		if (elen > (kind == ENTRY_ERROR ? ERR_MAX : WAF_HSDB_MAX_ENTRY) ||
 		    (size_t)(end - p - ENTRY_HDR) < elen) {
-			seterr(err, errlen, "database blob: entry %u length %u out of bounds", i,
+			waf_seterr(err, errlen, "database blob: entry %u length %u out of bounds", i,
 			       elen);
 			goto err;
 		}
 		if (c->n && memcmp(c->v[c->n - 1].key, p, WAF_HSDB_KEY_LEN) >= 0) {
-			seterr(err, errlen, "database blob: entry %u key out of order or duplicate",
+			waf_seterr(err, errlen, "database blob: entry %u key out of order or duplicate",
 			       i);
 			goto err;
 		}
@@ -570,12 +559,12 @@ struct waf_hsdb_cache *waf_hsdb_load(const void *blob, size_t len, char *err, si
 		p += ENTRY_HDR + elen;
 	}
 	if (p != end) {
-		seterr(err, errlen, "database blob: %zu trailing bytes", (size_t)(end - p));
+		waf_seterr(err, errlen, "database blob: %zu trailing bytes", (size_t)(end - p));
 		goto err;
 	}
 	return c;
 nomem:
-	seterr(err, errlen, "%s", "database blob: out of memory");
+	waf_seterr(err, errlen, "%s", "database blob: out of memory");
 err:
 	waf_hsdb_free(c);
 	return NULL;

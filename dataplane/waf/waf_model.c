@@ -3,29 +3,18 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "waf/waf_err.h"
+
 #define MODEL_MAGIC   "RWRM"
 #define MODEL_VERSION 1u
 #define NULL_STR      0xffffffffu
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* A data file name: one path component of [A-Za-z0-9._-], not "." / "..". */
 static bool valid_file_name(const char *s, size_t n)
@@ -107,7 +96,7 @@ static int w_rule(struct wbuf *b, const struct waf_rule *r, unsigned depth, char
 	if (depth >= WAF_MODEL_MAX_CHAIN || r->n_targets > WAF_MODEL_MAX_LIST ||
 	    r->n_tags > WAF_MODEL_MAX_LIST || r->n_setvars > WAF_MODEL_MAX_LIST ||
 	    r->n_tfn > WAF_TFN_MAX) {
-		seterr(err, errlen, "rule %u (%s:%u) exceeds a model bound", r->id,
+		waf_seterr(err, errlen, "rule %u (%s:%u) exceeds a model bound", r->id,
 		       r->file ? r->file : "?", r->line);
 		return -E2BIG;
 	}
@@ -160,13 +149,13 @@ static int read_file(const char *dir, const char *name, char **out, size_t *len,
 	snprintf(path, sizeof(path), "%s/%s", dir ? dir : ".", name);
 	f = fopen(path, "rb");
 	if (!f) {
-		seterr(err, errlen, "cannot read data file %s: %s", path, strerror(errno));
+		waf_seterr(err, errlen, "cannot read data file %s: %s", path, strerror(errno));
 		return -errno;
 	}
 	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || n > (long)WAF_MODEL_MAX_STR ||
 	    fseek(f, 0, SEEK_SET) != 0) {
 		fclose(f);
-		seterr(err, errlen, "data file %s unreadable or over %u bytes", path,
+		waf_seterr(err, errlen, "data file %s unreadable or over %u bytes", path,
 		       WAF_MODEL_MAX_STR);
 		return -EFBIG;
 	}
@@ -175,7 +164,7 @@ static int read_file(const char *dir, const char *name, char **out, size_t *len,
 		free(*out);
 		*out = NULL;
 		fclose(f);
-		seterr(err, errlen, "cannot read data file %s", path);
+		waf_seterr(err, errlen, "cannot read data file %s", path);
 		return -EIO;
 	}
 	fclose(f);
@@ -197,7 +186,7 @@ static int collect_files(struct waf_rule *const *rules, size_t n, const char ***
 			if (l->op != WAF_OP_PMFROMFILE || !l->op_arg)
 				continue;
 			if (!valid_file_name(l->op_arg, strlen(l->op_arg))) {
-				seterr(err, errlen, "rule %u: data file name '%.64s' is not one file name",
+				waf_seterr(err, errlen, "rule %u: data file name '%.64s' is not one file name",
 				       rules[i]->id, l->op_arg);
 				free(v);
 				return -EINVAL;
@@ -207,7 +196,7 @@ static int collect_files(struct waf_rule *const *rules, size_t n, const char ***
 			if (seen)
 				continue;
 			if (k == WAF_MODEL_MAX_FILES) {
-				seterr(err, errlen, "more than %u data files", WAF_MODEL_MAX_FILES);
+				waf_seterr(err, errlen, "more than %u data files", WAF_MODEL_MAX_FILES);
 				free(v);
 				return -E2BIG;
 			}
@@ -239,7 +228,7 @@ int waf_model_encode(struct waf_rule *const *rules, size_t n, const char *const 
 	*out = NULL;
 	*len = 0;
 	if (n > WAF_MODEL_MAX_RULES) {
-		seterr(err, errlen, "%zu rules exceed %u", n, WAF_MODEL_MAX_RULES);
+		waf_seterr(err, errlen, "%zu rules exceed %u", n, WAF_MODEL_MAX_RULES);
 		return -E2BIG;
 	}
 	rc = collect_files(rules, n, &names, &nfiles, err, errlen);
@@ -269,7 +258,7 @@ int waf_model_encode(struct waf_rule *const *rules, size_t n, const char *const 
 		rc = w_rule(&b, rules[i], 0, err, errlen);
 	free(names);
 	if (rc == 0 && b.oom) {
-		seterr(err, errlen, "%s", "out of memory encoding the rule model");
+		waf_seterr(err, errlen, "%s", "out of memory encoding the rule model");
 		rc = -ENOMEM;
 	}
 	if (rc) {
@@ -356,7 +345,7 @@ static char *r_str(struct rbuf *b, const char *what, size_t *lenp, bool *ok)
 	return s;
 }
 
-static void rule_free(struct waf_rule *r)
+void waf_rule_free(struct waf_rule *r)
 {
 	while (r) {
 		struct waf_rule *next = r->chain;
@@ -376,10 +365,17 @@ static void rule_free(struct waf_rule *r)
 		free(r->setvars);
 		free(r->skip_after);
 		free(r->unsupported_tfn);
-		free((char *)r->file);
 		free(r);
 		r = next;
 	}
+}
+
+/* Decoded rules own their file names (the importer's share the rule set's). */
+static void rule_free(struct waf_rule *r)
+{
+	for (struct waf_rule *l = r; l; l = l->chain)
+		free((char *)l->file);
+	waf_rule_free(r);
 }
 
 static struct waf_rule *r_rule(struct rbuf *b, unsigned depth)
@@ -545,30 +541,30 @@ struct waf_model *waf_model_decode(const uint8_t *p, size_t len, char *err, size
 	uint32_t nfiles, nrules;
 
 	if (!m) {
-		seterr(err, errlen, "%s", "out of memory");
+		waf_seterr(err, errlen, "%s", "out of memory");
 		return NULL;
 	}
 	if (!p || len < 16 || memcmp(p, MODEL_MAGIC, 4) != 0) {
-		seterr(err, errlen, "%s", "rule model: bad magic or truncated header");
+		waf_seterr(err, errlen, "%s", "rule model: bad magic or truncated header");
 		goto fail;
 	}
 	b.off = 4;
 	if (r_u32(&b, "version") != MODEL_VERSION) {
-		seterr(err, errlen, "rule model: version %u, expected %u",
+		waf_seterr(err, errlen, "rule model: version %u, expected %u",
 		       (unsigned)(p[4] | p[5] << 8), MODEL_VERSION);
 		goto fail;
 	}
 	nfiles = r_u32(&b, "file count");
 	nrules = r_u32(&b, "rule count");
 	if (nfiles > WAF_MODEL_MAX_FILES || nrules > WAF_MODEL_MAX_RULES) {
-		seterr(err, errlen, "rule model: %u files / %u rules exceed %u / %u", nfiles, nrules,
+		waf_seterr(err, errlen, "rule model: %u files / %u rules exceed %u / %u", nfiles, nrules,
 		       WAF_MODEL_MAX_FILES, WAF_MODEL_MAX_RULES);
 		goto fail;
 	}
 	m->files = calloc(nfiles ? nfiles : 1, sizeof(*m->files));
 	m->rules = calloc(nrules ? nrules : 1, sizeof(*m->rules));
 	if (!m->files || !m->rules) {
-		seterr(err, errlen, "%s", "out of memory");
+		waf_seterr(err, errlen, "%s", "out of memory");
 		goto fail;
 	}
 	for (uint32_t i = 0; i < nfiles; i++) {
@@ -603,7 +599,7 @@ struct waf_model *waf_model_decode(const uint8_t *p, size_t len, char *err, size
 	}
 	return m;
 bad:
-	seterr(err, errlen, "rule model: %s at byte %zu", b.bad ? b.bad : "malformed", b.off);
+	waf_seterr(err, errlen, "rule model: %s at byte %zu", b.bad ? b.bad : "malformed", b.off);
 fail:
 	waf_model_free(m);
 	return NULL;
@@ -619,13 +615,13 @@ int waf_model_write_files(const struct waf_model *m, const char *dir, char *err,
 		snprintf(path, sizeof(path), "%s/%s", dir, m->files[i].name);
 		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		if (fd < 0) {
-			seterr(err, errlen, "cannot write %s: %s", path, strerror(errno));
+			waf_seterr(err, errlen, "cannot write %s: %s", path, strerror(errno));
 			return -errno;
 		}
 		w = write(fd, m->files[i].content, m->files[i].len);
 		close(fd);
 		if (w != (ssize_t)m->files[i].len) {
-			seterr(err, errlen, "cannot write %s", path);
+			waf_seterr(err, errlen, "cannot write %s", path);
 			return -EIO;
 		}
 	}

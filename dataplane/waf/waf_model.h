@@ -57,6 +57,10 @@ struct waf_model *waf_model_decode(const uint8_t *p, size_t len, char *err, size
 
 void waf_model_free(struct waf_model *m); /* NULL allowed */
 
+/* Free a rule chain (every link and what it owns) whoever built it, the
+ * importer or the decoder; r->file is the builder's (not freed here). */
+void waf_rule_free(struct waf_rule *r);
+
 /* Write the model's data files into the existing directory @dir (for
  * @pmFromFile at engine build). Returns 0 or -errno with @err. */
 int waf_model_write_files(const struct waf_model *m, const char *dir, char *err, size_t errlen);

@@ -3,30 +3,18 @@
 #include "waf/waf_program.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "waf/waf_err.h"
 #include "waf/waf_hsdb.h"
 
 #define PROG_MAGIC   "RWAP"
 #define PROG_VERSION 1u
 #define PROG_HDR     (4u + 4u + 8u + 4u)
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static uint64_t fnv1a64(uint64_t h, const uint8_t *p, size_t n)
 {
@@ -86,7 +74,7 @@ static int build(struct waf_program *p, const char *datadir, struct waf_hsdb_cac
 		return -EINVAL;
 	p->by_id = calloc(p->model->n_rules ? p->model->n_rules : 1, sizeof(*p->by_id));
 	if (!p->by_id) {
-		seterr(err, errlen, "%s", "out of memory");
+		waf_seterr(err, errlen, "%s", "out of memory");
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < p->model->n_rules; i++)
@@ -106,7 +94,7 @@ static int with_files(struct waf_program *p, struct waf_hsdb_cache *cache, char 
 	if (p->model->n_files == 0)
 		return build(p, NULL, cache, err, errlen);
 	if (!mkdtemp(dir)) {
-		seterr(err, errlen, "cannot create a directory for the data files: %s",
+		waf_seterr(err, errlen, "cannot create a directory for the data files: %s",
 		       strerror(errno));
 		return -errno;
 	}
@@ -130,13 +118,13 @@ struct waf_program *waf_program_compile(struct waf_rule *const *rules, size_t n,
 	*blob = NULL;
 	*len = 0;
 	if (!p || !cache) {
-		seterr(err, errlen, "%s", "out of memory");
+		waf_seterr(err, errlen, "%s", "out of memory");
 		goto err;
 	}
 	if (waf_model_encode(rules, n, datadirs, n_dirs, &model, &mlen, err, errlen) != 0)
 		goto err;
 	if (mlen > UINT32_MAX) {
-		seterr(err, errlen, "rule model of %zu bytes is too large", mlen);
+		waf_seterr(err, errlen, "rule model of %zu bytes is too large", mlen);
 		goto err;
 	}
 	/* build from the decoded model: exactly what the dataplane will have */
@@ -144,13 +132,13 @@ struct waf_program *waf_program_compile(struct waf_rule *const *rules, size_t n,
 	if (!p->model || with_files(p, cache, err, errlen) != 0)
 		goto err;
 	if (waf_hsdb_serialize(cache, &dbs, &dlen) != 0) {
-		seterr(err, errlen, "%s", "cannot serialize the Hyperscan databases");
+		waf_seterr(err, errlen, "%s", "cannot serialize the Hyperscan databases");
 		goto err;
 	}
 	total = PROG_HDR + mlen + dlen;
 	b = malloc(total);
 	if (!b) {
-		seterr(err, errlen, "%s", "out of memory");
+		waf_seterr(err, errlen, "%s", "out of memory");
 		goto err;
 	}
 	memcpy(b, PROG_MAGIC, 4);
@@ -188,27 +176,27 @@ struct waf_program *waf_program_load(const uint8_t *blob, size_t len, char *err,
 	uint32_t mlen;
 
 	if (!blob || len < PROG_HDR || memcmp(blob, PROG_MAGIC, 4) != 0) {
-		seterr(err, errlen, "WAF program: bad magic or truncated (%zu bytes)", len);
+		waf_seterr(err, errlen, "WAF program: bad magic or truncated (%zu bytes)", len);
 		return NULL;
 	}
 	if (get_u32(blob + 4) != PROG_VERSION) {
-		seterr(err, errlen, "WAF program: version %u, expected %u", get_u32(blob + 4),
+		waf_seterr(err, errlen, "WAF program: version %u, expected %u", get_u32(blob + 4),
 		       PROG_VERSION);
 		return NULL;
 	}
 	mlen = get_u32(blob + 16);
 	if (mlen > len - PROG_HDR) {
-		seterr(err, errlen, "WAF program: model length %u exceeds the %zu bytes shipped",
+		waf_seterr(err, errlen, "WAF program: model length %u exceeds the %zu bytes shipped",
 		       mlen, len - PROG_HDR);
 		return NULL;
 	}
 	if (fnv1a64(0xcbf29ce484222325ull, blob + PROG_HDR, len - PROG_HDR) != get_u64(blob + 8)) {
-		seterr(err, errlen, "%s", "WAF program: hash mismatch (corrupted)");
+		waf_seterr(err, errlen, "%s", "WAF program: hash mismatch (corrupted)");
 		return NULL;
 	}
 	p = calloc(1, sizeof(*p));
 	if (!p) {
-		seterr(err, errlen, "%s", "out of memory");
+		waf_seterr(err, errlen, "%s", "out of memory");
 		return NULL;
 	}
 	p->hash = get_u64(blob + 8);

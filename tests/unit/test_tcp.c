@@ -1255,6 +1255,76 @@ test_src_table_churn(void **state)
 		assert_int_equal(tw->src[i].family, 0);
 }
 
+/* The send queue's copy cursor: sequential copies (sending at SND.NXT),
+ * rewinds (retransmissions), drops from the head (ACKs) and appends to the
+ * tail (writes) in a seeded random mix, each copy checked against a flat
+ * mirror of the queue's bytes. */
+static void
+test_mq_copy_cursor(void **state)
+{
+	enum { MIRROR = 8192, STEPS = 4000 };
+	static uint8_t mirror[MIRROR], out[MIRROR];
+	struct tcp_mq q = { 0 };
+	uint32_t rnd = 12345, sent = 0, start = 0, end = 0;
+	uint8_t next = 0;
+	(void)state;
+
+#define RND() (rnd = rnd * 1103515245u + 12345u, rnd >> 8)
+	for (unsigned step = 0; step < STEPS; step++) {
+		uint32_t op = RND() % 8;
+
+		if (op < 3 && end + 300 < MIRROR) {
+			/* A write: fill the tail's room, then a new mbuf. */
+			uint32_t k = 1 + RND() % 300;
+			struct rte_mbuf *t = q.tail;
+
+			if (t == NULL || rte_pktmbuf_tailroom(t) < k || RND() % 2) {
+				t = rte_pktmbuf_alloc(dp.pool);
+				assert_non_null(t);
+				tcp_mq_push(&q, t);
+			}
+			uint8_t *d = (uint8_t *)rte_pktmbuf_append(t, (uint16_t)k);
+			assert_non_null(d);
+			for (uint32_t i = 0; i < k; i++)
+				mirror[end + i] = d[i] = next++;
+			q.bytes += k;
+			end += k;
+		} else if (op < 6 && sent < end - start) {
+			/* Send the next segment from the cursor. */
+			uint32_t n = RTE_MIN(1 + RND() % 700, end - start - sent);
+
+			tcp_mq_copy(&q, sent, out, n);
+			assert_memory_equal(out, mirror + start + sent, n);
+			sent += n;
+		} else if (op == 6 && end > start) {
+			/* A retransmission from anywhere in the queue. */
+			uint32_t off = RND() % (end - start);
+			uint32_t n = RTE_MIN(1 + RND() % 700, end - start - off);
+
+			tcp_mq_copy(&q, off, out, n);
+			assert_memory_equal(out, mirror + start + off, n);
+			if (RND() % 4 == 0)
+				sent = off + n;      /* an RTO rewound SND.NXT */
+		} else if (end > start) {
+			/* An ACK frees bytes from the head. */
+			uint32_t n = RND() % (end - start + 1);
+
+			tcp_mq_drop(&q, n);
+			start += n;
+			sent = sent > n ? sent - n : 0;
+			assert_int_equal(q.bytes, end - start);
+		}
+		if (end == start && end + 300 >= MIRROR) {
+			tcp_mq_free(&q);
+			start = end = sent = 0;
+		}
+	}
+#undef RND
+	tcp_mq_free(&q);
+	assert_null(q.head);
+	assert_null(q.cur);
+}
+
 int
 main(void)
 {
@@ -1281,6 +1351,7 @@ main(void)
 		cmocka_unit_test_setup(test_syn_cookies_engage_and_drain, setup),
 		cmocka_unit_test_setup(test_per_source_limits, setup),
 		cmocka_unit_test_setup(test_src_table_churn, setup),
+		cmocka_unit_test_setup(test_mq_copy_cursor, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -216,22 +216,47 @@ def test_upload_byte_exact_bounded_memory(module_gateway, nginx, size, framing):
     assert mem.peak_above_baseline() <= BOUND_PER_TRANSFER, mem.peak_above_baseline()
 
 
+# A reader we pace ourselves (curl's --limit-rate let 8 MiB through in 0.9 s
+# in CI): a small receive buffer, then 64 KiB per 25 ms (~2.5 MiB/s).
+SLOW_READER = r"""
+import socket, sys, time
+host, n = sys.argv[1], int(sys.argv[2])
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+s.settimeout(30)
+s.connect((host, 80))
+s.sendall(b"GET /bulk.bin HTTP/1.1\r\nHost: gw\r\nRange: bytes=0-%d\r\n"
+          b"Connection: close\r\n\r\n" % (n - 1))
+head, got, deadline = b"", 0, time.monotonic() + 60
+while b"\r\n\r\n" not in head:
+    head += s.recv(4096)
+head, _, body = head.partition(b"\r\n\r\n")
+got = len(body)
+while time.monotonic() < deadline:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    got += len(chunk)
+    time.sleep(0.025)
+print(head.split(b"\r\n")[0].decode(), got)
+"""
+
+
 def test_slow_client_backpressure(module_gateway, nginx):
-    """curl reading at 2 MiB/s from an nginx that could send far faster:
-    for ~4 s the gateway holds no more than its windows, so nginx is held
-    back instead of the gateway buffering the difference."""
+    """A client reading at ~2.5 MiB/s from an nginx that could send far
+    faster: for ~3 s the gateway holds no more than its windows, so nginx
+    is held back instead of the gateway buffering the difference."""
     gw = module_gateway
     n = 8 * MIB
     t0 = time.monotonic()
     with MemorySampler(gw) as mem:
-        r = subprocess.run(curl_argv(gw, "--limit-rate", "2M", "-r", f"0-{n - 1}", "-o", "/dev/null",
-                                     "-w", "%{http_code} %{size_download}",
-                                     f"http://{GW}/bulk.bin", max_time=60),
+        r = subprocess.run(["ip", "netns", "exec", gw.topo.client, "/usr/bin/python3", "-c",
+                            SLOW_READER, GW, str(n)],
                            capture_output=True, timeout=90, stdin=subprocess.DEVNULL)
     secs = time.monotonic() - t0
     assert r.returncode == 0, r.stderr
-    assert r.stdout.decode().split() == ["206", str(n)], r.stdout
-    assert secs >= 1.5, secs  # the rate limit was in force (nominal 4 s, curl bursts)
+    assert r.stdout.decode().split() == ["HTTP/1.1", "206", "Partial", "Content", str(n)], r.stdout
+    assert secs >= 2.0, secs  # paced: 128 reads of 64 KiB, 25 ms apart
     report("slow-client download", n, secs, mem)
     assert mem.peak_above_baseline() <= BOUND_PER_TRANSFER, mem.peak_above_baseline()
 
