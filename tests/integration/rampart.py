@@ -12,6 +12,7 @@ start is killed on teardown even when a test fails.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
@@ -745,3 +746,22 @@ def counters_delta(before: dict, after: dict) -> dict:
 
 def gateway_mac(gw: "Gateway", port: int = 0) -> str:
     return gw.telemetry(f"/ethdev/info,{port}")["mac_addr"].lower()
+
+
+@contextlib.contextmanager
+def netns_peer(ns: str, argv: list):
+    """A peer process in namespace ns that prints "ready" once it listens;
+    stopped (TERM, then KILL) when the block ends."""
+    proc = subprocess.Popen(["ip", "netns", "exec", ns, *argv],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            stdin=subprocess.DEVNULL)
+    try:
+        assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)

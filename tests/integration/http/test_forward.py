@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from rampart import counters, counters_delta, default_config, netns_run, wait_until
+from rampart import counters, counters_delta, default_config, netns_run, wait_until, netns_peer
 
 HERE = Path(__file__).parent
 CLIENT = str(HERE / "http_client.py")
@@ -51,20 +51,9 @@ GATEWAY = {"config": forward_config(), "with_cp": False}
 def backend(module_gateway):
     if BACKEND_LOG.exists():
         BACKEND_LOG.unlink()
-    proc = subprocess.Popen(["ip", "netns", "exec", module_gateway.topo.backend, "/usr/bin/python3",
-                             BACKEND, "8000", str(BACKEND_LOG), "300"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            stdin=subprocess.DEVNULL)
-    try:
-        assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
+    with netns_peer(module_gateway.topo.backend,
+                    ["/usr/bin/python3", BACKEND, "8000", str(BACKEND_LOG), "300"]) as proc:
         yield proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 def backend_requests() -> list:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from rampart import counters, counters_delta, default_config, wait_until
+from rampart import counters, counters_delta, default_config, wait_until, netns_peer
 
 HERE = Path(__file__).parent
 BACKEND = str(HERE / "echo_backend.py")
@@ -49,20 +49,9 @@ GATEWAY = {"config": pool_config(), "with_cp": False}
 def backend(module_gateway):
     if BACKEND_LOG.exists():
         BACKEND_LOG.unlink()
-    proc = subprocess.Popen(["ip", "netns", "exec", module_gateway.topo.backend, "/usr/bin/python3",
-                             BACKEND, "8000", str(BACKEND_LOG), "300"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            stdin=subprocess.DEVNULL)
-    try:
-        assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
+    with netns_peer(module_gateway.topo.backend,
+                    ["/usr/bin/python3", BACKEND, "8000", str(BACKEND_LOG), "300"]) as proc:
         yield proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 def logged(n0: int = 0) -> list:
