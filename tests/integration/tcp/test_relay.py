@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from rampart import counters, counters_delta, default_config, netns_run, wait_until
+from rampart import counters, counters_delta, default_config, netns_peer, netns_run, wait_until
 
 HERE = Path(__file__).parent
 CLIENT = str(HERE / "tcp_client.py")
@@ -45,20 +45,9 @@ KEEPALIVE = {"keepalive-idle-ms": 300, "keepalive-interval-ms": 200, "keepalive-
 @pytest.fixture
 def backend(gateway):
     """A kernel echo server on the backend's port BACKEND_PORT (v4 and v6)."""
-    proc = subprocess.Popen(["ip", "netns", "exec", gateway.topo.backend, "/usr/bin/python3",
-                             PEER, "echo-server", str(BACKEND_PORT), "300"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            stdin=subprocess.DEVNULL)
-    try:
-        assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
+    with netns_peer(gateway.topo.backend, ["/usr/bin/python3", PEER, "echo-server",
+                                           str(BACKEND_PORT), "300"]) as proc:
         yield proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 def run(gateway, script, *args, timeout=120) -> dict:
