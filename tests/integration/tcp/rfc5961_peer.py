@@ -10,23 +10,22 @@ Prints one JSON line of booleans (each step's expectation) and details.
 """
 import json
 import random
-import select
-import socket
 import sys
 import time
 
-from scapy.all import ARP, IP, TCP, Ether, Raw, raw
+from scapy.all import ARP, IP, TCP, Ether, Raw
+
+from rawpeer import RawPeer
 
 ifc, gw_mac, my_mac, gw_ip, my_ip, port = sys.argv[1:7]
 port = int(port)
 sport = random.randint(20000, 60000)
-sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
-sock.bind((ifc, 0))
+peer = RawPeer(ifc, my_mac, my_ip)
 out = {}
 
 
 def send(pkt):
-    sock.send(raw(Ether(dst=gw_mac, src=my_mac) / pkt))
+    peer.send(Ether(dst=gw_mac, src=my_mac) / pkt)
 
 
 def seg(flags, seq, ack, data=b""):
@@ -36,24 +35,9 @@ def seg(flags, seq, ack, data=b""):
 
 
 def recv(timeout=2.0):
-    """The next TCP segment of our connection (answering ARP meanwhile)."""
-    end = time.monotonic() + timeout
-    while True:
-        left = end - time.monotonic()
-        if left <= 0 or not select.select([sock], [], [], left)[0]:
-            return None
-        data, addr = sock.recvfrom(65535)
-        if addr[2] == socket.PACKET_OUTGOING:
-            continue
-        e = Ether(data)
-        if ARP in e and e[ARP].op == 1 and e[ARP].pdst == my_ip:
-            sock.send(raw(Ether(dst=e.src, src=my_mac) /
-                          ARP(op=2, hwsrc=my_mac, psrc=my_ip, hwdst=e[ARP].hwsrc,
-                              pdst=e[ARP].psrc)))
-            continue
-        if IP in e and TCP in e and e[IP].src == gw_ip and e[IP].dst == my_ip and \
-                e[TCP].dport == sport:
-            return e[TCP]
+    """The next TCP segment of our connection."""
+    e = peer.recv(timeout, lambda e: e[IP].src == gw_ip and e[TCP].dport == sport)
+    return None if e is None else e[TCP]
 
 
 def recv_data(want, timeout=3.0):

@@ -10,48 +10,35 @@ the backend kernel does not own and answers ARP for it.
 Prints "ready", then one JSON line: each step's expectation and details.
 """
 import json
-import select
-import socket
 import sys
 import time
 
-from scapy.all import ARP, IP, TCP, Ether, Raw, raw
+from scapy.all import IP, TCP, Ether, Raw
+
+from rawpeer import RawPeer
 
 ifc, my_mac, my_ip, port, seconds = sys.argv[1:6]
 port, seconds = int(port), float(seconds)
-sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
-sock.bind((ifc, 0))
+peer = RawPeer(ifc, my_mac, my_ip)
 out = {}
 gw = {}
 ISS = 5000
 
 
 def recv(timeout):
-    """The next TCP segment to MY_IP:PORT (answering ARP meanwhile)."""
-    end = time.monotonic() + timeout
-    while True:
-        left = end - time.monotonic()
-        if left <= 0 or not select.select([sock], [], [], left)[0]:
-            return None
-        data, addr = sock.recvfrom(65535)
-        if addr[2] == socket.PACKET_OUTGOING:
-            continue
-        e = Ether(data)
-        if ARP in e and e[ARP].op == 1 and e[ARP].pdst == my_ip:
-            sock.send(raw(Ether(dst=e.src, src=my_mac) /
-                          ARP(op=2, hwsrc=my_mac, psrc=my_ip, hwdst=e[ARP].hwsrc,
-                              pdst=e[ARP].psrc)))
-            continue
-        if IP in e and TCP in e and e[IP].dst == my_ip and e[TCP].dport == port:
-            gw.update(mac=e.src, ip=e[IP].src, port=e[TCP].sport)
-            return e[TCP]
+    """The next TCP segment to MY_IP:PORT; remembers who sent it."""
+    e = peer.recv(timeout, lambda e: e[TCP].dport == port)
+    if e is None:
+        return None
+    gw.update(mac=e.src, ip=e[IP].src, port=e[TCP].sport)
+    return e[TCP]
 
 
 def send(flags, seq, ack, data=b""):
     p = Ether(dst=gw["mac"], src=my_mac) / IP(src=my_ip, dst=gw["ip"]) / \
         TCP(sport=port, dport=gw["port"], flags=flags, seq=seq, ack=ack, window=65535,
             options=[("MSS", 1400)] if "S" in flags else [])
-    sock.send(raw(p / Raw(data) if data else p))
+    peer.send(p / Raw(data) if data else p)
 
 
 def main():
