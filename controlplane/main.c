@@ -536,6 +536,16 @@ static int run_daemon(const struct cp_opts *o)
 		}
 		if (ds.has_startup)
 			snprintf(err, sizeof(err), "%s/%s", o->state_dir, DS_STARTUP);
+		{
+			bool loaded;
+			const char *plugin = ds_type_plugin(&loaded);
+
+			if (loaded)
+				log_debug("libyang type plugin %s in use", plugin);
+			else
+				log_info("no libyang type plugin at %s: NACM rules parse slower (same results)",
+					 plugin);
+		}
 	}
 	if (config_store_replace(&cp.store, cfg,
 				 cp.netconf && ds.has_startup ? err : o->config)) {

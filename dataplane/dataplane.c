@@ -91,7 +91,6 @@ free_workers(void)
 		if (w == NULL)
 			continue;
 		proxy_worker_fini(w);
-		tcp_worker_fini(w);
 		for (unsigned to = 0; to < dp.nworkers; to++)
 			rte_ring_free(w->handoff_out[to]);
 		rte_ring_free(w->inject);
@@ -101,6 +100,9 @@ free_workers(void)
 			rte_pktmbuf_free_bulk(w->txb[p]->pkts, w->txb[p]->length);
 			rte_free(w->txb[p]);
 		}
+		/* Last: unsent frames may reference its send queues' mbufs
+		 * through its indirect pool (zero-copy send). */
+		tcp_worker_fini(w);
 		rte_free(w);
 		dp.workers[i] = NULL;
 	}
@@ -206,8 +208,8 @@ dp_fini(void)
 		}
 	drain_punt(dp.punt);
 	drain_punt(dp.learn);
+	neigh_fini();              /* frames awaiting ARP may hold TCP's mbufs */
 	free_workers();
-	neigh_fini();
 	snapshot_fini();
 	rte_ring_free(dp.punt);
 	rte_ring_free(dp.learn);

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libyang/plugins.h>
+
 #include "datastore/yang_modules.h"
 
 const char *const ds_names[DS_COUNT] = {
@@ -60,6 +62,38 @@ static void ds_ly_err(const struct ly_ctx *ctx, const char *what, char *err, siz
 		memcpy(err + errlen - 4, "...", 4);   /* say it was cut */
 }
 
+/* Where ds_ctx_new() looked for the type plugin, and whether it is in use. */
+static char ds_plugin_path[4096];
+static bool ds_plugin_loaded;
+
+/* The type plugin (datastore/yang_types.c) beside the running binary, added
+ * once a context exists (libyang's rule) and before any module is compiled
+ * (a type takes its plugin when compiled). Absent, libyang's own plugins
+ * do the same work, slower. */
+static void ds_add_type_plugin(void)
+{
+	char exe[4000];   /* leaves room for "/" DS_TYPE_PLUGIN */
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return;
+	*slash = '\0';
+	snprintf(ds_plugin_path, sizeof(ds_plugin_path), "%s/%s", exe, DS_TYPE_PLUGIN);
+	if (access(ds_plugin_path, R_OK) == 0 && lyplg_add(ds_plugin_path) == LY_SUCCESS)
+		ds_plugin_loaded = true;
+}
+
+const char *ds_type_plugin(bool *loaded)
+{
+	*loaded = ds_plugin_loaded;
+	return ds_plugin_path;
+}
+
 int ds_ctx_new(struct ly_ctx **ctxp, char *err, size_t errlen)
 {
 	static const char *const mods[] = {
@@ -75,6 +109,7 @@ int ds_ctx_new(struct ly_ctx **ctxp, char *err, size_t errlen)
 		return -1;
 	}
 	ly_ctx_set_module_imp_clb(ctx, ds_import_clb, NULL);
+	ds_add_type_plugin();
 	for (i = 0; mods[i]; i++) {
 		const char **features = strcmp(mods[i], "ietf-netconf") == 0 ?
 					netconf_features : NULL;

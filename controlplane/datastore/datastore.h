@@ -52,8 +52,16 @@ struct datastore {
 };
 
 /* Build the context from the modules embedded in the binary, with the
- * ietf-netconf features rampart-cp implements. Returns 0 or -1 with err. */
+ * ietf-netconf features rampart-cp implements, and the libyang type plugin
+ * DS_TYPE_PLUGIN of the binary's directory when it is there
+ * (datastore/yang_types.c: same data and messages, faster NACM rules).
+ * Returns 0 or -1 with err. */
 int ds_ctx_new(struct ly_ctx **ctx, char *err, size_t errlen);
+
+#define DS_TYPE_PLUGIN "rampart-cp-yang-types.so"
+/* Where the plugin was looked for ("" before ds_ctx_new), *loaded whether
+ * it is in use. */
+const char *ds_type_plugin(bool *loaded);
 
 /* Create the context and load the datastores: startup from
  * STATE_DIR/startup.json if it exists, running ← startup (or ← default_cfg,

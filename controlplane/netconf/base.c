@@ -86,27 +86,44 @@ cleanup:
 struct nc_server_reply *rpc_get(struct lyd_node *rpc, struct nc_session *s)
 {
 	struct nc_server_reply *err = NULL;
-	struct lyd_node *all = NULL, *lib = NULL, *data = NULL;
+	struct lyd_node *st = NULL, *lib = NULL, *data = NULL, *own = NULL;
+	const struct lyd_node *view;
+	struct np_graft g;
+	int rc;
 
-	/* running, and the state data there is: ietf-yang-library,
-	 * ietf-netconf-monitoring, NACM and rampart-system counters */
-	if (np_dup(np.ds.tree[DS_RUNNING], &all) ||
-	    ly_ctx_get_yanglib_data(np.ds.ctx, &lib, "%u", ly_ctx_get_change_count(np.ds.ctx)) ||
-	    lyd_merge_siblings(&all, lib, LYD_MERGE_DESTRUCT) ||
-	    (lib = NULL, np_monitoring_data(&all)) || np_notify_streams(&all) ||
-	    np_state_data(rpc, &all) ||
-	    np_access_state(&all) || np_nacm_prune(s, &all)) {
-		err = np_err(NC_ERR_OP_FAILED, NULL, "cannot build the data: out of memory");
+	/* the state data there is (ietf-yang-library, ietf-netconf-monitoring,
+	 * NACM and rampart-system counters, the dataplane's), lent to running
+	 * for this reply instead of merged into a copy of it (graft.c) */
+	if (ly_ctx_get_yanglib_data(np.ds.ctx, &lib, "%u", ly_ctx_get_change_count(np.ds.ctx)) ||
+	    lyd_merge_siblings(&st, lib, LYD_MERGE_DESTRUCT) ||
+	    (lib = NULL, np_monitoring_data(&st)) || np_notify_streams(&st) ||
+	    np_state_data(rpc, np.ds.tree[DS_RUNNING], &st) || np_access_state(&st)) {
 		lyd_free_all(lib);
+		lyd_free_all(st);
+		return np_err(NC_ERR_OP_FAILED, NULL, "cannot build the data: out of memory");
+	}
+	rc = np_graft(&np.ds.tree[DS_RUNNING], st, &g);
+	if (rc) {
+		err = np_err(NC_ERR_OP_FAILED, NULL, "cannot build the data: out of memory");
 		goto cleanup;
 	}
-	err = np_filter(rpc, all, &data);
+	/* a copy only for a user who may not read everything */
+	err = np_nacm_view(s, np.ds.tree[DS_RUNNING], &view, &own);
 	if (err)
 		goto cleanup;
-	lyd_free_all(all);
-	return np_reply_data(rpc, data);
+	if (!np_has_filter(rpc)) {
+		err = np_reply_print(rpc, view);
+		goto cleanup;
+	}
+	err = np_filter(rpc, view, &data);
+	if (!err) {
+		np_ungraft(&np.ds.tree[DS_RUNNING], &g);
+		lyd_free_all(own);
+		return np_reply_data(rpc, data);
+	}
 cleanup:
-	lyd_free_all(all);
+	np_ungraft(&np.ds.tree[DS_RUNNING], &g);
+	lyd_free_all(own);
 	lyd_free_all(data);
 	return err;
 }

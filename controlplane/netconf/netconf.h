@@ -13,8 +13,9 @@
  *
  * The thread loop: without sessions it waits in nc_accept() (NP_POLL_MS);
  * with sessions it alternates a non-blocking nc_accept() and a
- * non-blocking nc_ps_poll(), sleeping between idle passes (backing off from
- * 0.5 ms to 8 ms) because libnetconf2 exposes no session fds to poll() on.
+ * non-blocking nc_ps_poll(), and between idle passes blocks up to 8 ms in
+ * poll(2) on the NETCONF sockets, which it finds itself (netconf/sockwait.c:
+ * libnetconf2 exposes no session fds).
  * One SSH handshake is served at a time (nc_accept blocks during it,
  * bounded by NETCONF_AUTH_TIMEOUT_S).
  *

@@ -94,6 +94,14 @@ struct nc_server_reply *np_reply_text(struct lyd_node *rpc, char *text);
 /* rpc's with-defaults mode as a LYD_PRINT_WD_* flag (explicit without one). */
 uint32_t np_reply_wd(const struct lyd_node *rpc);
 
+/* ---- waiting for input (sockwait.c) ---- */
+/* Find the TCP sockets of the process bound to local port (the NETCONF
+ * listener and sessions); again whenever sessions come or go. */
+void np_sockets_refresh(uint16_t port);
+/* Block until one of them is readable or timeout_ms passed: 1 readable,
+ * 0 timeout, -1 none known (the caller sleeps instead). */
+int np_sockets_wait(int timeout_ms);
+
 /* ---- common (server.c) ---- */
 /* The datastore named by the choice under rpc's container param ("target",
  * "source"): running/candidate/startup. Returns 0; 1 when the choice is the
@@ -282,9 +290,24 @@ void np_notify_session_gone(uint32_t sid);
 /* Drop what is queued, at shutdown. */
 void np_notify_fini(void);
 /* state.c: merge /rampart-dataplane:dataplane-state from the dataplane's
- * stats-get into *tree when rpc's filter can select it. The dataplane not
- * answering is not an error (the state is left out). 0 or -1 (out of memory). */
-int np_state_data(const struct lyd_node *rpc, struct lyd_node **tree);
+ * stats-get into *tree when rpc's filter can select it, and the upstream
+ * servers' state of those running holds (their list entries with keys
+ * only, for np_graft()). The dataplane not answering is not an error (the
+ * state is left out). 0 or -1 (out of memory). */
+int np_state_data(const struct lyd_node *rpc, const struct lyd_node *running,
+		  struct lyd_node **tree);
+
+/* graft.c: state nodes lent to running for one <get>. */
+struct np_graft {
+	struct ly_set *added;   /* state nodes now in running */
+	struct ly_set *dflt;    /* running nodes whose LYD_DEFAULT to restore */
+	struct lyd_node *orig;  /* running's first node before */
+};
+/* Move state's nodes into *running where it has no such node (state is
+ * consumed). 0, or -1 (out of memory): np_ungraft() must still be called. */
+int np_graft(struct lyd_node **running, struct lyd_node *state, struct np_graft *g);
+/* Remove and free what np_graft() lent: running is as before. */
+void np_ungraft(struct lyd_node **running, struct np_graft *g);
 /* monitoring.c: ietf-netconf-monitoring get-schema */
 struct nc_server_reply *rpc_get_schema(struct lyd_node *rpc, struct nc_session *s);
 /* Install rpc_get_schema on its schema node; before nc_server_init(). */

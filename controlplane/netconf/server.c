@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,10 +22,15 @@
  * latency and how long a new connection waits while sessions exist. */
 #define NP_POLL_MS 50
 #define NP_RETRY_LISTEN_MS 5000
-/* Longest sleep between polls of idle sessions: bounds the latency a request
- * sees when it arrives on an idle server (the sleep backs off from 0.5 ms
- * after the last event) and what an idle session costs (<1% of a core). */
+/* Longest wait in poll(2) between passes over idle sessions (how often
+ * notifications, confirmed-commit deadlines and the stop flag are looked
+ * at while nothing arrives), and longest back-off sleep when the sockets
+ * cannot be waited on (sockwait.c). */
 #define NP_IDLE_SLEEP_US 8000
+/* Readable sockets in a row with nothing for libnetconf2: an SSH packet
+ * arrives in 4 KiB reads (8 for 32 KiB), so more than that means a socket
+ * poll(2) reports that libssh will not drain (sockwait.c). */
+#define NP_MAX_SPINS 64
 #define NP_ENDPOINT "main"
 
 struct np_server np;
@@ -487,7 +493,7 @@ static void np_try_listen(void)
 	}
 }
 
-static void np_accept(int timeout)
+static NC_MSG_TYPE np_accept(int timeout)
 {
 	struct nc_session *s = NULL;
 	NC_MSG_TYPE m = nc_accept(timeout, &s);
@@ -505,21 +511,20 @@ static void np_accept(int timeout)
 				 nc_session_get_username(s), nc_session_get_host(s),
 				 nc_ps_session_count(np.ps), max);
 			nc_session_free(s, NULL);
-			return;
+			return m;
 		}
 		if (nc_ps_add_session(np.ps, s)) {
 			log_error("NETCONF: cannot add session %u", nc_session_get_id(s));
 			nc_session_free(s, NULL);
-			return;
+			return m;
 		}
 		np_session_added(s);
 		/* authenticated (password or key): the first administrator */
 		np_nacm_bootstrap(nc_session_get_username(s));
 		log_info("NETCONF: session %u opened: user %s from %s", nc_session_get_id(s),
 			 nc_session_get_username(s), nc_session_get_host(s));
-	} else if (m == NC_MSG_ERROR && timeout == 0) {
-		/* a refused client (bad password, bad hello) */
 	}
+	return m;
 }
 
 static void np_end_session(struct nc_session *s)
@@ -546,9 +551,13 @@ static void np_end_session(struct nc_session *s)
 static void *np_thread(void *arg)
 {
 	int64_t retry_at = 0;
-	unsigned idle_us = 0, listen_failures = 0;
+	unsigned idle_us = 0, listen_failures = 0, spins = 0;
+	int polled_sessions = -1;
 
 	(void)arg;
+	/* libnetconf2 reads a request in 100 us sleeps between libssh's 4 KiB
+	 * reads; the default 50 us timer slack made each ~150 us */
+	prctl(PR_SET_TIMERSLACK, 1000UL);
 	while (!atomic_load(&np.stop)) {
 		struct nc_session *s = NULL;
 		int r;
@@ -574,20 +583,40 @@ static void *np_thread(void *arg)
 				usleep(NP_POLL_MS * 1000);
 			continue;
 		}
-		if (np.listening)
-			np_accept(0);
+		if (np.listening && np_accept(0) != NC_MSG_WOULDBLOCK)
+			polled_sessions = -1; /* sockets opened or closed */
+		if (nc_ps_session_count(np.ps) != polled_sessions) {
+			polled_sessions = nc_ps_session_count(np.ps);
+			np_sockets_refresh(np.port);
+		}
 		/* One non-blocking pass; libnetconf2's own timed wait spins in
-		 * 100 us steps (~15% of a core per idle session), ours sleeps. */
+		 * 100 us steps (~15% of a core per idle session), ours blocks
+		 * in poll(2) on the sockets (sockwait.c). */
 		r = nc_ps_poll(np.ps, 0, &s);
 		if (r == NC_PSPOLL_TIMEOUT) {
-			/* back off while idle, from 0.5 ms to NP_IDLE_SLEEP_US */
+			/* Input that libssh could not use yet (part of an SSH
+			 * packet) leaves a socket readable only while more
+			 * bytes are queued; a socket that stays readable with
+			 * nothing for libnetconf2 (a closed one) must not make
+			 * this loop spin: then the old back-off, and a fresh
+			 * list of sockets. */
+			if (spins < NP_MAX_SPINS) {
+				int w = np_sockets_wait(NP_IDLE_SLEEP_US / 1000);
+
+				spins += w > 0;
+				if (w >= 0)
+					continue;
+			}
 			idle_us = idle_us ? idle_us * 2 : 500;
 			if (idle_us > NP_IDLE_SLEEP_US)
 				idle_us = NP_IDLE_SLEEP_US;
 			usleep((useconds_t)idle_us);
+			np_sockets_refresh(np.port);
+			spins = 0;
 			continue;
 		}
 		idle_us = 0;
+		spins = 0;
 		if (s && (r & (NC_PSPOLL_RPC | NC_PSPOLL_BAD_RPC)))
 			np_count_rpc(s, r);
 		if (r & NC_PSPOLL_SESSION_TERM) {

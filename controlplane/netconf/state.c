@@ -94,19 +94,21 @@ static int np_state_build(const json_t *reply, struct lyd_node **out)
 	return 0;
 }
 
-/* The servers' health from stats-get's "upstreams" rows onto
- * /dataplane/upstreams[name]/servers[address][port]/state of the running
- * copy in tree. Only servers running holds get state: a row of a server
- * running no longer has (the dataplane answered before a commit reached it)
- * or one the model could not hold is skipped, not fatal to the <get>. */
-static void np_state_upstreams(const json_t *rows, struct lyd_node *tree)
+/* The servers' health from stats-get's "upstreams" rows as
+ * /dataplane/upstreams[name]/servers[address][port]/state in *tree (the
+ * list entries with their keys only, to be grafted onto running). Only
+ * servers running holds get state: a row of a server running no longer has
+ * (the dataplane answered before a commit reached it) or one the model could
+ * not hold is skipped, not fatal to the <get>. */
+static void np_state_upstreams(const json_t *rows, const struct lyd_node *running,
+			       struct lyd_node **tree)
 {
 	static const struct { const char *json, *leaf; } f[] = {
 		{ "ejected_workers", "ejected-workers" }, { "requests", "requests" },
 		{ "failures", "failures" }, { "ejections", "ejections" },
 		{ "checks", "checks" }, { "check_failures", "check-failures" },
 	};
-	struct lyd_node *srv, *st;
+	struct lyd_node *srv, *st, *top;
 	const json_t *row, *v;
 	char path[512], num[32];
 	size_t i, k;
@@ -118,7 +120,7 @@ static void np_state_upstreams(const json_t *rows, struct lyd_node *tree)
 		const json_t *port = json_object_get(row, "port");
 
 		/* Quotes would end the predicate; the model allows none. */
-		if (!tree || !name || !addr || !json_is_integer(port) || strchr(name, '\'') ||
+		if (!running || !name || !addr || !json_is_integer(port) || strchr(name, '\'') ||
 		    strchr(addr, '\''))
 			continue;
 		if (snprintf(path, sizeof(path),
@@ -127,13 +129,19 @@ static void np_state_upstreams(const json_t *rows, struct lyd_node *tree)
 			     name, addr, (long long)json_integer_value(port)) >= (int)sizeof(path))
 			continue;
 		srv = st = NULL;
-		if (lyd_find_path(tree, path, 0, &srv) || !srv)
+		if (lyd_find_path(running, path, 0, &srv) || !srv)
 			continue;
-		if (lyd_find_path(srv, "state", 0, &st) &&
-		    lyd_new_inner(srv, NULL, "state", 0, &st)) {
+		if (strlen(path) + sizeof("/state") > sizeof(path))
+			continue;
+		strcat(path, "/state");
+		if (lyd_new_path2(*tree, np.ds.ctx, path, NULL, 0, 0, LYD_NEW_PATH_UPDATE, &top, &st) ||
+		    !st) {
 			log_debug("NETCONF: <get> skips upstream state of %s", path);
 			continue;
 		}
+		if (!*tree)
+			*tree = top;
+		*tree = lyd_first_sibling(*tree);
 		if (status)
 			lyd_new_term(st, NULL, "status", status, 0, NULL);
 		for (k = 0; k < sizeof(f) / sizeof(f[0]); k++) {
@@ -146,7 +154,8 @@ static void np_state_upstreams(const json_t *rows, struct lyd_node *tree)
 	}
 }
 
-int np_state_data(const struct lyd_node *rpc, struct lyd_node **tree)
+int np_state_data(const struct lyd_node *rpc, const struct lyd_node *running,
+		  struct lyd_node **tree)
 {
 	struct apply_result res;
 	struct lyd_node *st = NULL;
@@ -175,7 +184,7 @@ int np_state_data(const struct lyd_node *rpc, struct lyd_node **tree)
 		json_decref(res.reply);
 		return -1;
 	}
-	np_state_upstreams(json_object_get(res.reply, "upstreams"), *tree);
+	np_state_upstreams(json_object_get(res.reply, "upstreams"), running, tree);
 	json_decref(res.reply);
 	return 0;
 }

@@ -41,6 +41,7 @@ static const struct { uint32_t min, def, max; }
 	LIM_TCP_KA_INTVL = { 10, 75000, 600000 },   /* RFC 1122 4.2.3.6 defaults */
 	LIM_TCP_KA_PROBES = { 1, 9, 100 },
 	LIM_TCP_MSS_CLAMP = { 0, 0, 8960 },         /* 0: off; else 536.. */
+	LIM_TCP_RX_MBUFS = { 0, 0, 1048576 },       /* 0: derived from the packet pool */
 	LIM_SVC_BYTES    = { 0, 0, 0xffffffff };     /* "send" test service */
 #define IPV6_MIN_MTU 1280
 
@@ -399,7 +400,7 @@ parse_tcp(struct snapshot *s, const json_t *v, struct config_error *err)
 		"delayed-ack-ms", "time-wait-ms", "challenge-acks-per-second", "syn-backlog",
 		"syn-cookies", "max-half-open-per-source", "max-connections-per-source",
 		"keepalive-idle-ms", "keepalive-interval-ms", "keepalive-probes", "mss-clamp",
-		NULL };
+		"rx-mbufs-per-worker", NULL };
 	const char *path = "/tcp";
 	struct cfg_tcp *t = &s->tcp;
 	const json_t *cookies;
@@ -446,8 +447,13 @@ parse_tcp(struct snapshot *s, const json_t *v, struct config_error *err)
 		       LIM_TCP_KA_PROBES.def, LIM_TCP_KA_PROBES.max, &t->keepalive_probes, err) &&
 	       cfg_get_u32(v, path, "mss-clamp", LIM_TCP_MSS_CLAMP.min, LIM_TCP_MSS_CLAMP.def,
 		       LIM_TCP_MSS_CLAMP.max, &t->mss_clamp, err) &&
+	       cfg_get_u32(v, path, "rx-mbufs-per-worker", LIM_TCP_RX_MBUFS.min,
+		       LIM_TCP_RX_MBUFS.def, LIM_TCP_RX_MBUFS.max, &t->rx_mbufs_max, err) &&
 	       (t->mss_clamp == 0 || t->mss_clamp >= 536 ||
-		cfg_fail(err, "/tcp/mss-clamp", "'mss-clamp' must be 0 (off) or 536..8960"));
+		cfg_fail(err, "/tcp/mss-clamp", "'mss-clamp' must be 0 (off) or 536..8960")) &&
+	       (t->rx_mbufs_max == 0 || t->rx_mbufs_max >= 16 ||
+		cfg_fail(err, "/tcp/rx-mbufs-per-worker",
+			 "'rx-mbufs-per-worker' must be 0 (derived) or 16..1048576"));
 }
 
 /* The members of a "send" or "relay" test service. */

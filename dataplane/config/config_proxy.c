@@ -62,11 +62,37 @@ config_proxy_defaults(struct cfg_proxy *p)
 #define U32(obj, path, name, lim, out) \
 	cfg_get_u32(obj, path, name, (lim).min, (lim).def, (lim).max, out, err)
 
+/* http/access-log: an absolute file path the main lcore opens for append
+ * (proxy/access_log.c follows changes). Printable bytes only: it is logged
+ * and shown back over NETCONF. */
+static bool
+parse_access_log(struct cfg_http *h, const json_t *v, struct config_error *err)
+{
+	const char *p;
+	size_t n;
+
+	if (v == NULL)
+		return true;
+	if (!json_is_string(v))
+		return cfg_fail(err, "/http/access-log", "'access-log' must be a string");
+	p = json_string_value(v);
+	n = json_string_length(v);
+	if (n < 2 || n >= CFG_ACCESS_LOG_MAX || p[0] != '/' || p[n - 1] == '/')
+		return cfg_fail(err, "/http/access-log",
+				"'access-log' must be an absolute file path of 2..255 bytes");
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)p[i] < 0x20 || (unsigned char)p[i] == 0x7f)
+			return cfg_fail(err, "/http/access-log",
+					"'access-log' must not contain control characters");
+	memcpy(h->access_log, p, n + 1);
+	return true;
+}
+
 static bool
 parse_http(struct cfg_proxy *px, const json_t *v, struct config_error *err)
 {
 	static const char *const members[] = { "max-sessions-per-worker", "limits",
-		"timeouts", NULL };
+		"timeouts", "access-log", NULL };
 	static const char *const lmembers[] = { "request-line", "header-count",
 		"header-bytes", "body", "chunk", NULL };
 	static const char *const tmembers[] = { "header-read-ms", "body-idle-ms",
@@ -79,7 +105,8 @@ parse_http(struct cfg_proxy *px, const json_t *v, struct config_error *err)
 	if (!json_is_object(v))
 		return cfg_fail(err, "/http", "'http' must be an object");
 	if (!cfg_only_members(v, "/http", members, err) ||
-	    !U32(v, "/http", "max-sessions-per-worker", LIM_SESSIONS, &h->max_sessions))
+	    !U32(v, "/http", "max-sessions-per-worker", LIM_SESSIONS, &h->max_sessions) ||
+	    !parse_access_log(h, json_object_get(v, "access-log"), err))
 		return false;
 	l = json_object_get(v, "limits");
 	if (l != NULL) {

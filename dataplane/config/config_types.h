@@ -82,6 +82,7 @@ struct cfg_tcp {
 	uint32_t keepalive_interval_ms;  /* between unanswered probes */
 	uint32_t keepalive_probes;       /* unanswered probes before the abort */
 	uint32_t mss_clamp;        /* upper bound of both MSS of every connection; 0: off */
+	uint32_t rx_mbufs_max;     /* received mbufs TCP holds per worker; 0: derived */
 	uint8_t nservices;
 	struct cfg_test_svc service[CFG_MAX_TEST_SERVICES];
 };
@@ -97,6 +98,8 @@ struct cfg_tcp {
 #define CFG_PREFIX_MAX      256
 #define CFG_HC_PATH_MAX     128
 
+#define CFG_ACCESS_LOG_MAX 256         /* path with its NUL */
+
 struct cfg_http {
 	uint32_t max_sessions;         /* per worker */
 	uint32_t request_line;         /* bytes, → 414 */
@@ -109,6 +112,8 @@ struct cfg_http {
 	uint32_t keepalive_idle_ms;    /* idle between requests → close */
 	uint32_t upstream_connect_ms;
 	uint32_t upstream_response_ms;
+	char access_log[CFG_ACCESS_LOG_MAX];   /* absolute path; "" = none (then
+	                                        * rampart-dp's --access-log, if given) */
 };
 
 struct cfg_listener {

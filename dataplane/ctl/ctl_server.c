@@ -16,6 +16,7 @@
 #include "proxy/proxy_stats.h"
 #include "proxy/waf_runtime.h"
 #include "stats/telemetry.h"
+#include "tcp/tcp_dump.h"
 
 #define CTL_PEERS_MAX 4
 #define CTL_SEND_TIMEOUT_S 1
@@ -127,6 +128,12 @@ handle(const json_t *req, const uint8_t *blob, size_t blob_len)
 		json_object_set_new(rep, "counters", stats_json());
 		json_object_set_new(rep, "workers", workers_json());
 		json_object_set_new(rep, "upstreams", proxy_stats_upstreams_json());
+		return rep;
+	}
+	if (strcmp(type, "tcp-conns") == 0) {
+		/* Diagnostics: every connection's state (tcp/tcp_dump.h). */
+		rep = reply_ok(id);
+		json_object_set_new(rep, "conns", tcp_conns_json(TCP_DUMP_MAX));
 		return rep;
 	}
 	count(CNT_CTL_BAD_REQUEST);

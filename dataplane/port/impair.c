@@ -82,22 +82,35 @@ l4_offset(const struct rte_mbuf *m)
 	return 0;
 }
 
-/* Flip one byte of the IP payload (TCP/UDP header or data). A frame whose
- * data another owner shares is copied first, so a queued original (a send
- * queue, a clone) is never damaged. Returns the frame to go on with (NULL:
- * it had to be freed) and counts in *corrupted whether it was damaged. */
+/* No segment of m shares its buffer (indirect, or a refcount above 1). */
+static bool
+frame_private(const struct rte_mbuf *m)
+{
+	for (; m != NULL; m = m->next)
+		if (!RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) != 1)
+			return false;
+	return true;
+}
+
+/* Flip one byte of the IP payload (TCP/UDP header or data), in any segment
+ * of a chain. A frame whose data another owner shares (TCP's zero-copy
+ * segments reference the send queue) is copied first, so a queued original
+ * (a send queue, a clone) is never damaged. Returns the frame to go on with
+ * (NULL: it had to be freed) and counts in *corrupted whether it was
+ * damaged. */
 static struct rte_mbuf *
 corrupt(struct impair_dir *d, struct rte_mbuf *m, unsigned l4, bool *corrupted)
 {
 	uint64_t r = rng_next(&d->rng);
-	unsigned len = rte_pktmbuf_data_len(m), off;
+	unsigned len = rte_pktmbuf_pkt_len(m), off;
+	struct rte_mbuf *seg;
 	uint8_t *p;
 
 	*corrupted = false;
 	/* A NIC that computes the checksum on tx would hide the damage. */
 	if (l4 >= len || (m->ol_flags & RTE_MBUF_F_TX_L4_MASK))
 		return m;
-	if (!RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) != 1) {
+	if (!frame_private(m)) {
 		struct rte_mbuf *c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
 
 		if (c == NULL)
@@ -106,7 +119,9 @@ corrupt(struct impair_dir *d, struct rte_mbuf *m, unsigned l4, bool *corrupted)
 		m = c;
 	}
 	off = l4 + (unsigned)(r % (len - l4));
-	p = rte_pktmbuf_mtod_offset(m, uint8_t *, off);
+	for (seg = m; off >= rte_pktmbuf_data_len(seg); seg = seg->next)
+		off -= rte_pktmbuf_data_len(seg);
+	p = rte_pktmbuf_mtod_offset(seg, uint8_t *, off);
 	*p ^= (uint8_t)(1 + (r >> 32) % 255);
 	/* A checksum the NIC verified before the damage is void now. */
 	m->ol_flags &= ~(RTE_MBUF_F_RX_L4_CKSUM_MASK | RTE_MBUF_F_RX_IP_CKSUM_MASK);

@@ -69,8 +69,17 @@ port_init(uint16_t port, unsigned nworkers, struct rte_mempool *pool)
 		nrx = RTE_MIN(info.max_rx_queues, nworkers);
 	}
 	pi->nrxq = nrx;
-	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
+	/* Chained frames let TCP reference its send queue instead of copying
+	 * it; that needs per-segment refcounts, which MBUF_FAST_FREE rules out. */
+	pi->tx_seg_max = 1;
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) {
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+		pi->tx_seg_max = RTE_MIN(info.tx_desc_lim.nb_seg_max, info.tx_desc_lim.nb_mtu_seg_max);
+		if (pi->tx_seg_max == 0)
+			pi->tx_seg_max = 1;
+	} else if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE) {
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
+	}
 
 	rc = rte_eth_dev_configure(port, nrx, nworkers, &conf);
 	if (rc == 0)
@@ -120,10 +129,11 @@ port_init(uint16_t port, unsigned nworkers, struct rte_mempool *pool)
 	rte_eth_promiscuous_disable(port);
 	rte_eth_allmulticast_enable(port);  /* IPv6 ND needs solicited-node groups */
 	rte_eth_macaddr_get(port, &pi->mac);
-	LOG(INFO, "port %u: %s, mac " RTE_ETHER_ADDR_PRT_FMT ", %u rx queue%s (%s), %u tx queues",
+	LOG(INFO, "port %u: %s, mac " RTE_ETHER_ADDR_PRT_FMT ", %u rx queue%s (%s), %u tx queues, "
+	    "tx frames of up to %u segments",
 	    port, info.driver_name, RTE_ETHER_ADDR_BYTES(&pi->mac), nrx, nrx == 1 ? "" : "s",
 	    nworkers == 1 ? "single worker" : pi->rss ? "hardware RSS" : "software dispatch",
-	    nworkers);
+	    nworkers, pi->tx_seg_max);
 	return 0;
 }
 

@@ -27,6 +27,10 @@ struct port_info {
 	uint16_t nrxq, ntxq;
 	struct rte_ether_addr mac;
 	char driver[32];
+	/* Segments one tx frame may have: 1 unless the PMD takes mbuf chains
+	 * and frees each segment (no MBUF_FAST_FREE), so that TCP can send
+	 * payload by reference (indirect mbufs, tcp_output.c). */
+	uint16_t tx_seg_max;
 	/* Written by port_poll_links() on the main lcore, read anywhere. */
 	bool link_up;
 	uint32_t link_speed;         /* Mbit/s, 0 when unknown */

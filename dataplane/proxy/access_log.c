@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: Proprietary
  * Access log: worker rings to a file drained by the main lcore
  * (access_log.h).
+ *
+ * Which file: the snapshot's http/access-log, else --access-log, else none.
+ * The main lcore follows the snapshot from its drain call: on a new
+ * generation naming another path it drains what is queued into the old
+ * file, closes it and opens the new one. Workers only read `enabled`.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,7 +28,10 @@
 static struct {
 	uint64_t base_us, base_tsc, tsc_hz;
 	FILE *f;
-	bool enabled;                 /* read by workers; set before launch */
+	bool enabled;                 /* a file is open; read by workers (atomic) */
+	char path[CFG_ACCESS_LOG_MAX];       /* of f ("" when none) */
+	char flag_path[CFG_ACCESS_LOG_MAX];  /* --access-log */
+	uint64_t gen;                 /* snapshot generation followed */
 } al;
 
 void
@@ -47,19 +55,68 @@ access_log_time_us(uint64_t tsc)
 	return al.base_us + d / al.tsc_hz * 1000000 + d % al.tsc_hz * 1000000 / al.tsc_hz;
 }
 
+static unsigned drain_rings(void);
+
+bool
+access_log_enabled(void)
+{
+	return __atomic_load_n(&al.enabled, __ATOMIC_RELAXED);
+}
+
+/* Close the current file (if any) and open path ("" = none). A file that
+ * cannot be opened leaves the log off until the path changes again. */
+static int
+switch_to(const char *path)
+{
+	int rc = 0;
+
+	if (al.f != NULL) {
+		drain_rings();
+		__atomic_store_n(&al.enabled, false, __ATOMIC_RELAXED);
+		fclose(al.f);
+		al.f = NULL;
+		LOG(INFO, "access log %s closed", al.path);
+	}
+	al.path[0] = '\0';
+	if (path[0] == '\0')
+		return 0;
+	al.f = fopen(path, "a");
+	if (al.f == NULL) {
+		rc = -errno;
+		LOG(ERR, "access log %s: %s; no access log until the path changes", path,
+		    strerror(-rc));
+		return rc;
+	}
+	snprintf(al.path, sizeof(al.path), "%s", path);
+	__atomic_store_n(&al.enabled, true, __ATOMIC_RELAXED);
+	LOG(INFO, "access log: %s", path);
+	return 0;
+}
+
 int
 access_log_open(const char *path)
 {
-	al.f = fopen(path, "a");
-	if (al.f == NULL) {
-		int e = errno;
-
-		LOG(ERR, "access log %s: %s", path, strerror(e));
-		return -e;
+	if (strlen(path) >= sizeof(al.flag_path)) {
+		LOG(ERR, "access log %s: path longer than %zu bytes", path, sizeof(al.flag_path) - 1);
+		return -ENAMETOOLONG;
 	}
-	al.enabled = true;
-	LOG(INFO, "access log: %s", path);
-	return 0;
+	snprintf(al.flag_path, sizeof(al.flag_path), "%s", path);
+	return switch_to(path);
+}
+
+/* The path the active snapshot asks for; reopen when it differs. */
+static void
+follow_snapshot(void)
+{
+	const struct snapshot *snap = __atomic_load_n(&dp.active, __ATOMIC_ACQUIRE);
+	const char *want;
+
+	if (snap == NULL || snap->generation == al.gen)
+		return;
+	al.gen = snap->generation;
+	want = snap->proxy.http.access_log[0] ? snap->proxy.http.access_log : al.flag_path;
+	if (strcmp(want, al.path) != 0 || (al.f == NULL && want[0]))
+		switch_to(want);
 }
 
 struct rte_ring *
@@ -75,7 +132,7 @@ access_log_ring_create(unsigned worker_id, int socket)
 void
 access_log_emit(struct proxy_worker *pw, const struct access_rec *r)
 {
-	if (!al.enabled || pw->log == NULL)
+	if (!access_log_enabled() || pw->log == NULL)
 		return;
 	if (rte_ring_sp_enqueue_elem(pw->log, (void *)(uintptr_t)r, sizeof(*r)) != 0)
 		worker_count(pw->w, CNT_HTTP_LOG_DROP_FULL);
@@ -131,8 +188,8 @@ write_line(const struct access_rec *r)
 	free(line);
 }
 
-unsigned
-access_log_drain(void)
+static unsigned
+drain_rings(void)
 {
 	struct access_rec recs[DRAIN_BURST];
 	unsigned total = 0;
@@ -158,13 +215,15 @@ access_log_drain(void)
 	return total;
 }
 
+unsigned
+access_log_drain(void)
+{
+	follow_snapshot();
+	return drain_rings();
+}
+
 void
 access_log_close(void)
 {
-	if (al.f == NULL)
-		return;
-	access_log_drain();
-	al.enabled = false;
-	fclose(al.f);
-	al.f = NULL;
+	switch_to("");
 }

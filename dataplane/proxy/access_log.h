@@ -5,8 +5,9 @@
  * SP/SC ring (rte_ring with 512-byte elements); when the ring is full the
  * record is dropped and counted (http.log_drop_full), never waited for. The
  * main lcore drains every ring from its management loop and writes the
- * lines to the file given by --access-log, so no worker ever touches the
- * file. Times come from the TSC against a base taken at boot: no syscall
+ * lines to the file named by the config's http/access-log (else by
+ * --access-log), reopening when a new snapshot names another path, so no
+ * worker ever touches the file. Times come from the TSC against a base taken at boot: no syscall
  * on the worker.
  *
  * Line (keys always present; strings JSON-escaped by jansson):
@@ -18,6 +19,7 @@
 #ifndef RAMPART_PROXY_ACCESS_LOG_H
 #define RAMPART_PROXY_ACCESS_LOG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "proxy/proxy_types.h"
@@ -50,9 +52,12 @@ void access_log_global_init(void);
 /* Unix time in µs for a TSC value (worker, no syscall). */
 uint64_t access_log_time_us(uint64_t tsc);
 
-/* Open (append) the log file; workers start emitting. Main lcore, before
- * launch. Returns 0 or -errno. */
+/* --access-log: open (append) path, used while the config names no path;
+ * workers start emitting. Main lcore, before launch. Returns 0 or -errno. */
 int access_log_open(const char *path);
+
+/* A file is open (workers: build records only then). */
+bool access_log_enabled(void);
 
 /* Per-worker ring (SP/SC). NULL on failure. */
 struct rte_ring *access_log_ring_create(unsigned worker_id, int socket);
@@ -60,7 +65,8 @@ struct rte_ring *access_log_ring_create(unsigned worker_id, int socket);
 /* Worker: queue r (copied) or drop and count it. No-op without a file. */
 void access_log_emit(struct proxy_worker *pw, const struct access_rec *r);
 
-/* Main lcore: write every queued record; returns how many. */
+/* Main lcore: follow the active snapshot's http/access-log (reopen on a
+ * change), then write every queued record; returns how many. */
 unsigned access_log_drain(void);
 
 /* Main lcore, after the workers stopped: drain, flush and close. */

@@ -19,6 +19,8 @@
  * tcp_write, nothing more is read (TCP's window then pushes back on a
  * client that pipelines too much).
  */
+#include <malloc.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <rte_byteorder.h>
@@ -79,47 +81,187 @@ limits_of(const struct cfg_http *h, struct http_limits *lim)
 	lim->chunk_size = h->chunk;
 }
 
-void
-h1_session_free_context(struct h1_session *s)
+/* Request contexts. A session holds one (parser state, input buffer,
+ * scratch, response buffer: about 130 KiB with default limits) only while
+ * a request is in progress: from its accept, or from the first byte of a
+ * request on a kept connection, until the connection idles between
+ * requests with nothing buffered or closes. Then the context goes to the
+ * worker's LIFO cache, so steady traffic allocates nothing, and the cache
+ * is trimmed once a second to the peak of contexts in use over the last
+ * second: memory follows requests in flight, not connections. An idle
+ * keep-alive connection costs its slot and its TCP connection only. */
+struct h1_ctx {
+	struct h1_ctx *next;                /* in the worker's cache */
+	struct http_limits lim;             /* sized for these */
+	struct http_req *req;
+	char *in, *scratch, *rsp;
+	struct up_resp *resp;
+	uint32_t in_cap, scratch_cap;
+	uint64_t bytes;                     /* allocated, for the counters */
+};
+
+#define CTX_TRIM_MS 1000
+
+/* Each worker's cache head lives here, not in its proxy_worker (DPDK
+ * memory, which LeakSanitizer does not scan): cached contexts stay
+ * reachable for it. Indexed by worker id, touched only by that worker. */
+static struct h1_ctx *ctx_cache[MAX_WORKERS];
+
+static void
+ctx_delete(struct proxy_worker *pw, struct h1_ctx *x)
 {
-	http_req_destroy(s->req);
-	free(s->in);
-	free(s->scratch);
-	free(s->rsp);
-	free(s->fwd.resp);
-	s->req = NULL;
-	s->in = s->scratch = s->rsp = NULL;
-	s->fwd.resp = NULL;
+	if (x == NULL)
+		return;
+	cnt_add(&pw->w->cnt, CNT_HTTP_CTX_FREED, 1);
+	cnt_add(&pw->w->cnt, CNT_HTTP_CTX_BYTES_FREED, x->bytes);
+	http_req_destroy(x->req);
+	free(x->in);
+	free(x->scratch);
+	free(x->rsp);
+	free(x->resp);
+	free(x);
 }
 
-/* Give the slot a context and buffer for these limits (first use, or the
- * limits changed). Returns false on allocation failure. */
-static bool
-ensure_context(struct h1_session *s, const struct http_limits *lim)
+static struct h1_ctx *
+ctx_new(struct proxy_worker *pw, const struct http_limits *lim)
 {
 	uint32_t cap = lim->request_line + lim->header_bytes + PROXY_IN_SLACK;
 	/* The serialised request head (the head plus our fields) or the
 	 * rewritten response head, whichever is longer. */
 	uint32_t scap = RTE_MAX(cap + 1024u, (uint32_t)UP_RESP_HEAD_MAX + 512u);
+	struct h1_ctx *x = calloc(1, sizeof(*x));
 
-	if (s->req != NULL && memcmp(&s->lim, lim, sizeof(*lim)) == 0)
-		return true;
-	h1_session_free_context(s);
-	s->req = http_req_create(lim);
-	s->in = malloc(cap);
-	s->scratch = malloc(scap);
-	s->rsp = malloc(UP_RESP_HEAD_MAX);
-	s->fwd.resp = malloc(sizeof(*s->fwd.resp));
-	if (s->req == NULL || s->in == NULL || s->scratch == NULL || s->rsp == NULL ||
-	    s->fwd.resp == NULL) {
-		h1_session_free_context(s);
-		return false;
+	if (x == NULL)
+		return NULL;
+	x->req = http_req_create(lim);
+	x->in = malloc(cap);
+	x->scratch = malloc(scap);
+	x->rsp = malloc(UP_RESP_HEAD_MAX);
+	x->resp = malloc(sizeof(*x->resp));
+	if (x->req == NULL || x->in == NULL || x->scratch == NULL || x->rsp == NULL ||
+	    x->resp == NULL) {
+		http_req_destroy(x->req);
+		free(x->in);
+		free(x->scratch);
+		free(x->rsp);
+		free(x->resp);
+		free(x);
+		return NULL;
 	}
-	s->lim = *lim;
-	s->in_cap = cap;
-	s->scratch_cap = scap;
+	x->lim = *lim;
+	x->in_cap = cap;
+	x->scratch_cap = scap;
+	x->bytes = sizeof(*x) + malloc_usable_size(x->req) + cap + scap + UP_RESP_HEAD_MAX +
+		   sizeof(*x->resp);
+	cnt_add(&pw->w->cnt, CNT_HTTP_CTX_ALLOC, 1);
+	cnt_add(&pw->w->cnt, CNT_HTTP_CTX_BYTES_ALLOC, x->bytes);
+	return x;
+}
+
+/* Give the session a context for these limits: a cached one, else a new
+ * one. Returns false on allocation failure. */
+static bool
+ctx_attach(struct h1_session *s, const struct http_limits *lim)
+{
+	struct proxy_worker *pw = s->pw;
+	struct h1_ctx *x;
+
+	if (s->ctx != NULL && memcmp(&s->lim, lim, sizeof(*lim)) == 0)
+		return true;
+	if (s->ctx != NULL) {               /* the limits changed */
+		ctx_delete(pw, s->ctx);
+		s->ctx = NULL;
+		pw->ctx_active--;
+	}
+	while ((x = ctx_cache[pw->w->id]) != NULL) {
+		ctx_cache[pw->w->id] = x->next;
+		pw->ctx_nfree--;
+		if (memcmp(&x->lim, lim, sizeof(*lim)) == 0)
+			break;
+		ctx_delete(pw, x);              /* sized for older limits */
+	}
+	if (x == NULL && (x = ctx_new(pw, lim)) == NULL)
+		return false;
+	s->ctx = x;
+	s->req = x->req;
+	s->lim = x->lim;
+	s->in = x->in;
+	s->in_cap = x->in_cap;
+	s->scratch = x->scratch;
+	s->scratch_cap = x->scratch_cap;
+	s->rsp = x->rsp;
 	s->rsp_cap = UP_RESP_HEAD_MAX;
+	s->fwd.resp = x->resp;
+	if (++pw->ctx_active > pw->ctx_peak)
+		pw->ctx_peak = pw->ctx_active;
 	return true;
+}
+
+/* The session's context back to the cache (nothing of it is in use),
+ * ready for its next request: between requests it was reset already. */
+static void
+ctx_detach(struct h1_session *s)
+{
+	struct proxy_worker *pw = s->pw;
+	struct h1_ctx *x = s->ctx;
+
+	if (x == NULL)
+		return;
+	if (s->state != HS_IDLE)
+		http_req_reset(x->req);     /* closed in the middle of a request */
+	x->next = ctx_cache[pw->w->id];
+	ctx_cache[pw->w->id] = x;
+	pw->ctx_nfree++;
+	pw->ctx_active--;
+	s->ctx = NULL;
+	s->req = NULL;
+	s->in = s->scratch = s->rsp = NULL;
+	s->fwd.resp = NULL;
+	s->in_cap = s->scratch_cap = s->rsp_cap = 0;
+}
+
+void
+h1_ctx_trim(struct proxy_worker *pw, uint64_t now_ms)
+{
+	uint32_t keep;
+
+	if (likely(now_ms < pw->ctx_trim_ms))
+		return;
+	pw->ctx_trim_ms = now_ms + CTX_TRIM_MS;
+	keep = pw->ctx_peak - pw->ctx_active;
+	while (pw->ctx_nfree > keep) {
+		struct h1_ctx *x = ctx_cache[pw->w->id];
+
+		ctx_cache[pw->w->id] = x->next;
+		pw->ctx_nfree--;
+		ctx_delete(pw, x);
+	}
+	pw->ctx_peak = pw->ctx_active;
+}
+
+void
+h1_ctx_fini(struct proxy_worker *pw)
+{
+	while (ctx_cache[pw->w->id] != NULL) {
+		struct h1_ctx *x = ctx_cache[pw->w->id];
+
+		ctx_cache[pw->w->id] = x->next;
+		ctx_delete(pw, x);
+	}
+	pw->ctx_nfree = 0;
+}
+
+void
+h1_session_free_context(struct h1_session *s)
+{
+	if (s->ctx == NULL)
+		return;
+	ctx_delete(s->pw, s->ctx);
+	s->pw->ctx_active--;
+	s->ctx = NULL;
+	s->req = NULL;
+	s->in = s->scratch = s->rsp = NULL;
+	s->fwd.resp = NULL;
 }
 
 /* Start waiting for a request: IDLE with the keep-alive (or, on a new
@@ -195,8 +337,11 @@ log_request(struct h1_session *s, unsigned status, size_t bytes_out, bool refuse
 	const struct tcp_key *k = &s->c->key;
 	const struct http_req *req = s->req;
 	struct access_rec r;
-	uint64_t now = rte_rdtsc();
+	uint64_t now;
 
+	if (!access_log_enabled())
+		return;   /* no file: building the 512-byte record is wasted */
+	now = rte_rdtsc();
 	memset(&r, 0, sizeof(r));
 	r.time_us = access_log_time_us(s->t_start_tsc);
 	r.duration_us = (uint32_t)((now - s->t_start_tsc) * 1000000 / rte_get_tsc_hz());
@@ -333,6 +478,7 @@ on_head(struct h1_session *s)
 	const struct tcp_key *k = &s->c->key;
 	const struct http_hdr *host = http_req_known(req, HTTP_H_HOST);
 	struct worker *w = s->pw->w;
+	enum waf_verdict v;
 	int li, r;
 
 	worker_count(w, CNT_HTTP_REQUESTS);
@@ -360,9 +506,10 @@ on_head(struct h1_session *s)
 		worker_count(w, CNT_HTTP_METHOD_NOT_ALLOWED);
 	} else {
 		s->route = (int16_t)r;
-		if (waf_stage_run(s, (unsigned)r) == WAF_BLOCK) {
+		v = waf_stage_run(s, (unsigned)r);
+		if (v != WAF_PASS) {
 			/* answered once the body is read, then closed: nothing went upstream */
-			s->status = 403;
+			s->status = v == WAF_BLOCK ? 403 : 503;
 			s->close_after = true;
 			return;
 		}
@@ -464,7 +611,24 @@ h1_reset_client(struct h1_session *s)
 	c->app = NULL;
 	worker_count(s->pw->w, CNT_HTTP_SESSIONS_CLOSED);
 	proxy_session_put(s->pw, s);
+	ctx_detach(s);
 	tcp_abort(c);
+}
+
+/* The WAF blocked a request whose body streamed: the upstream never gets
+ * the final piece (its connection is reset), the client gets 403, or a
+ * reset if the upstream's response had begun. */
+static void
+waf_refuse_body(struct h1_session *s)
+{
+	bool sent = s->fwd.sent_any;
+
+	worker_count(s->pw->w, CNT_WAF_BLOCKED_BODY);
+	fwd_abort(s);
+	if (sent)
+		h1_reset_client(s);
+	else
+		h1_answer(s, 403);
 }
 
 /* Parse what is buffered and not parsed yet. Returns false when nothing
@@ -515,6 +679,11 @@ feed(struct h1_session *s)
 		fwd_abort(s);
 		refuse(s, (unsigned)http_reason_status(-rc), true);
 		return true;
+	}
+	/* A streamed body is decided before its final piece goes upstream. */
+	if (rc > 0 && s->waf_body != NULL && waf_stage_body_end(s) == WAF_BLOCK) {
+		waf_refuse_body(s);
+		return false;
 	}
 	if (s->fwd.state != FW_NONE && !fwd_body_out(s, p, rc ? (uint32_t)rc : n))
 		return false;   /* answered (or reset) by the forwarding */
@@ -584,6 +753,23 @@ h1_pump(struct h1_session *s)
 		}
 		if (s->state == HS_BODY && s->fwd.state != FW_NONE && fwd_body_room(s) == 0)
 			return;   /* leave the bytes in TCP until the upstream takes more */
+		if (s->ctx == NULL) {
+			/* A kept connection that idled without a context: take
+			 * one when the next request's bytes are here. */
+			struct http_limits lim;
+
+			if (tcp_rx_avail(c) == 0) {
+				if (tcp_rx_eof(c))
+					on_eof(s);
+				return;
+			}
+			limits_of(&snap_proxy(s)->http, &lim);
+			if (!ctx_attach(s, &lim)) {
+				worker_count(s->pw->w, CNT_HTTP_ERR_ALLOC);
+				h1_reset_client(s);
+				return;
+			}
+		}
 		if (s->in_len == s->in_cap) {
 			/* Cannot happen: the parser refuses a head longer than
 			 * the limits the buffer was sized for. */
@@ -592,8 +778,15 @@ h1_pump(struct h1_session *s)
 		}
 		n = tcp_read(c, s->in + s->in_len, s->in_cap - s->in_len);
 		if (n == 0) {
-			if (tcp_rx_eof(c))
+			if (tcp_rx_eof(c)) {
 				on_eof(s);
+			} else if (s->state == HS_IDLE && s->nrequests && s->in_len == 0 &&
+				   s->fwd.state == FW_NONE && s->waf_body == NULL) {
+				/* Idle between requests, nothing buffered or
+				 * pending: the context goes back to the cache. */
+				worker_count(s->pw->w, CNT_HTTP_CTX_IDLE_RELEASED);
+				ctx_detach(s);
+			}
 			return;
 		}
 		if (s->state == HS_BODY)   /* progress: the body-idle timer restarts */
@@ -658,7 +851,7 @@ h1_accept(struct tcp_conn *c)
 		return 0;
 	}
 	limits_of(&px->http, &lim);
-	if (!ensure_context(s, &lim)) {
+	if (!ctx_attach(s, &lim)) {
 		proxy_session_put(pw, s);
 		worker_count(w, CNT_HTTP_ERR_ALLOC);
 		return -1;
@@ -709,6 +902,7 @@ h1_closed(struct tcp_conn *c, enum tcp_close_reason why)
 	s->c = NULL;
 	worker_count(s->pw->w, CNT_HTTP_SESSIONS_CLOSED);
 	proxy_session_put(s->pw, s);
+	ctx_detach(s);       /* after the WAF slot let go of the request */
 }
 
 const struct tcp_app_ops h1_session_ops = {

@@ -13,8 +13,13 @@
 extern const struct tcp_app_ops h1_session_ops;
 /* A session's timer of kind fired. */
 void h1_session_timeout(struct h1_session *s, enum proxy_timer_kind kind);
-/* Free the slot's request context and buffers (kept between connections). */
+/* Free the slot's request context and buffers, if it holds one. */
 void h1_session_free_context(struct h1_session *s);
+/* Once per pass: free idle cached contexts beyond what the last second's
+ * peak needs (about once a second). */
+void h1_ctx_trim(struct proxy_worker *pw, uint64_t now_ms);
+/* Free every cached context (worker teardown). */
+void h1_ctx_fini(struct proxy_worker *pw);
 /* Read, parse and answer what can be now. */
 void h1_pump(struct h1_session *s);
 /* Push pending output to the client; true when all of it went. */

@@ -29,6 +29,9 @@ struct tcp_conn;
 struct rte_ring;
 struct upstream_pool;
 struct uhealth_worker;
+struct waf_body_slot;
+struct waf_body_pool;
+struct h1_ctx;
 
 /* Timer lists: every session of one list has the same timeout, so
  * appending at the tail keeps each list sorted by deadline and arming,
@@ -105,6 +108,8 @@ struct h1_session {
 	/* Input: bytes read from TCP. [0, in_parsed) went through the parser,
 	 * [in_parsed, in_len) not yet. The head stays at the start while its
 	 * request is handled (the context's views point into it). */
+	struct h1_ctx *ctx;                 /* req, in, scratch, rsp, fwd.resp; NULL while
+	                                     * the connection idles between requests */
 	struct http_req *req;
 	struct http_limits lim;             /* req and in were sized for these */
 	char *in;
@@ -119,6 +124,7 @@ struct h1_session {
 	/* Forwarding: scratch holds the serialised request head, then the
 	 * rewritten response head; rsp the bytes read from the upstream. */
 	struct h1_fwd fwd;
+	struct waf_body_slot *waf_body;     /* streamed body's WAF slot (waf_stage.c), NULL: none */
 	char *scratch, *rsp;
 	uint32_t scratch_cap, rsp_cap;
 
@@ -154,6 +160,12 @@ struct proxy_worker {
 	uint64_t ups_gen;                   /* snapshot generation ups[] follows */
 
 	struct proxy_listener_stats lstats[CFG_MAX_LISTENERS];
+	/* Request contexts not held by a session (h1_session.c, whose
+	 * ctx_cache holds the list): LIFO, trimmed each second to what the
+	 * last second's peak needs. */
+	uint32_t ctx_nfree, ctx_active, ctx_peak;
+	uint64_t ctx_trim_ms;
+	struct waf_body_pool *waf_bodies;   /* WAF stream slots, allocated at first use (waf_stage.c) */
 	struct upstream_state *ups;         /* CFG_MAX_UPSTREAMS, balancing state */
 	struct upstream_pool *upool;        /* parked upstream connections (upstream_pool.h) */
 	struct uhealth_worker *uhealth;     /* checks, ejection, counts (upstream_health.h) */

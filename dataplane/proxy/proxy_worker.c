@@ -13,6 +13,7 @@
 #include "proxy/proxy_timer.h"
 #include "proxy/upstream_health.h"
 #include "proxy/upstream_pool.h"
+#include "proxy/waf_stage.h"
 #include "tcp/tcp.h"
 
 /* The pool lives in DPDK memory, which LeakSanitizer does not scan: tell
@@ -100,6 +101,8 @@ proxy_worker_fini(struct worker *w)
 			s->fwd.up->app = NULL;
 		h1_session_free_context(s);
 	}
+	h1_ctx_fini(pw);
+	waf_stage_worker_fini(pw);
 	upool_destroy(pw->upool);
 	uhealth_destroy(pw->uhealth);
 	rte_ring_free(pw->log);
@@ -127,6 +130,7 @@ void
 proxy_session_put(struct proxy_worker *pw, struct h1_session *s)
 {
 	s->c = NULL;
+	waf_stage_release(s);
 	s->next_free = pw->free_head;
 	pw->free_head = s->idx;
 	pw->nsessions--;
@@ -187,4 +191,5 @@ proxy_poll(struct worker *w)
 		h1_session_timeout(t->owner, kind);
 	upool_poll(pw->upool, &w->snap->proxy, w->snap->generation, now);
 	uhealth_poll(pw->uhealth, &w->snap->proxy, w->snap->generation, now);
+	h1_ctx_trim(pw, now);
 }

@@ -31,7 +31,16 @@
 #include "config/config_types.h"
 
 #define UP_PARK_MAX   4096    /* parked connections per worker */
-#define UP_DRAIN_MS   2000    /* waiting for a FIN the server may never send */
+/* Waiting for a FIN the server may never send. A constant on purpose, not
+ * an upstream setting: a draining connection already carried its whole
+ * response (no request depends on it), a conforming server sends its FIN
+ * within a round trip of its last byte, and the bound only matters for a
+ * backend that ignores `Connection: close`, where expiry means a reset
+ * instead of a FIN (the TIME-WAIT is nobody's). Meanwhile it holds one TCP
+ * connection and one park entry, no buffers. One value for every entry
+ * also keeps the drain list a FIFO sorted by deadline (O(1) expiry); a
+ * per-upstream value would need a list per upstream for the same. */
+#define UP_DRAIN_MS   2000
 
 struct tcp_conn;
 struct proxy_worker;

@@ -2,14 +2,19 @@
  * The "waf" stage (waf_stage.h): the request's view, the engine, the
  * route's exclusions, the decision, the security event.
  *
- * Body. The stage runs when the head is parsed, before the request goes
- * upstream; it does not hold the body back. It inspects the body bytes the
- * session already holds behind the head (its input buffer: request line +
- * header bytes + 4 KiB, so a typical API body arrives with the head) when
- * the body is framed by Content-Length; chunked bodies and the part of a
- * body beyond that prefix are not inspected (counted as waf.body_partial).
- * Streaming inspection of the whole body comes with the engine's streaming
- * body API.
+ * Body. A body held whole behind the head (Content-Length, the common API
+ * case: the input buffer holds request line + header bytes + 4 KiB) is
+ * inspected at once, before anything goes upstream. Any other body
+ * (chunked, or longer than what came with the head) streams: the request
+ * gets a slot of the worker's pool (its own request view and stream,
+ * WAF_STAGE_STREAMS per worker), the parser hands each de-chunked piece to
+ * the engine through the body callback as the session forwards the raw
+ * bytes upstream, and the verdict is taken when the message is complete,
+ * before its final piece is forwarded (waf_stage_body_end()): a blocked
+ * request never reaches the backend whole; its upstream connection is
+ * reset and the client answered 403 (or reset, if the upstream already
+ * answered). No slot free: 503 in block mode, passed uninspected in
+ * detect-only (waf.stream_busy).
  *
  * Exclusions are applied to the engine's result: an excluded match is
  * dropped and its CRS anomaly contribution (by severity: critical 5,
@@ -18,6 +23,7 @@
  * (the first); an exclusion by target silences the rule when that target
  * is the one recorded.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -31,6 +37,7 @@
 #include "proxy/waf_runtime.h"
 #include "proxy/waf_stage.h"
 #include "tcp/tcp.h"
+#include "waf/waf_stream.h"
 
 static uint32_t
 severity_score(uint8_t sev)
@@ -142,65 +149,115 @@ emit(struct h1_session *s, unsigned route, uint8_t mode, const struct cfg_waf *c
 	waf_event_emit(s->pw->w, &r);
 }
 
-/* Hand the body bytes held behind the head to the view (Content-Length
- * framing only). Returns whether the whole body was seen. */
-static bool
-body_prefix(struct h1_session *s, struct waf_reqview *v)
-{
-	const struct http_req *req = s->req;
-	uint64_t held, n;
+/* A request whose body streams through the proxy: its own view and stream
+ * until the verdict (the worker's view serves the requests decided at the
+ * head). */
+struct waf_body_slot {
+	struct waf_stream st;
+	struct waf_reqview view;
+	struct h1_session *owner;   /* NULL: free */
+	unsigned route;
+	uint8_t mode;
+};
 
-	if (!http_req_has_body(req))
-		return true;
-	if (req->flags & HTTP_RF_CHUNKED)
-		return false;
-	held = s->in_len - s->head_end;
-	n = held < req->content_length ? held : req->content_length;
-	if (n)
-		waf_reqview_body_cb(v, s->in + s->head_end, (size_t)n);
-	return n == req->content_length;
+struct waf_body_pool {
+	struct waf_body_slot slot[WAF_STAGE_STREAMS];
+};
+
+static struct waf_body_slot *
+slot_get(struct h1_session *s)
+{
+	struct proxy_worker *pw = s->pw;
+
+	if (pw->waf_bodies == NULL) {
+		/* once per worker, at its first streamed body (warm-up) */
+		pw->waf_bodies = calloc(1, sizeof(*pw->waf_bodies));
+		if (pw->waf_bodies == NULL)
+			return NULL;
+	}
+	for (unsigned i = 0; i < WAF_STAGE_STREAMS; i++) {
+		struct waf_body_slot *b = &pw->waf_bodies->slot[i];
+
+		if (b->owner == NULL) {
+			b->owner = s;
+			s->waf_body = b;
+			return b;
+		}
+	}
+	return NULL;
 }
 
-enum waf_verdict
-waf_stage_run(struct h1_session *s, unsigned route)
+void
+waf_stage_release(struct h1_session *s)
+{
+	if (s->waf_body == NULL)
+		return;
+	s->waf_body->owner = NULL;
+	s->waf_body = NULL;
+	if (s->req != NULL)
+		http_req_set_body_cb(s->req, NULL, NULL);
+}
+
+void
+waf_stage_worker_fini(struct proxy_worker *pw)
+{
+	if (pw->waf_bodies == NULL)
+		return;
+	for (unsigned i = 0; i < WAF_STAGE_STREAMS; i++)
+		waf_reqview_free(&pw->waf_bodies->slot[i].view);
+	free(pw->waf_bodies);
+	pw->waf_bodies = NULL;
+}
+
+/* Is the whole body (Content-Length framing) held behind the head? */
+static bool
+body_held(const struct h1_session *s)
+{
+	const struct http_req *req = s->req;
+
+	return !(req->flags & HTTP_RF_CHUNKED) &&
+	       (uint64_t)(s->in_len - s->head_end) >= req->content_length;
+}
+
+/* The mode in force for @route (the global one unless overridden). */
+static uint8_t
+route_mode(const struct cfg_waf *cw, unsigned route, const struct cfg_waf_override **ov)
+{
+	*ov = NULL;
+	if (route < CFG_MAX_ROUTES && cw->override_of[route]) {
+		*ov = &cw->override[cw->override_of[route] - 1];
+		if ((*ov)->has_mode)
+			return (*ov)->mode;
+	}
+	return cw->mode;
+}
+
+/* Run the engine over the stream's request and decide with the route's
+ * exclusions; count and emit the security event. */
+static enum waf_verdict
+evaluate(struct h1_session *s, unsigned route, uint8_t mode, struct waf_worker_ctx *wk,
+	 struct waf_stream *st)
 {
 	struct worker *w = s->pw->w;
 	const struct snapshot *snap = w->snap;
 	const struct cfg_waf *cw = &snap->waf;
-	const struct cfg_waf_override *ov = NULL;
+	const struct cfg_waf_override *ov;
 	struct waf_engine_conf conf;
-	struct waf_worker_ctx *wk;
-	struct waf_result *res;
+	struct waf_result *res = &wk->res;
 	bool drop[WAF_MATCH_MAX] = { false }, block;
 	uint32_t recorded, kept = 0, nexcl = 0, sub = 0, score;
-	uint8_t mode = cw->mode;
 	int rc;
 
-	if (route < CFG_MAX_ROUTES && cw->override_of[route]) {
-		ov = &cw->override[cw->override_of[route] - 1];
-		if (ov->has_mode)
-			mode = ov->mode;
-	}
-	if (mode == CFG_WAF_OFF) {
-		worker_count(w, CNT_WAF_SKIPPED_OFF);
-		return WAF_PASS;
-	}
-	wk = snap->waf_rt ? waf_runtime_worker(snap->waf_rt, w->id) : NULL;
-	if (wk == NULL) {
-		worker_count(w, CNT_WAF_NO_PROGRAM);
-		return WAF_PASS;
-	}
-	worker_count(w, CNT_WAF_INSPECTED);
-	res = &wk->res;
-	waf_reqview_reset(&wk->view);
-	if (!body_prefix(s, &wk->view))
-		worker_count(w, CNT_WAF_BODY_PARTIAL);
-	rc = waf_reqview_build(&wk->view, s->req);
+	(void)route_mode(cw, route, &ov);
 	waf_engine_conf_default(&conf);   /* members we do not set keep their defaults */
 	conf.paranoia = cw->paranoia;
 	conf.inbound_threshold = cw->inbound_threshold;
-	if (rc == 0)
-		rc = waf_eval_run(wk->ev, &conf, &wk->view, res);
+	st->ev = wk->ev;
+	rc = waf_stream_finish(st, &conf, s->req, res);
+	if (st->view->body_value_truncated)
+		worker_count(w, CNT_WAF_BODY_VALUE_TRUNCATED);
+	if (st->view->body_over_limit)
+		worker_count(w, CNT_WAF_BODY_OVER_LIMIT);
 	if (rc != 0 || res->errors)
 		worker_count(w, CNT_WAF_ERRORS);
 	if (rc != 0 || res->n_matches == 0)
@@ -230,4 +287,67 @@ waf_stage_run(struct h1_session *s, unsigned route)
 	worker_count(w, block ? CNT_WAF_BLOCKED : CNT_WAF_DETECTED);
 	emit(s, route, mode, cw, res, drop, kept, nexcl, score, block);
 	return block ? WAF_BLOCK : WAF_PASS;
+}
+
+enum waf_verdict
+waf_stage_run(struct h1_session *s, unsigned route)
+{
+	struct worker *w = s->pw->w;
+	const struct snapshot *snap = w->snap;
+	const struct cfg_waf_override *ov;
+	const struct http_req *req = s->req;
+	struct waf_worker_ctx *wk;
+	struct waf_body_slot *b;
+	struct waf_stream st;
+	uint8_t mode = route_mode(&snap->waf, route, &ov);
+
+	waf_stage_release(s);   /* a slot left by an unfinished request */
+	if (mode == CFG_WAF_OFF) {
+		worker_count(w, CNT_WAF_SKIPPED_OFF);
+		return WAF_PASS;
+	}
+	wk = snap->waf_rt ? waf_runtime_worker(snap->waf_rt, w->id) : NULL;
+	if (wk == NULL) {
+		worker_count(w, CNT_WAF_NO_PROGRAM);
+		return WAF_PASS;
+	}
+	worker_count(w, CNT_WAF_INSPECTED);
+	if (!http_req_has_body(req) || body_held(s)) {
+		waf_stream_begin(&st, wk->ev, &wk->view, req);
+		if (http_req_has_body(req) && req->content_length)
+			waf_stream_body_cb(&st, s->in + s->head_end, (size_t)req->content_length);
+		return evaluate(s, route, mode, wk, &st);
+	}
+	b = slot_get(s);
+	if (b == NULL) {
+		worker_count(w, CNT_WAF_STREAM_BUSY);
+		return mode == CFG_WAF_BLOCK ? WAF_UNAVAILABLE : WAF_PASS;
+	}
+	b->route = route;
+	b->mode = mode;
+	waf_stream_begin(&b->st, NULL, &b->view, req);
+	http_req_set_body_cb(s->req, waf_stream_body_cb, &b->st);
+	worker_count(w, CNT_WAF_BODY_STREAMED);
+	return WAF_PASS;
+}
+
+enum waf_verdict
+waf_stage_body_end(struct h1_session *s)
+{
+	struct waf_body_slot *b = s->waf_body;
+	const struct snapshot *snap = s->pw->w->snap;
+	struct waf_worker_ctx *wk;
+	enum waf_verdict v = WAF_PASS;
+
+	if (b == NULL)
+		return WAF_PASS;
+	/* the program may have changed while the body streamed: the view does
+	 * not depend on it, the evaluation uses the one in force now */
+	wk = snap->waf_rt ? waf_runtime_worker(snap->waf_rt, s->pw->w->id) : NULL;
+	if (wk == NULL)
+		worker_count(s->pw->w, CNT_WAF_NO_PROGRAM);
+	else
+		v = evaluate(s, b->route, b->mode, wk, &b->st);
+	waf_stage_release(s);
+	return v;
 }

@@ -138,6 +138,27 @@ uint32_t tcp_send_space(const struct tcp_conn *c);
  * bytes accepted; when short, on_writable is called once space frees up. */
 size_t tcp_write(struct tcp_conn *c, const void *buf, size_t len);
 
+/* Zero-copy: the same, in mbufs. tcp_read_mbuf takes up to max bytes of
+ * in-order data as a chain of the received mbufs themselves (whole mbufs
+ * while they fit; when not even the first fits, its first max bytes by
+ * reference if max >= 512), consumed as by tcp_read. Returns NULL when none
+ * are waiting or none fit (or, counted err_sndbuf_pool, no mbuf to split
+ * with). The caller owns the
+ * chain: tcp_write_mbuf it, or rte_pktmbuf_free it.
+ *
+ * tcp_write_mbuf queues the chain m without copying: on success (0) the
+ * send queue owns every segment and frees each exactly once when the peer
+ * acknowledges it (segments in flight hold references of their own, so
+ * retransmissions work after the PMD freed the first copy). All or
+ * nothing: -ENOBUFS when the chain is longer than tcp_send_space (on_writable
+ * follows once space frees; read at most tcp_send_space bytes, as the relay
+ * does, and this never happens), -EPIPE after tcp_close or before
+ * ESTABLISHED; then m stays the caller's. m's segments must not be linked
+ * elsewhere (the queue uses m->next); their buffers must stay unchanged
+ * while queued (anything with refcount > 1 is only read). */
+struct rte_mbuf *tcp_read_mbuf(struct tcp_conn *c, uint32_t max);
+int tcp_write_mbuf(struct tcp_conn *c, struct rte_mbuf *m);
+
 /* Orderly close: send FIN after the queued data (RFC 9293 3.10.4). The
  * connection stays valid until on_closed. Returns 0, or -EALREADY. */
 int tcp_close(struct tcp_conn *c);

@@ -286,9 +286,14 @@ tcp_worker_init(struct worker *w)
 	snprintf(name, sizeof(name), "tcp_buf_%u", w->id);
 	tw->buf_pool = tw->table ? rte_pktmbuf_pool_create(name, TCP_BUF_MBUFS, 256, 0,
 					RTE_MBUF_DEFAULT_BUF_SIZE, socket) : NULL;
-	tw->src = tw->buf_pool ? rte_zmalloc_socket("tcp_src", sizeof(*tw->src) * TCP_SRC_SLOTS,
+	snprintf(name, sizeof(name), "tcp_ind_%u", w->id);
+	/* Bufferless: each only points into a send-queue mbuf. */
+	tw->ind_pool = tw->buf_pool ? rte_pktmbuf_pool_create(name, TCP_IND_MBUFS, 256, 0, 0,
+							      socket) : NULL;
+	tw->src = tw->ind_pool ? rte_zmalloc_socket("tcp_src", sizeof(*tw->src) * TCP_SRC_SLOTS,
 						    RTE_CACHE_LINE_SIZE, socket) : NULL;
 	if (tw->src == NULL) {
+		rte_mempool_free(tw->ind_pool);
 		rte_mempool_free(tw->buf_pool);
 		rte_hash_free(tw->table);
 		rte_free(tw->conns);
@@ -338,6 +343,7 @@ tcp_worker_fini(struct worker *w)
 		conn_drop_buffers(&tw->conns[i]);
 	rte_hash_free(tw->table);
 	rte_mempool_free(tw->buf_pool);
+	rte_mempool_free(tw->ind_pool);
 	rte_free(tw->src);
 	rte_free(tw->conns);
 	rte_free(tw);
@@ -396,6 +402,7 @@ tcp_conn_release(struct tcp_conn *c, enum tcp_close_reason why)
 	src_release(c);
 	c->t_rto = c->t_delack = c->t_2msl = c->t_keep = c->t_rack = 0;
 	tcp_timer_remove(c);
+	tcp_rx_unhold(c, c->rx_mbufs);
 	conn_drop_buffers(c);
 	tcp_conn_notify_closed(c, why);
 	c->state = TCP_CLOSED;
@@ -538,6 +545,131 @@ tcp_mq_copy(struct tcp_mq *q, uint32_t off, void *dst, uint32_t n)
 	}
 }
 
+struct rte_mbuf *
+tcp_mq_ref(struct tcp_mq *q, uint32_t off, uint32_t n, struct rte_mempool *pool,
+	   unsigned max_parts)
+{
+	struct rte_mbuf *m = q->head, *first = NULL, *last = NULL;
+	uint32_t base = 0, total = n;  /* base: queue offset of m's first byte */
+	unsigned parts = 0;
+
+	if (q->cur && off >= q->cur_off) {
+		m = q->cur;
+		base = q->cur_off;
+	}
+	while (m && off - base >= rte_pktmbuf_data_len(m)) {
+		base += rte_pktmbuf_data_len(m);
+		m = m->next;
+	}
+	off -= base;
+	while (n && m) {
+		uint32_t len = rte_pktmbuf_data_len(m);
+		uint32_t k = RTE_MIN(n, len - off);
+		struct rte_mbuf *mi = parts < max_parts ? rte_pktmbuf_alloc(pool) : NULL;
+
+		if (mi == NULL) {
+			rte_pktmbuf_free(first);
+			return NULL;
+		}
+		/* mi shares m's buffer (refcount), so the bytes outlive m
+		 * leaving the queue and m outlives mi; only the range counts. */
+		rte_pktmbuf_attach(mi, m);
+		mi->ol_flags &= RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL;
+		mi->data_off = (uint16_t)(mi->data_off + off);
+		mi->data_len = (uint16_t)k;
+		mi->pkt_len = k;
+		if (last)
+			last->next = mi;
+		else
+			first = mi;
+		last = mi;
+		parts++;
+		n -= k;
+		off += k;
+		if (off < len || m->next == NULL)
+			break;
+		base += len;
+		off = 0;
+		m = m->next;
+	}
+	if (first == NULL || n) {      /* the caller checked the range */
+		rte_pktmbuf_free(first);
+		return NULL;
+	}
+	first->nb_segs = (uint16_t)parts;
+	first->pkt_len = total;
+	q->cur = m;
+	q->cur_off = base;
+	return first;
+}
+
+/* Take up to max bytes of whole mbufs from q's head as a chain; when not even
+ * the first fits and max is at least TCP_COLLAPSE_MAX, its first max bytes
+ * by reference (an indirect mbuf from ind, else a copy into one of cpy;
+ * NULL when both are empty). The floor keeps a peer that opens the window
+ * a few bytes at a time from filling a send queue with tiny mbufs: every
+ * mbuf this moves holds more than TCP_COLLAPSE_MAX bytes or is a whole
+ * received one (which tcp_input's collapsing bounds the same way). */
+static struct rte_mbuf *
+mq_take(struct tcp_mq *q, uint32_t max, struct rte_mempool *ind, struct rte_mempool *cpy)
+{
+	struct rte_mbuf *first = NULL, *last = NULL, *m;
+	uint32_t got = 0;
+	uint16_t segs = 0;
+
+	while ((m = q->head) != NULL && rte_pktmbuf_data_len(m) <= max - got) {
+		uint32_t len = rte_pktmbuf_data_len(m);
+
+		q->head = m->next;
+		if (q->head == NULL)
+			q->tail = NULL;
+		if (q->cur == m)
+			q->cur = NULL;
+		else if (q->cur)
+			q->cur_off -= len;
+		q->bytes -= len;
+		m->next = NULL;
+		if (len == 0) {        /* an empty tail left by a write */
+			rte_pktmbuf_free_seg(m);
+			continue;
+		}
+		m->nb_segs = 1;
+		m->pkt_len = len;
+		if (last)
+			last->next = m;
+		else
+			first = m;
+		last = m;
+		got += len;
+		segs++;
+	}
+	if (first == NULL && (m = q->head) != NULL && max >= TCP_COLLAPSE_MAX) {
+		struct rte_mbuf *part = rte_pktmbuf_alloc(ind);
+
+		if (part != NULL) {
+			rte_pktmbuf_attach(part, m);
+			part->ol_flags &= RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL;
+		} else if ((part = rte_pktmbuf_alloc(cpy)) != NULL) {
+			part->data_off = 0;
+			max = RTE_MIN(max, (uint32_t)rte_pktmbuf_tailroom(part));
+			memcpy(rte_pktmbuf_mtod(part, void *), rte_pktmbuf_mtod(m, const void *), max);
+		} else {
+			return NULL;
+		}
+		part->data_len = (uint16_t)max;
+		part->pkt_len = max;
+		tcp_mq_drop(q, max);
+		first = part;
+		got = max;
+		segs = 1;
+	}
+	if (first) {
+		first->nb_segs = segs;
+		first->pkt_len = got;
+	}
+	return first;
+}
+
 uint32_t
 tcp_rcv_wnd(const struct tcp_conn *c)
 {
@@ -583,18 +715,12 @@ tcp_rx_eof(const struct tcp_conn *c)
 	return (c->flags & TF_FIN_RCVD) && c->rcvq.bytes == 0;
 }
 
-size_t
-tcp_read(struct tcp_conn *c, void *buf, size_t len)
+/* The application consumed bytes: the window was `before`. */
+static void
+rcv_consumed(struct tcp_conn *c, uint32_t before)
 {
-	uint32_t n = RTE_MIN((uint32_t)RTE_MIN(len, (size_t)UINT32_MAX), c->rcvq.bytes);
-	uint32_t before, after;
+	uint32_t after = tcp_rcv_wnd(c);
 
-	if (n == 0)
-		return 0;
-	before = tcp_rcv_wnd(c);
-	tcp_mq_copy(&c->rcvq, 0, buf, n);
-	tcp_mq_drop(&c->rcvq, n);
-	after = tcp_rcv_wnd(c);
 	/* Receiver SWS avoidance (RFC 9293 3.8.6.2.2): update the peer once
 	 * the window grew by min(half the buffer, 2 MSS)... or from zero. */
 	if (!(c->flags & TF_FIN_RCVD) &&
@@ -603,7 +729,44 @@ tcp_read(struct tcp_conn *c, void *buf, size_t len)
 		if (!(c->flags & TF_IN_APP))
 			tcp_output(c);
 	}
+}
+
+size_t
+tcp_read(struct tcp_conn *c, void *buf, size_t len)
+{
+	uint32_t n = RTE_MIN((uint32_t)RTE_MIN(len, (size_t)UINT32_MAX), c->rcvq.bytes);
+	uint32_t before;
+
+	if (n == 0)
+		return 0;
+	before = tcp_rcv_wnd(c);
+	tcp_mq_copy(&c->rcvq, 0, buf, n);
+	tcp_rx_unhold(c, tcp_rcvq_whole(c, n));
+	tcp_mq_drop(&c->rcvq, n);
+	rcv_consumed(c, before);
 	return n;
+}
+
+struct rte_mbuf *
+tcp_read_mbuf(struct tcp_conn *c, uint32_t max)
+{
+	struct rte_mbuf *m;
+	uint32_t before, whole;
+
+	if (c->rcvq.bytes == 0 || max == 0)
+		return NULL;
+	before = tcp_rcv_wnd(c);
+	whole = tcp_rcvq_whole(c, max);   /* what mq_take moves out whole */
+	m = mq_take(&c->rcvq, max, c->tw->ind_pool, c->tw->buf_pool);
+	if (m != NULL)
+		tcp_rx_unhold(c, whole);
+	if (m == NULL) {           /* the head did not fit: split or wait */
+		if (max >= TCP_COLLAPSE_MAX)
+			cnt_add(&c->tw->w->cnt, CNT_TCP_ERR_SNDBUF_POOL, 1);
+		return NULL;
+	}
+	rcv_consumed(c, before);
+	return m;
 }
 
 uint32_t
@@ -629,7 +792,10 @@ tcp_write(struct tcp_conn *c, const void *buf, size_t len)
 		uint32_t k;
 		char *d;
 
-		if (t == NULL || rte_pktmbuf_tailroom(t) == 0) {
+		/* Append only to our own send mbufs: an application's mbuf
+		 * (tcp_write_mbuf) may share its buffer with others. */
+		if (t == NULL || t->pool != c->tw->buf_pool || !RTE_MBUF_DIRECT(t) ||
+		    rte_pktmbuf_tailroom(t) == 0) {
 			t = rte_pktmbuf_alloc(c->tw->buf_pool);
 			if (t == NULL) {
 				cnt_add(&c->tw->w->cnt, CNT_TCP_ERR_SNDBUF_POOL, 1);
@@ -652,6 +818,38 @@ tcp_write(struct tcp_conn *c, const void *buf, size_t len)
 	if (done && !(c->flags & TF_IN_APP))
 		tcp_output(c);
 	return done;
+}
+
+int
+tcp_write_mbuf(struct tcp_conn *c, struct rte_mbuf *m)
+{
+	uint32_t len = 0;
+
+	for (struct rte_mbuf *s = m; s; s = s->next)
+		len += rte_pktmbuf_data_len(s);
+	if ((c->flags & TF_FIN_QUEUED) ||
+	    (c->state != TCP_ESTABLISHED && c->state != TCP_CLOSE_WAIT))
+		return -EPIPE;
+	if (len > tcp_send_space(c)) {
+		c->flags |= TF_WANT_WRITE;
+		return -ENOBUFS;
+	}
+	while (m) {
+		struct rte_mbuf *next = m->next;
+
+		if (rte_pktmbuf_data_len(m) == 0) {
+			m->next = NULL;
+			rte_pktmbuf_free_seg(m);
+		} else {
+			m->nb_segs = 1;
+			m->pkt_len = rte_pktmbuf_data_len(m);
+			tcp_mq_push(&c->sndq, m);
+		}
+		m = next;
+	}
+	if (len && !(c->flags & TF_IN_APP))
+		tcp_output(c);
+	return 0;
 }
 
 int

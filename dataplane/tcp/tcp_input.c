@@ -11,6 +11,7 @@
 #include <rte_tcp.h>
 
 #include "config/config.h"
+#include "dataplane.h"
 #include "net/ipv6.h"
 #include "tcp/tcp_p.h"
 
@@ -396,6 +397,103 @@ fin_in_order(struct tcp_conn *c)
 	}
 }
 
+/* Received mbufs held per worker ---------------------------------------------
+ *
+ * Every mbuf a connection keeps in its receive queue or an out-of-order run
+ * is counted in c->rx_mbufs and the worker's rx_mbufs. At the worker's
+ * bound (rx_mbufs_cap) out-of-order data is refused, and in-order data too
+ * unless the connection holds nothing (its application keeps up: it is
+ * served whatever the others hold, so the worker holds at most the bound
+ * plus one mbuf per connection) or it has out-of-order runs: then it gives
+ * up (reneges on, RFC 2018 8; the sender's RTO resends) its highest runs
+ * until the segment that fills its hole fits, so no connection waits on its
+ * own out-of-order data. A refused segment is not acknowledged, so its
+ * sender sends it again. */
+
+static uint32_t
+rx_mbufs_cap(struct tcp_worker *tw)
+{
+	uint32_t cfg = tw->w->snap->tcp.rx_mbufs_max;
+
+	if (cfg)
+		return cfg;
+	if (tw->rx_mbufs_auto == 0) {
+		/* A quarter of the packet pool, shared out among the workers:
+		 * the rest keeps the ports' descriptors and rings filled. */
+		uint32_t pool = dp.pool ? dp.pool->size : TCP_BUF_MBUFS;
+
+		tw->rx_mbufs_auto = RTE_MAX(pool / (4 * RTE_MAX(dp.nworkers, 1u)), 16u);
+	}
+	return tw->rx_mbufs_auto;
+}
+
+static inline void
+rx_hold(struct tcp_conn *c)
+{
+	c->rx_mbufs++;
+	c->tw->rx_mbufs++;
+}
+
+void
+tcp_rx_unhold(struct tcp_conn *c, uint32_t n)
+{
+	n = RTE_MIN(n, c->rx_mbufs);
+	c->rx_mbufs -= n;
+	c->tw->rx_mbufs -= n;
+}
+
+uint32_t
+tcp_rcvq_whole(const struct tcp_conn *c, uint32_t n)
+{
+	uint32_t k = 0;
+
+	for (const struct rte_mbuf *m = c->rcvq.head; m && n; m = m->next) {
+		if (rte_pktmbuf_data_len(m) > n)
+			break;
+		n -= rte_pktmbuf_data_len(m);
+		k++;
+	}
+	return k;
+}
+
+/* Free c's highest out-of-order run (reneging on what it SACKed). */
+static void
+ooo_prune_last(struct tcp_conn *c)
+{
+	struct tcp_ooo *o = &c->ooo[c->n_ooo - 1];
+	uint32_t n = 0;
+
+	for (struct rte_mbuf *m = o->m, *next; m; m = next) {
+		next = m->next;
+		rte_pktmbuf_free_seg(m);
+		n++;
+	}
+	tcp_rx_unhold(c, n);
+	c->ooo_bytes -= o->len;
+	c->n_ooo--;
+	if (c->ooo_last >= c->n_ooo)
+		c->ooo_last = 0;
+	worker_count(c->tw->w, CNT_TCP_OOO_PRUNED);
+}
+
+/* May c hold one more received mbuf? in_order: the segment is at RCV.NXT. */
+static bool
+rx_admit(struct tcp_conn *c, bool in_order)
+{
+	struct tcp_worker *tw = c->tw;
+	uint32_t cap = rx_mbufs_cap(tw);
+
+	if (tw->rx_mbufs < cap)
+		return true;
+	if (!in_order)
+		return false;
+	if (c->rx_mbufs == 0)
+		return true;
+	while (tw->rx_mbufs >= cap && c->n_ooo)
+		ooo_prune_last(c);
+	return tw->rx_mbufs < cap;
+}
+
 /* A small segment (at most TCP_COLLAPSE_MAX bytes) is copied into the free
  * room of the mbuf before it (a direct, unshared receive buffer) instead of
  * holding an mbuf of its own: a peer sending tiny segments cannot pin an
@@ -440,6 +538,7 @@ ooo_merge(struct tcp_conn *c)
 				worker_count(w, CNT_TCP_OOO_MERGED);
 			} else {
 				rte_pktmbuf_free_seg(m);
+				tcp_rx_unhold(c, 1);
 			}
 			seq = mend;
 		}
@@ -478,6 +577,11 @@ ooo_insert(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len, b
 		struct tcp_ooo *o = &c->ooo[i - 1];
 
 		if (!collapse_into(c->tw->w, o->tail, m, len)) {
+			if (!rx_admit(c, false)) {
+				*why = CNT_TCP_DROP_RX_MBUFS;
+				return false;
+			}
+			rx_hold(c);
 			o->tail->next = m;
 			o->tail = m;
 		}
@@ -494,6 +598,11 @@ ooo_insert(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len, b
 		}
 		i--;
 	} else if (i < c->n_ooo && !fin && seq + len == c->ooo[i].seq) {
+		if (!rx_admit(c, false)) {
+			*why = CNT_TCP_DROP_RX_MBUFS;
+			return false;
+		}
+		rx_hold(c);
 		m->next = c->ooo[i].m;
 		c->ooo[i].m = m;
 		c->ooo[i].seq = seq;
@@ -503,6 +612,11 @@ ooo_insert(struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq, uint32_t len, b
 			*why = CNT_TCP_DROP_OOO_FULL;
 			return false;
 		}
+		if (!rx_admit(c, false)) {
+			*why = CNT_TCP_DROP_RX_MBUFS;
+			return false;
+		}
+		rx_hold(c);
 		memmove(&c->ooo[i + 1], &c->ooo[i], (c->n_ooo - i) * sizeof(c->ooo[0]));
 		c->ooo[i] = (struct tcp_ooo){ seq, len, fin, m, m };
 		c->n_ooo++;
@@ -555,10 +669,16 @@ text(struct tcp_conn *c, struct rte_mbuf *m, struct seg *s, uint32_t rwnd)
 		return false;
 	}
 	if (len) {
-		if (collapse_into(w, c->rcvq.tail, m, len))
+		if (collapse_into(w, c->rcvq.tail, m, len)) {
 			c->rcvq.bytes += len;
-		else
+		} else if (rx_admit(c, true)) {
+			rx_hold(c);
 			tcp_mq_push(&c->rcvq, m);
+		} else {
+			/* Not acknowledged: the peer sends it again. */
+			worker_drop(w, m, CNT_TCP_DROP_RX_MBUFS);
+			return false;
+		}
 		c->rcv_nxt += len;
 	} else {
 		consume(w, m);
@@ -655,10 +775,12 @@ ack_field(struct tcp_conn *c, struct rte_mbuf *m, const struct seg *s, bool *fre
 			}
 		}
 	} else if (ack == c->snd_una && c->snd_max != c->snd_una &&
-		   ((s->len == 0 && !(s->flags & TH_FIN) && wnd == c->snd_wnd) || sack_new)) {
-		/* A duplicate ACK (RFC 5681 2), or (RFC 6675 2) any ACK SACKing
-		 * new data, data-carrying ones included: with traffic both ways
-		 * few ACKs are pure. Fast retransmit and recovery: tcp_sack.c. */
+		   ((s->len == 0 && !(s->flags & TH_FIN) && wnd == c->snd_wnd && wnd != 0) ||
+		    sack_new)) {
+		/* A duplicate ACK (RFC 5681 2; a zero window's answers to our
+		 * probes are none), or (RFC 6675 2) any ACK SACKing new data,
+		 * data-carrying ones included: with traffic both ways few ACKs
+		 * are pure. Fast retransmit and recovery: tcp_sack.c. */
 		tcp_recovery_dupack(c);
 	}
 	/* RFC 8985: what this ACK delivered may show older data lost. */
@@ -667,6 +789,17 @@ ack_field(struct tcp_conn *c, struct rte_mbuf *m, const struct seg *s, bool *fre
 	/* Window update (RFC 9293 3.10.7.4, SND.WL1/SND.WL2). */
 	if (SEQ_LT(c->snd_wl1, s->seq) ||
 	    (c->snd_wl1 == s->seq && SEQ_LEQ(c->snd_wl2, ack))) {
+		if (c->snd_wnd == 0 && wnd != 0 && c->backoff && c->t_rto) {
+			/* The window opened: persist ends, the backed-off
+			 * interval with it; a fresh RTO for what is in flight,
+			 * else tcp_output arms one for what it sends now. */
+			c->backoff = 0;
+			c->t_rto = 0;
+			if (c->snd_una != c->snd_max)
+				tcp_rto_arm(c, true);
+			else
+				tcp_timer_update(c);
+		}
 		c->snd_wnd = wnd;
 		c->snd_wl1 = s->seq;
 		c->snd_wl2 = ack;
@@ -944,7 +1077,8 @@ tcp_input(struct worker *w, struct rte_mbuf *m, const struct cfg_port *p, int fa
 			rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, -(int)m->l3_len);
 
 		if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
-		    unlikely(rte_ipv4_udptcp_cksum_verify(ip, th) != 0)) {
+		    unlikely(!tcp_csum_ok(rte_ipv4_phdr_cksum(ip, 0), th,
+					  rte_be_to_cpu_16(ip->total_length) - rte_ipv4_hdr_len(ip)))) {
 			worker_drop(w, m, CNT_TCP_DROP_BAD_CHECKSUM);
 			return;
 		}
@@ -955,7 +1089,8 @@ tcp_input(struct worker *w, struct rte_mbuf *m, const struct cfg_port *p, int fa
 			rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, -(int)m->l3_len);
 
 		if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
-		    unlikely(rte_ipv6_udptcp_cksum_verify(ip, th) != 0)) {
+		    unlikely(!tcp_csum_ok(rte_ipv6_phdr_cksum(ip, 0), th,
+					  rte_be_to_cpu_16(ip->payload_len)))) {
 			worker_drop(w, m, CNT_TCP_DROP_BAD_CHECKSUM);
 			return;
 		}

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Proprietary
  * TCP output: segments (SYN-ACK with options, data, ACK, FIN, RST) built in
  * one mbuf from the shared pool and sent through ipv4_output/ipv6_output,
- * which resolve the next hop. Payload is copied from the send queue, so a
- * queued byte is sent as often as needed until acknowledged.
+ * which resolve the next hop. Payload is copied from the send queue, or,
+ * when the port takes chains, referenced by indirect mbufs attached to it
+ * (zero-copy); either way a queued byte is sent as often as needed until
+ * acknowledged.
  */
 #include <string.h>
 #include <sys/socket.h>
@@ -10,6 +12,7 @@
 #include <rte_tcp.h>
 
 #include "net/net.h"
+#include "port/port.h"
 #include "tcp/tcp_p.h"
 
 #define OPT_EOL      0
@@ -35,13 +38,34 @@ put32(uint8_t *p, uint32_t v)
 	return p + 4;
 }
 
+/* The TCP checksum: pseudo-header sum phdr, the header and flat bytes at th
+ * (payload included when copied), then each part of the chain ref (a part
+ * at an odd offset counts byte-swapped, RFC 1071 2(B)). */
+static uint16_t
+seg_cksum(uint16_t phdr, const struct rte_tcp_hdr *th, uint32_t flat, const struct rte_mbuf *ref)
+{
+	uint64_t sum = tcp_csum_add(th, flat, phdr);
+	uint32_t off = flat;
+	uint16_t c;
+
+	for (; ref != NULL; ref = ref->next) {
+		uint16_t part = tcp_csum_fold(tcp_csum_add(rte_pktmbuf_mtod(ref, const void *),
+							   rte_pktmbuf_data_len(ref), 0));
+
+		sum += (off & 1) ? rte_bswap16(part) : part;
+		off += rte_pktmbuf_data_len(ref);
+	}
+	c = (uint16_t)~tcp_csum_fold(sum);
+	return c == 0 ? 0xffff : c;
+}
+
 /* Build [IP][TCP][opts][payload from q at off] and send it. */
 static void
 xmit(struct worker *w, uint16_t port, const struct tcp_key *k, uint32_t seq,
      uint32_t ack, uint8_t flags, uint16_t win, const uint8_t *opts, unsigned optlen,
      struct tcp_mq *q, uint32_t off, uint32_t len)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(dp.pool);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(dp.pool), *ref = NULL;
 	unsigned iplen = k->family == AF_INET ? sizeof(struct rte_ipv4_hdr)
 					     : sizeof(struct rte_ipv6_hdr);
 	unsigned thlen = sizeof(struct rte_tcp_hdr) + optlen;
@@ -52,9 +76,17 @@ xmit(struct worker *w, uint16_t port, const struct tcp_key *k, uint32_t seq,
 		worker_count(w, CNT_TCP_ERR_NO_MBUF);
 		return;
 	}
-	p = (uint8_t *)rte_pktmbuf_append(m, iplen + thlen + len);
+	/* The payload by reference (tcp_mq_ref) when the port takes chains
+	 * and the payload is big enough to beat a copy. */
+	if (len >= TCP_ZC_MIN && port_info[port].tx_seg_max > 1) {
+		ref = tcp_mq_ref(q, off, len, w->tcp->ind_pool,
+				 RTE_MIN((unsigned)TCP_ZC_PARTS_MAX, port_info[port].tx_seg_max - 1u));
+		worker_count(w, ref ? CNT_TCP_TX_ZEROCOPY : CNT_TCP_TX_ZC_FALLBACK);
+	}
+	p = (uint8_t *)rte_pktmbuf_append(m, iplen + thlen + (ref ? 0 : len));
 	if (unlikely(p == NULL)) {
 		rte_pktmbuf_free(m);
+		rte_pktmbuf_free(ref);
 		worker_count(w, CNT_TCP_ERR_NO_MBUF);
 		return;
 	}
@@ -70,8 +102,13 @@ xmit(struct worker *w, uint16_t port, const struct tcp_key *k, uint32_t seq,
 	th->tcp_urp = 0;
 	if (optlen)
 		memcpy(th + 1, opts, optlen);
-	if (len)
+	if (ref) {
+		m->next = ref;
+		m->nb_segs = (uint16_t)(1 + ref->nb_segs);
+		m->pkt_len += ref->pkt_len;
+	} else if (len) {
 		tcp_mq_copy(q, off, (uint8_t *)th + thlen, len);
+	}
 
 	if (k->family == AF_INET) {
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)p;
@@ -86,7 +123,7 @@ xmit(struct worker *w, uint16_t port, const struct tcp_key *k, uint32_t seq,
 		memcpy(&ip->src_addr, k->laddr, 4);
 		memcpy(&ip->dst_addr, k->raddr, 4);
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
-		th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+		th->cksum = seg_cksum(rte_ipv4_phdr_cksum(ip, 0), th, thlen + (ref ? 0 : len), ref);
 		worker_count(w, CNT_TCP_TX);
 		ipv4_output(w, m, port);
 	} else {
@@ -98,7 +135,7 @@ xmit(struct worker *w, uint16_t port, const struct tcp_key *k, uint32_t seq,
 		ip->hop_limits = 64;
 		memcpy(ip->src_addr, k->laddr, 16);
 		memcpy(ip->dst_addr, k->raddr, 16);
-		th->cksum = rte_ipv6_udptcp_cksum(ip, th);
+		th->cksum = seg_cksum(rte_ipv6_phdr_cksum(ip, 0), th, thlen + (ref ? 0 : len), ref);
 		worker_count(w, CNT_TCP_TX);
 		ipv6_output(w, m, port);
 	}
@@ -520,6 +557,8 @@ tcp_retransmit(struct tcp_conn *c)
 	}
 	if (c->snd_wnd == 0 && len > 1)
 		len = 1;    /* zero-window probe */
+	else if (c->snd_wnd && len > c->snd_wnd)
+		len = c->snd_wnd;    /* what the window takes (a receiver short of memory drops more) */
 	if (len == 0 && !fin_pending(c))
 		return;
 	if (len == c->sndq.bytes && fin_pending(c))

@@ -5,6 +5,7 @@
 #ifndef RAMPART_TCP_P_H
 #define RAMPART_TCP_P_H
 
+#include <string.h>
 #include <rte_ip.h>
 #include <rte_tcp.h>
 
@@ -95,6 +96,74 @@ void tcp_mq_free(struct tcp_mq *q);
  * O(1) each), else from the head (a retransmission), and leaves the cursor
  * where the copy ended. */
 void tcp_mq_copy(struct tcp_mq *q, uint32_t off, void *dst, uint32_t n);
+/* The same range as a chain of indirect mbufs from pool attached to q's
+ * mbufs (refcounts, no copy), at most max_parts of them, cursor as for
+ * tcp_mq_copy. NULL (nothing held) when pool is empty or more parts are
+ * needed. */
+struct rte_mbuf *tcp_mq_ref(struct tcp_mq *q, uint32_t off, uint32_t n,
+			    struct rte_mempool *pool, unsigned max_parts);
+
+/* Received mbufs (tcp_input.c): n fewer held by c (consumed or freed), and
+ * how many whole mbufs the first n bytes of c's receive queue occupy (what
+ * consuming them frees). */
+void tcp_rx_unhold(struct tcp_conn *c, uint32_t n);
+uint32_t tcp_rcvq_whole(const struct tcp_conn *c, uint32_t n);
+
+/* Internet checksum (RFC 1071) over 32-bit words into a 64-bit sum: a
+ * quarter of the additions of rte_raw_cksum's 16-bit loop, which was the
+ * largest cost of a bulk segment on both sides (2^32 = 2^16 = 1 modulo
+ * 2^16 - 1, so the folded result is the same). */
+static inline uint64_t
+tcp_csum_add(const void *buf, uint32_t len, uint64_t sum)
+{
+	const uint8_t *p = buf;
+	uint64_t a = 0, b = 0, c = 0, d = 0;
+	uint32_t w[4];
+	uint16_t h = 0;
+
+	for (; len >= 16; p += 16, len -= 16) {
+		memcpy(w, p, 16);
+		a += w[0];
+		b += w[1];
+		c += w[2];
+		d += w[3];
+	}
+	sum += a + b + c + d;
+	for (; len >= 4; p += 4, len -= 4) {
+		memcpy(w, p, 4);
+		sum += w[0];
+	}
+	if (len >= 2) {
+		memcpy(&h, p, 2);
+		sum += h;
+		p += 2;
+		len -= 2;
+	}
+	if (len) {                 /* the odd byte, as rte_raw_cksum pads it */
+		h = 0;
+		memcpy(&h, p, 1);
+		sum += h;
+	}
+	return sum;
+}
+
+static inline uint16_t
+tcp_csum_fold(uint64_t sum)
+{
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* The segment at l4 (l4len bytes, contiguous) verifies under the pseudo
+ * header's sum phdr (rte_ipv4_phdr_cksum / rte_ipv6_phdr_cksum, 0 flags). */
+static inline bool
+tcp_csum_ok(uint16_t phdr, const void *l4, uint32_t l4len)
+{
+	return tcp_csum_fold(tcp_csum_add(l4, l4len, phdr)) == 0xffff;
+}
 
 /* The window we can offer now: free receive space, never shrinking the
  * right edge we advertised (RFC 9293 3.8.6.2.2, RFC 7323 2.4). */
@@ -209,7 +278,9 @@ void tcp_recovery_ack(struct tcp_conn *c, uint32_t acked, const struct tcp_opts 
  * inflate cwnd in NewReno recovery. */
 void tcp_recovery_dupack(struct tcp_conn *c);
 /* Enter fast recovery and retransmit SND.UNA's segment, unless in recovery
- * or the loss is from before RFC 6582's recover. Returns true when it did. */
+ * or (without RACK) the loss is from before RFC 6582's recover; with RACK
+ * below recover it enters without reducing the window again. Returns true
+ * when it did. */
 bool tcp_recovery_enter(struct tcp_conn *c);
 /* Retransmit lost holes while pipe allows (SACK recovery). */
 bool tcp_recovery_output(struct tcp_conn *c);

@@ -274,10 +274,14 @@ tcp_recovery_enter(struct tcp_conn *c)
 	struct tcp_recovery *r = &c->rec;
 	bool sack = c->flags & TF_SACK_OK;
 	uint32_t flight = c->snd_max - c->snd_una;
+	bool same = r->recover_set && SEQ_LT(c->snd_una, r->recover);
 
 	/* RFC 6582 3.2 step 2: duplicate ACKs for data sent before the last
-	 * recovery or RTO do not start another one. */
-	if (r->active || (r->recover_set && SEQ_LT(c->snd_una, r->recover)))
+	 * recovery or RTO do not start another one. RACK's losses do (RFC
+	 * 8985 names what is lost, duplicates do not): a retransmission lost
+	 * again after an RTO is repaired at once instead of after the next,
+	 * backed-off RTO, without a second window reduction. */
+	if (r->active || (same && !r->rack))
 		return false;
 	r->active = true;
 	r->recover_set = true;
@@ -287,8 +291,10 @@ tcp_recovery_enter(struct tcp_conn *c)
 	r->prior_ssthresh = c->ssthresh;
 	r->rexmit_ts = (uint32_t)tcp_now(c->tw);
 	r->undo_ok = (c->flags & TF_TS_OK) != 0;
-	c->ssthresh = RTE_MAX(flight / 2, 2u * c->smss);           /* RFC 5681 (4) */
-	c->cwnd = c->ssthresh + (sack ? 0 : DUPTHRESH * c->smss);  /* RFC 6582 3.2 2 */
+	if (!same) {
+		c->ssthresh = RTE_MAX(flight / 2, 2u * c->smss);           /* RFC 5681 (4) */
+		c->cwnd = c->ssthresh + (sack ? 0 : DUPTHRESH * c->smss);  /* RFC 6582 3.2 2 */
+	}
 	c->flags &= ~TF_RTT_TIMING;                                 /* Karn */
 	tcp_rack_recovery_started(c);
 	worker_count(c->tw->w, CNT_TCP_RECOVERY);

@@ -8,9 +8,11 @@
  *
  * Relay: the client connection's app points at the upstream connection and
  * the other way round; nothing else is allocated, so a pair holds at most
- * the two connections' receive and send buffers. Bytes move only as far as
- * the other side's send queue has room (the rest waits in the receive
- * queue, closing the window, until on_writable); a FIN is passed on once
+ * the two connections' receive and send buffers. Echo and relay move the
+ * received mbufs themselves into the send queue (tcp_read_mbuf /
+ * tcp_write_mbuf: no copy), only as far as the other side's send queue has
+ * room (the rest waits in the receive queue, closing the window, until
+ * on_writable); a FIN is passed on once
  * every byte before it was (half-close); a reset, abort or timeout of
  * either side aborts the other; a failed connect resets the client.
  */
@@ -19,25 +21,31 @@
 
 #define CHUNK 4096
 
+/* Move received mbufs from src's receive queue to dst's send queue, no
+ * copy, as far as dst's send space goes. Returns false when dst was aborted
+ * (it refused what it had room for: cannot happen, bytes would be lost). */
+static bool
+move_mbufs(struct tcp_conn *src, struct tcp_conn *dst)
+{
+	struct rte_mbuf *m;
+
+	while ((m = tcp_read_mbuf(src, tcp_send_space(dst))) != NULL) {
+		if (tcp_write_mbuf(dst, m) != 0) {
+			rte_pktmbuf_free(m);
+			tcp_abort(dst);
+			return false;
+		}
+	}
+	/* What is left waits for ACKs to free space: resume on on_writable. */
+	if (tcp_rx_avail(src))
+		dst->flags |= TF_WANT_WRITE;
+	return true;
+}
+
 static void
 echo_pump(struct tcp_conn *c)
 {
-	uint8_t buf[CHUNK];
-
-	for (;;) {
-		uint32_t n = RTE_MIN(RTE_MIN(tcp_rx_avail(c), tcp_send_space(c)), (uint32_t)CHUNK);
-		size_t got, put;
-
-		if (n == 0)
-			break;
-		got = tcp_read(c, buf, n);
-		put = tcp_write(c, buf, got);
-		if (put < got)          /* the send pool ran dry: bytes lost, give up */
-			{ tcp_abort(c); return; }
-	}
-	if (tcp_rx_avail(c) && tcp_send_space(c) == 0)
-		c->flags |= TF_WANT_WRITE;   /* resume when ACKs free space */
-	if (tcp_rx_eof(c))
+	if (move_mbufs(c, c) && tcp_rx_eof(c))
 		tcp_close(c);
 }
 
@@ -176,26 +184,10 @@ static const struct tcp_app_ops relay_up_ops;
 static void
 relay_pump(struct tcp_conn *src, struct tcp_conn *dst)
 {
-	uint8_t buf[CHUNK];
-
 	if (src == NULL || dst == NULL || dst->state == TCP_SYN_SENT)
 		return;
-	for (;;) {
-		uint32_t n = RTE_MIN(RTE_MIN(tcp_rx_avail(src), tcp_send_space(dst)),
-				     (uint32_t)CHUNK);
-		size_t got, put;
-
-		if (n == 0)
-			break;
-		got = tcp_read(src, buf, n);
-		put = tcp_write(dst, buf, got);
-		if (put < got) {        /* the send pool ran dry: bytes lost */
-			tcp_abort(dst);
-			return;
-		}
-	}
-	if (tcp_rx_avail(src) && tcp_send_space(dst) == 0)
-		dst->flags |= TF_WANT_WRITE;    /* resume on dst's on_writable */
+	if (!move_mbufs(src, dst))
+		return;
 	if (tcp_rx_eof(src) && !(dst->flags & TF_FIN_QUEUED))
 		tcp_close(dst);
 }

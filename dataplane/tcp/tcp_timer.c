@@ -12,6 +12,8 @@
 #include "config/config_types.h"
 #include "tcp/tcp_p.h"
 
+#define TCP_PERSIST_SHIFT_MAX 16   /* persist interval: rto_ms << backoff, up to TCP_RTO_MAX_MS */
+
 void
 tcp_timer_remove(struct tcp_conn *c)
 {
@@ -111,6 +113,39 @@ tcp_delack(struct tcp_conn *c)
 	}
 }
 
+/* The persist timer (RFC 9293 3.8.6.1): the peer's window is zero and data
+ * waits. Probing is not loss: cwnd, ssthresh, RFC 6582 recover and the RTO
+ * itself stay as they are. The probe is <SEQ=SND.UNA-1> without data (what
+ * Linux sends): the peer must answer it with its window, and no byte goes
+ * beyond the zero window (one the peer dropped would leave a hole at
+ * SND.UNA in front of everything sent once the window opens, which fast
+ * recovery would not repair before SND.MAX at the probe is acknowledged).
+ * Data still in flight is beyond the window: the peer does not hold it (a
+ * receiver out of memory drops it and says so with a zero window), so it
+ * all goes again from SND.UNA once the window opens (go-back-N, what was
+ * SACKed skipped). The interval backs off up to TCP_RTO_MAX_MS; the window
+ * opening ends it (tcp_input.c). A zero window is probed for as long as
+ * the peer answers (keep-alive watches silence). */
+static void
+persist_expired(struct tcp_conn *c)
+{
+	if (c->snd_nxt != c->snd_una) {
+		c->snd_nxt = c->snd_una;
+		c->rec.active = false;
+		c->rec.high_rxt = c->snd_una;
+		c->dupacks = 0;
+		c->flags &= ~TF_RTT_TIMING;
+		tcp_rack_rto(c);
+	}
+	worker_count(c->tw->w, CNT_TCP_PERSIST_PROBE);
+	tcp_send_keepalive(c);
+	if (c->backoff < TCP_PERSIST_SHIFT_MAX)
+		c->backoff++;
+	c->t_rto = tcp_now(c->tw) + RTE_MIN((uint64_t)c->rto_ms << c->backoff,
+					    (uint64_t)TCP_RTO_MAX_MS);
+	tcp_timer_update(c);
+}
+
 /* RFC 6298 5.4-5.7: retransmit the earliest unacknowledged segment, back
  * off, and restart; RFC 5681 3.1 (4): ssthresh = max(flight/2, 2 SMSS),
  * cwnd = 1 SMSS. Karn: the pending RTT measurement is void. */
@@ -125,6 +160,12 @@ rto_expired(struct tcp_conn *c)
 	c->t_rto = 0;
 	if (c->snd_una == c->snd_max && c->sndq.bytes == 0) {
 		tcp_timer_update(c);
+		return;
+	}
+	if (c->snd_wnd == 0 && c->sndq.bytes && !c->rec.probe_armed &&
+	    (c->state == TCP_ESTABLISHED || c->state == TCP_CLOSE_WAIT ||
+	     c->state == TCP_FIN_WAIT_1 || c->state == TCP_CLOSING || c->state == TCP_LAST_ACK)) {
+		persist_expired(c);
 		return;
 	}
 	if (c->rec.probe_armed) {
@@ -217,27 +258,32 @@ run_slot(struct tcp_worker *tw, unsigned slot, uint64_t now)
 {
 	struct tcp_timer_node *n = tw->wheel[slot], *due = NULL;
 
-	/* Collect first: firing re-inserts connections. */
+	/* Move what is due to a list of its own first (firing re-inserts
+	 * connections), linked like a slot: a connection whose timers change
+	 * while another fires (a relay closing its peer) leaves it through
+	 * tcp_timer_remove as from the wheel, and cannot take a slot's nodes
+	 * with it. */
 	while (n) {
 		struct tcp_timer_node *next = n->next;
 
 		if (n->expire_ms <= now) {
-			struct tcp_conn *c = container_of(n, struct tcp_conn, tn);
-
-			tcp_timer_remove(c);
+			*n->pprev = next;
+			if (next)
+				next->pprev = n->pprev;
 			n->next = due;
+			if (due)
+				due->pprev = &n->next;
 			due = n;
+			n->pprev = &due;
 		}
 		n = next;
 	}
 	while (due) {
-		struct tcp_timer_node *next = due->next;
 		struct tcp_conn *c = container_of(due, struct tcp_conn, tn);
 
-		due->next = NULL;
+		tcp_timer_remove(c);
 		if (c->state != TCP_CLOSED)
 			fire(c, now);
-		due = next;
 	}
 }
 

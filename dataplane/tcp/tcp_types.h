@@ -18,7 +18,11 @@
  *                   segments per connection, all inside the advertised
  *                   window
  *   send queue      tcp.send-buffer bytes per connection, in mbufs of the
- *                   worker's TCP pool (TCP_BUF_MBUFS mbufs per worker)
+ *                   worker's TCP pool (TCP_BUF_MBUFS mbufs per worker), or
+ *                   in the application's own mbufs (tcp_write_mbuf)
+ *   received mbufs  tcp.rx-mbufs-per-worker (0: a quarter of the packet
+ *                   pool per worker count) in all receive queues and
+ *                   out-of-order runs of the worker (tcp_input.c)
  *   half-open       tcp.syn-backlog connections in SYN-RECEIVED; beyond,
  *                   SYNs get SYN cookies (no state) or are dropped
  *   per source      tcp.max-half-open-per-source, tcp.max-connections-per-
@@ -37,6 +41,14 @@
 #define TCP_MAX_LISTENERS   16
 #define TCP_WHEEL_SLOTS     4096   /* 1 ms ticks; power of two */
 #define TCP_BUF_MBUFS       8191   /* send-buffer mbufs per worker */
+/* Zero-copy send (tcp_output.c): a segment's payload is referenced by
+ * indirect mbufs attached to the send queue's, from a per-worker pool of
+ * bufferless mbufs (one per payload part of a frame not yet freed by the
+ * PMD, the impairment stage or the neighbour queue; empty: copy instead). */
+#define TCP_IND_MBUFS       16383
+#define TCP_ZC_MIN          256    /* smaller payloads are copied: alloc + attach +
+				    * detach cost about a 128..768-byte copy here */
+#define TCP_ZC_PARTS_MAX    8      /* payload parts per frame; beyond, copy */
 #define TCP_RTO_INIT_MS     1000   /* RFC 6298 2.1 */
 #define TCP_RTO_MAX_MS      60000  /* RFC 6298 2.5 */
 #define TCP_SYNACK_RETRIES  5
@@ -245,6 +257,7 @@ struct tcp_conn {
 	struct tcp_mq rcvq;        /* in order, not yet read */
 	struct tcp_mq sndq;        /* from snd_una: unacknowledged, then unsent */
 	uint32_t ooo_bytes;
+	uint32_t rx_mbufs;         /* received mbufs in rcvq and ooo (tcp_worker.rx_mbufs) */
 	uint16_t n_ooo;
 	uint16_t ooo_last;         /* index of the latest insert, for SACK */
 	struct tcp_ooo ooo[TCP_OOO_MAX];
@@ -285,6 +298,11 @@ struct tcp_worker {
 	uint32_t nconns;
 	uint32_t reap_head;        /* released connections freed after the pass */
 	struct rte_mempool *buf_pool;
+	struct rte_mempool *ind_pool;  /* TCP_IND_MBUFS bufferless mbufs (zero-copy send) */
+	/* Received mbufs the connections hold in receive queues and
+	 * out-of-order runs, and the bound (tcp.rx-mbufs-per-worker, or
+	 * rx_mbufs_auto derived from the packet pool when that is 0). */
+	uint32_t rx_mbufs, rx_mbufs_auto;
 	uint16_t ip_id;
 
 	/* Timing wheel: 1 ms ticks. */

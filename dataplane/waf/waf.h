@@ -32,6 +32,17 @@ size_t waf_tfn_bound(enum waf_tfn t, size_t len);
 ssize_t waf_tfn_apply(enum waf_tfn t, const uint8_t *in, size_t len,
 		      uint8_t *out, size_t outcap);
 
+/* Does @t certainly leave in[0..len) unchanged? A byte-class test (no '%'
+ * or '+' for urlDecode, no 'A'..'Z' for lowercase, ...), far cheaper than
+ * applying @t and comparing; false means "maybe changes", never "changes".
+ * The engine skips the transformation when true: clean values (most of
+ * them) pass most chains untouched. */
+bool waf_tfn_identity(enum waf_tfn t, const uint8_t *in, size_t len);
+/* The same in two steps, for a value that meets several transformations:
+ * its byte classes once, then the test per transformation. */
+uint32_t waf_tfn_classes(const uint8_t *in, size_t len);
+bool waf_tfn_identity_cls(enum waf_tfn t, uint32_t classes, const uint8_t *in, size_t len);
+
 /* ------------------------------------------------------------ operators */
 
 /* Operator by name without the '@' (case-insensitive). Returns -1 if unknown. */

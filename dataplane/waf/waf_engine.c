@@ -28,6 +28,9 @@
  * (its link's values are a subset of the scanned ones, transformed the same
  * way) and is skipped. Pattern hits do not depend on TX, so scanning first
  * keeps the verdicts of running the rules one by one in program order.
+ * A collection's values are scanned joined, one buffer per chain with a
+ * separator after each value, and only a report narrows down to single
+ * values (scan_joined): per-call cost, not bytes, dominated short values.
  *
  * Transformation results of the exact path are cached per request by
  * (value, chain): CRS runs many rules with the same chain over the same ARGS.
@@ -98,7 +101,8 @@ struct prog_link {
 struct prog_rule {
 	uint32_t id;
 	uint8_t phase, paranoia, severity;
-	bool grouped;         /* first link decided by the grouped scan */
+	bool grouped;         /* first link decided by the grouped scan ... */
+	uint64_t srcs[(SRC_COUNT + 63) / 64]; /* ... over these sources */
 	enum waf_disrupt disrupt;
 	struct prog_link *links;
 	size_t n_links;
@@ -113,6 +117,9 @@ struct scan_group {
 	hs_database_t *db;
 	uint32_t *pat_rule;
 	uint32_t n_pat;
+	uint8_t join;         /* enum join_kind of its patterns (expr_join) */
+	bool joinable;        /* scans a source's values joined (scan_joined) ... */
+	uint8_t sep;          /* ... with this byte after each value */
 	uint64_t srcs[(SRC_COUNT + 63) / 64]; /* sources its rules read */
 };
 
@@ -227,6 +234,16 @@ struct seen_ent {
 	const uint8_t *p;
 };
 
+/* One chain's results for the values of the source being scanned, joined
+ * with '\n' after each (scan_joined). */
+struct jchain {
+	uint8_t *buf;
+	uint32_t len, cap;
+	uint32_t *off;        /* value i is buf[off[i] .. off[i + 1] - 1) */
+	uint32_t off_cap;
+	uint32_t stamp;       /* == waf_eval.jstamp: in use for this source */
+};
+
 struct waf_eval {
 	const struct waf_engine *e;
 	struct waf_scratch scratch;
@@ -243,7 +260,17 @@ struct waf_eval {
 	uint32_t memo_gen;
 	struct seen_ent *seen;   /* open addressing, stamped with gen */
 	uint32_t seen_cap, seen_used;
+	struct waf_bytes *jv;    /* untransformed values of the source being scanned */
+	uint32_t n_jv, jv_cap;
+	struct jchain *jc;       /* per chain: those values transformed and joined */
+	uint16_t *jlist;         /* chains in use for the source */
+	uint32_t jstamp;
+	uint8_t *jalt;           /* a joined buffer with another separator */
+	uint32_t jalt_cap;
 	uint8_t pl;
+	uint16_t src;            /* the source being scanned */
+	const uint8_t *cls_p;    /* tfn_one: byte classes of this value */
+	uint32_t cls_len, cls;
 	struct cands items, prev, curm; /* collected values; previous / current link matches */
 	const struct waf_reqview *v;
 	const struct cand *match;       /* current match, for macros */
@@ -332,6 +359,7 @@ static struct arena_mark ev_mark(const struct waf_eval *ev)
 
 static void ev_rewind(struct waf_eval *ev, struct arena_mark mk)
 {
+	ev->cls_p = NULL; /* the space may come back holding other bytes */
 	if (!mk.b)
 		return; /* nothing was allocated before the mark: keep what exists */
 	for (struct arena_block *b = mk.b->next; b; b = b->next)
@@ -721,6 +749,7 @@ struct grule {
 	uint32_t rule;
 	uint16_t chain;
 	uint8_t paranoia;
+	uint8_t jclass;       /* how its values can be joined (rule_join_class) */
 	size_t dbsz;          /* its own database's size: the cost it adds to a merge */
 	uint64_t srcs[(SRC_COUNT + 63) / 64];
 };
@@ -766,6 +795,8 @@ static int grule_cmp(const void *a, const void *b)
 		return x->chain < y->chain ? -1 : 1;
 	if (x->paranoia != y->paranoia)
 		return x->paranoia < y->paranoia ? -1 : 1;
+	if (x->jclass != y->jclass)
+		return x->jclass < y->jclass ? -1 : 1;
 	return x->rule < y->rule ? -1 : x->rule > y->rule;
 }
 
@@ -795,6 +826,100 @@ static bool head_groupable(const struct prog_link *pl, struct grule *gr)
 	return any;
 }
 
+static int on_any_report(unsigned id, unsigned long long from, unsigned long long to,
+			 unsigned flags, void *ctx)
+{
+	(void)id;
+	(void)from;
+	(void)to;
+	(void)flags;
+	*(bool *)ctx = true;
+	return 1; /* one report answers the question: stop */
+}
+
+/* How @expr can be scanned over a source's values joined with a separator
+ * byte after each (scan_joined) and still find every match inside each
+ * value. Hyperscan's ^ and $ are multiline here (WAF_RX_HS_FLAGS), so with
+ * '\n' as the separator they hold at every value's edges; a pattern with no
+ * anchor at all takes any separator that is no word byte (\b, \B). \A, \z,
+ * \Z, \G hold only at the buffer's edges, and (?-m) or (?x) are not parsed
+ * here: such a pattern is scanned value by value. Conservative: a doubtful
+ * spelling gives the stricter answer. */
+enum join_kind { JOIN_NO, JOIN_NL, JOIN_ANY };
+
+static enum join_kind expr_join(const char *x)
+{
+	enum join_kind k = JOIN_ANY;
+	bool cls = false;
+
+	for (; *x; x++) {
+		if (x[0] == '\\') {
+			if (x[1] == 'Q' ||
+			    (!cls && (x[1] == 'A' || x[1] == 'z' || x[1] == 'Z' || x[1] == 'G')))
+				return JOIN_NO;
+			if (x[1])
+				x++;
+			continue;
+		}
+		if (cls) { /* inside [...]: ^ and $ are literal */
+			const char *end;
+			if (x[0] == '[' && x[1] == ':' && (end = strstr(x + 2, ":]")))
+				x = end + 1;
+			else if (x[0] == ']')
+				cls = false;
+			continue;
+		}
+		if (x[0] == '[') {
+			cls = true;
+			if (x[1] == '^')
+				x++;
+			if (x[1] == ']')
+				x++; /* a leading ']' is literal */
+			continue;
+		}
+		if (x[0] == '^' || x[0] == '$') {
+			k = JOIN_NL;
+			continue;
+		}
+		if (x[0] == '(' && x[1] == '?') {
+			bool off = false;
+			for (const char *f = x + 2; *f && *f != ')' && *f != ':'; f++) {
+				if (*f == 'x' || (off && *f == 'm'))
+					return JOIN_NO;
+				off = off || *f == '-';
+			}
+		}
+	}
+	return k;
+}
+
+/* Does @db report on s[0..n)? 1 yes, 0 no, -ENOMEM (no scratch). */
+static int db_reports(const hs_database_t *db, hs_scratch_t **sc, const char *str, size_t n)
+{
+	bool any = false;
+
+	if (hs_alloc_scratch(db, sc) != HS_SUCCESS)
+		return -ENOMEM;
+	hs_error_t rc = hs_scan(db, str, (unsigned)n, 0, *sc, on_any_report, &any);
+	return any || (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED);
+}
+
+/* A first link whose pattern matches any value ("^.*$" over header names,
+ * "." over ARGS_NAMES, "^[^;\s]+" over one header, each the head of a
+ * chain) gains nothing from the scan: every value of the source would be
+ * a hit, so it stays on the exact path, which selects its keys first. */
+static int matches_anything(const hs_database_t *db, hs_scratch_t **sc)
+{
+	static const char *const probe[] = { "a", "0", "b c", "Mozilla/5.0 (X11)" };
+
+	for (size_t i = 0; i < sizeof(probe) / sizeof(probe[0]); i++) {
+		int r = db_reports(db, sc, probe[i], strlen(probe[i]));
+		if (r <= 0)
+			return r;
+	}
+	return 1;
+}
+
 /* One scan database for @gr[0..n) (same chain and paranoia level): the
  * only rule's own database when alone, else a merged one. */
 static int make_group(struct waf_engine *e, struct scan_group *sg, const struct grule *gr, size_t n,
@@ -818,6 +943,11 @@ static int make_group(struct waf_engine *e, struct scan_group *sg, const struct 
 		}
 	}
 	sg->n_pat = (uint32_t)x.n;
+	sg->join = JOIN_ANY;
+	for (size_t k = 0; k < x.n; k++) {
+		enum join_kind j = expr_join(x.exprs[k]);
+		sg->join = j < sg->join ? j : sg->join;
+	}
 	sg->pat_rule = x.rule;
 	x.rule = NULL;
 	if (n == 1) {
@@ -849,6 +979,71 @@ out:
 	return rc;
 }
 
+static int join_min(void *ctx, const char *expr, unsigned flags)
+{
+	enum join_kind *k = ctx, j = expr_join(expr);
+
+	(void)flags;
+	if (j < *k)
+		*k = j;
+	return 0;
+}
+
+/* Which rules may share a database without spoiling its joined scans: a
+ * rule whose pattern reports on the '\n' between two values ("[\n\r]" of
+ * the header-injection rules) must not sit with anchored ones, which need
+ * '\n'. 0: scanned value by value, 1: joined with '\n', 2: joined with
+ * '\0' (no anchors, matches '\n'). -ENOMEM. */
+static int rule_join_class(const struct waf_matcher *m, hs_scratch_t **sc)
+{
+	const hs_database_t *db = waf_matcher_hs_db(m);
+	enum join_kind k = JOIN_ANY;
+	int a, b, nl, z;
+
+	waf_matcher_hs_exprs(m, join_min, &k);
+	if (k == JOIN_NO)
+		return 0;
+	if ((a = db_reports(db, sc, "a", 1)) < 0 || (b = db_reports(db, sc, "b", 1)) < 0 ||
+	    (nl = db_reports(db, sc, "a\nb", 3)) < 0 || (z = db_reports(db, sc, "a\0b", 3)) < 0)
+		return -ENOMEM;
+	if (a || b || !nl)
+		return 1;
+	return k == JOIN_ANY && !z ? 2 : 0;
+}
+
+/* The separator each group's joined scans use: '\n' when its patterns
+ * allow (expr_join), else '\0' when they have no anchor. Refused when the
+ * database reports on "a" SEP "b" but on neither value alone: a pattern
+ * that matches the separator ([\r\n] of the header-injection rules) would
+ * report on every joined buffer. */
+static int plan_joins(struct waf_engine *e, hs_scratch_t **sc)
+{
+	static const char seps[] = { '\n', '\0' };
+
+	for (size_t g = 0; g < e->n_groups; g++) {
+		struct scan_group *sg = &e->groups[g];
+		int ra, rb, rj = 1;
+
+		sg->joinable = false;
+		if (sg->join == JOIN_NO)
+			continue;
+		if ((ra = db_reports(sg->db, sc, "a", 1)) < 0 || (rb = db_reports(sg->db, sc, "b", 1)) < 0)
+			return -ENOMEM;
+		for (size_t k = 0; k < sizeof(seps) && !sg->joinable; k++) {
+			char probe[3] = { 'a', seps[k], 'b' };
+			if (seps[k] != '\n' && sg->join != JOIN_ANY)
+				break;
+			if (!ra && !rb && (rj = db_reports(sg->db, sc, probe, 3)) < 0)
+				return -ENOMEM;
+			if (ra || rb || !rj) {
+				sg->joinable = true;
+				sg->sep = (uint8_t)seps[k];
+			}
+		}
+	}
+	return 0;
+}
+
 /* Plan and build the scan databases: grouped rules sorted by (chain,
  * paranoia level, program order), cut into merges whose members' own
  * databases add up to at most GROUP_MERGE_MAX_DB (merged compiles of large
@@ -857,6 +1052,7 @@ out:
 static int build_groups(struct waf_engine *e, struct waf_hsdb_cache *hsdb, char *err, size_t errlen)
 {
 	struct grule *gr = calloc(e->n_rules ? e->n_rules : 1, sizeof(*gr));
+	hs_scratch_t *sc = NULL;
 	size_t ng = 0;
 	int rc = 0;
 
@@ -868,12 +1064,23 @@ static int build_groups(struct waf_engine *e, struct waf_hsdb_cache *hsdb, char 
 
 		if (!head_groupable(&pr->links[0], g))
 			continue;
+		if ((rc = matches_anything(waf_matcher_hs_db(pr->links[0].m), &sc)) != 0) {
+			if (rc < 0)
+				goto out;
+			rc = 0;
+			continue;
+		}
+		if ((rc = rule_join_class(pr->links[0].m, &sc)) < 0)
+			goto out;
+		g->jclass = (uint8_t)rc;
+		rc = 0;
 		g->rule = (uint32_t)i;
 		g->chain = pr->links[0].chain_id;
 		g->paranoia = pr->paranoia;
 		if (hs_database_size(waf_matcher_hs_db(pr->links[0].m), &g->dbsz) != HS_SUCCESS)
 			g->dbsz = SIZE_MAX;
 		pr->grouped = true;
+		memcpy(pr->srcs, g->srcs, sizeof(pr->srcs));
 		pr->links[0].scan_decides = waf_matcher_rx_mode(pr->links[0].m) != WAF_RX_HS_PREFILTER;
 		ng++;
 	}
@@ -887,13 +1094,15 @@ static int build_groups(struct waf_engine *e, struct waf_hsdb_cache *hsdb, char 
 	for (size_t i = 0; i < ng;) {
 		size_t j = i + 1, sum = gr[i].dbsz;
 		while (j < ng && gr[j].chain == gr[i].chain && gr[j].paranoia == gr[i].paranoia &&
-		       gr[j].dbsz <= GROUP_MERGE_MAX_DB - sum && sum <= GROUP_MERGE_MAX_DB)
+		       gr[j].jclass == gr[i].jclass && gr[j].dbsz <= GROUP_MERGE_MAX_DB - sum && sum <= GROUP_MERGE_MAX_DB)
 			sum += gr[j++].dbsz;
 		rc = make_group(e, &e->groups[e->n_groups++], &gr[i], j - i, hsdb, err, errlen);
 		if (rc < 0)
 			goto out;
 		i = j;
 	}
+	if ((rc = plan_joins(e, &sc)) < 0)
+		goto out;
 	/* per source, the groups that read it */
 	size_t total = 0;
 	for (uint32_t s = 0; s < SRC_COUNT; s++)
@@ -914,6 +1123,7 @@ static int build_groups(struct waf_engine *e, struct waf_hsdb_cache *hsdb, char 
 		e->src_n[s] = (uint32_t)(total - e->src_first[s]);
 	}
 out:
+	hs_free_scratch(sc);
 	free(gr);
 	return rc;
 }
@@ -1124,7 +1334,9 @@ struct waf_eval *waf_eval_create(const struct waf_engine *e)
 	ev->rh = calloc(e->n_rules ? e->n_rules : 1, sizeof(*ev->rh));
 	ev->hits = calloc(e->n_rules ? e->n_rules * HITS_PER_RULE : 1, sizeof(*ev->hits));
 	ev->memo = calloc(e->n_chains ? e->n_chains : 1, sizeof(*ev->memo));
-	if (!ev->cache || !ev->rh || !ev->hits || !ev->memo)
+	ev->jc = calloc(e->n_chains ? e->n_chains : 1, sizeof(*ev->jc));
+	ev->jlist = calloc(e->n_chains ? e->n_chains : 1, sizeof(*ev->jlist));
+	if (!ev->cache || !ev->rh || !ev->hits || !ev->memo || !ev->jc || !ev->jlist)
 		goto fail;
 	return ev;
 fail:
@@ -1146,6 +1358,14 @@ void waf_eval_free(struct waf_eval *ev)
 	free(ev->rh);
 	free(ev->hits);
 	free(ev->memo);
+	for (size_t c = 0; ev->jc && c < ev->e->n_chains; c++) {
+		free(ev->jc[c].buf);
+		free(ev->jc[c].off);
+	}
+	free(ev->jc);
+	free(ev->jlist);
+	free(ev->jv);
+	free(ev->jalt);
 	free(ev->seen);
 	free(ev->items.v);
 	free(ev->prev.v);
@@ -1183,9 +1403,37 @@ static void cache_grow(struct waf_eval *ev)
 	ev->cache_cap = cap;
 }
 
+/* Byte classes (waf_tfn_classes) of the value a chain is working on, kept
+ * while steps leave it unchanged (they keep the pointer). */
+static uint32_t value_classes(struct waf_eval *ev, struct waf_bytes in)
+{
+	if (in.p != ev->cls_p || in.len != ev->cls_len) {
+		ev->cls = waf_tfn_classes(in.p, in.len);
+		ev->cls_p = in.p;
+		ev->cls_len = in.len;
+	}
+	return ev->cls;
+}
+
+/* Does every step of @chain leave @in as it is? Then the chain's result is
+ * @in and needs neither the cache nor the arena. */
+static bool chain_identity(struct waf_eval *ev, uint16_t chain, struct waf_bytes in)
+{
+	const struct waf_engine *e = ev->e;
+	uint32_t cls = value_classes(ev, in);
+
+	for (uint8_t i = 0; i < e->chain_len[chain]; i++)
+		if (!waf_tfn_identity_cls(e->chains[chain][i], cls, in.p, in.len))
+			return false;
+	return true;
+}
+
 /* One transformation into the arena. */
 static struct waf_bytes tfn_one(struct waf_eval *ev, enum waf_tfn t, struct waf_bytes in)
 {
+	if (waf_tfn_identity_cls(t, value_classes(ev, in), in.p, in.len))
+		return in; /* no byte it could change: as if applied and compared */
+
 	size_t cap = waf_tfn_bound(t, in.len);
 	struct arena_mark mk = ev_mark(ev);
 	uint8_t *o = ev_alloc(ev, cap + 1);
@@ -1200,8 +1448,12 @@ static struct waf_bytes tfn_one(struct waf_eval *ev, enum waf_tfn t, struct waf_
 	}
 	if ((size_t)n == in.len && memcmp(o, in.p, in.len) == 0) {
 		/* unchanged (the common case for clean values): keep the input,
-		 * so equal results share a pointer, and give the space back */
+		 * so equal results share a pointer, and give the space back
+		 * (only o's: the classes of @in stay valid) */
+		uint32_t cls = ev->cls;
 		ev_rewind(ev, mk);
+		ev->cls_p = in.p;
+		ev->cls = cls;
 		return in;
 	}
 	return (struct waf_bytes){ o, (uint32_t)n };
@@ -1214,8 +1466,8 @@ static struct waf_bytes transform_chain(struct waf_eval *ev, uint16_t chain, str
 	const struct waf_engine *e = ev->e;
 	uint8_t n = e->chain_len[chain], from = 0;
 
-	if (!n)
-		return in;
+	if (!n || chain_identity(ev, chain, in))
+		return in; /* a clean value: no probe of the (large) cache table */
 	uint32_t h = cache_hash(in.p, in.len, chain) & (ev->cache_cap - 1);
 	for (;;) {
 		struct cache_ent *c = &ev->cache[h];
@@ -1655,10 +1907,21 @@ static void eval_link(struct waf_eval *ev, const struct prog_link *pl, const str
 		if (rh && !hit_has(ev, rh, val))
 			continue; /* the grouped scan found nothing in this value */
 		if (pl->multi_match) {
+			/* the operator on the value and after every step; the steps
+			 * are the chain's cached prefixes, and a step that left the
+			 * value unchanged (tfn_one keeps the pointer) cannot change
+			 * the operator's answer */
+			const struct waf_engine *e = ev->e;
+			uint16_t pre[WAF_TFN_MAX], c = pl->chain_id;
 			struct waf_bytes x = val;
+			for (uint8_t k = pl->n_tfn; k > 0; k--, c = e->chain_parent[c])
+				pre[k - 1] = c;
 			hit = run_op(ev, pl, x);
 			for (uint8_t k = 0; k < pl->n_tfn && !hit; k++) {
-				x = tfn_one(ev, pl->tfn[k], x);
+				struct waf_bytes nx = transform_chain(ev, pre[k], val);
+				if (nx.p == x.p && nx.len == x.len)
+					continue;
+				x = nx;
 				hit = run_op(ev, pl, x);
 			}
 			val = x;
@@ -1740,6 +2003,18 @@ static void mark_hit(struct waf_eval *ev, uint32_t rule, struct waf_bytes val)
 	rh->n++;
 }
 
+/* Does grouped rule @rule run at this level and read the source being
+ * scanned? A database serves the union of its rules' sources; a hit of a
+ * rule on a source it does not read is no hit (the exact path would only
+ * compare it with the rule's own values, and those are scanned as their
+ * own source). */
+static bool rule_reads(const struct waf_eval *ev, uint32_t rule)
+{
+	const struct prog_rule *r = &ev->e->rules[rule];
+
+	return r->paranoia <= ev->pl && (r->srcs[ev->src / 64] >> (ev->src % 64) & 1);
+}
+
 static int on_group_hit(unsigned id, unsigned long long from, unsigned long long to,
 			unsigned flags, void *ctx)
 {
@@ -1749,9 +2024,34 @@ static int on_group_hit(unsigned id, unsigned long long from, unsigned long long
 	(void)from;
 	(void)to;
 	(void)flags;
-	if (sc->ev->e->rules[rule].paranoia <= sc->ev->pl)
+	if (rule_reads(sc->ev, rule))
 		mark_hit(sc->ev, rule, sc->val);
 	return 0; /* other patterns may hit too */
+}
+
+/* @x (the chain's result for @val) through group @g's database. */
+static void scan_group_value(struct waf_eval *ev, const struct scan_group *g, struct waf_bytes x,
+			     struct waf_bytes val)
+{
+	struct scan_ctx sc = { ev, g, val };
+	hs_error_t rc = hs_scan(g->db, (const char *)x.p, x.len, 0, ev->scratch.hs, on_group_hit, &sc);
+
+	if (rc != HS_SUCCESS) {
+		/* cannot tell: every rule of the group checks every value */
+		ev->res->errors++;
+		for (uint32_t k = 0; k < g->n_pat; k++) {
+			ev->rh[g->pat_rule[k]].cand = true;
+			ev->rh[g->pat_rule[k]].all = true;
+		}
+	}
+}
+
+static void memo_next(struct waf_eval *ev)
+{
+	if (++ev->memo_gen == 0) {
+		memset(ev->memo, 0, ev->e->n_chains * sizeof(*ev->memo));
+		ev->memo_gen = 1;
+	}
 }
 
 /* One value of a source through every group of that source. */
@@ -1759,32 +2059,191 @@ static void scan_value(struct waf_eval *ev, uint32_t g0, uint32_t ng, struct waf
 {
 	const struct waf_engine *e = ev->e;
 	struct arena_mark mk = ev_mark(ev);
-	struct scan_ctx sc = { ev, NULL, val };
 
 	if (!val.p)
-		sc.val.p = val.p = empty_value;
-	if (++ev->memo_gen == 0) {
-		memset(ev->memo, 0, e->n_chains * sizeof(*ev->memo));
-		ev->memo_gen = 1;
-	}
+		val.p = empty_value;
+	memo_next(ev);
 	for (uint32_t i = g0; i < g0 + ng; i++) {
 		const struct scan_group *g = &e->groups[e->src_groups[i]];
 		if (g->min_pl > ev->pl)
 			continue;
-		struct waf_bytes x = memo_chain(ev, g->chain, val);
-		sc.g = g;
-		hs_error_t rc = hs_scan(g->db, (const char *)x.p, x.len, 0, ev->scratch.hs,
-					on_group_hit, &sc);
-		if (rc != HS_SUCCESS) {
-			/* cannot tell: every rule of the group checks every value */
-			ev->res->errors++;
-			for (uint32_t k = 0; k < g->n_pat; k++) {
-				ev->rh[g->pat_rule[k]].cand = true;
-				ev->rh[g->pat_rule[k]].all = true;
-			}
-		}
+		scan_group_value(ev, g, memo_chain(ev, g->chain, val), val);
 	}
 	ev_rewind(ev, mk); /* only the hits' untransformed pointers stay */
+}
+
+/* ---- joined scan: per-call cost dominates short values (~20-byte JSON
+ * and query values, one hs_scan per value per database), so a source's
+ * values are joined per chain with '\n' after each and scanned once per
+ * database. A database only reports on the joined buffer if some match
+ * exists in it (each value's matches are matches of the buffer: see
+ * expr_joinable); nothing reported, nothing to mark. A report (maybe a
+ * match across two values) halves the range until single values are
+ * scanned on their own, exactly as one by one: the same rules are marked
+ * with the same values in the same order. */
+
+#define JOIN_LEAF 2u   /* ranges this short are scanned value by value */
+
+static struct waf_bytes jc_value(const struct jchain *j, uint32_t i)
+{
+	return (struct waf_bytes){ j->buf + j->off[i], j->off[i + 1] - j->off[i] - 1 };
+}
+
+static bool jc_append(struct jchain *j, uint32_t i, struct waf_bytes x)
+{
+	if (i + 2 > j->off_cap) {
+		uint32_t cap = j->off_cap ? j->off_cap * 2 : 256;
+		while (cap < i + 2)
+			cap *= 2;
+		uint32_t *no = realloc(j->off, (size_t)cap * sizeof(*no));
+		if (!no)
+			return false;
+		j->off = no;
+		j->off_cap = cap;
+	}
+	if ((uint64_t)j->len + x.len + 1 > UINT32_MAX / 2)
+		return false;
+	if (j->len + x.len + 1 > j->cap) {
+		uint64_t cap = j->cap ? (uint64_t)j->cap * 2 : 4096;
+		while (cap < (uint64_t)j->len + x.len + 1)
+			cap *= 2;
+		uint8_t *nb = realloc(j->buf, cap);
+		if (!nb)
+			return false;
+		j->buf = nb;
+		j->cap = (uint32_t)cap;
+	}
+	j->off[i] = j->len;
+	if (x.len)
+		memcpy(j->buf + j->len, x.p, x.len);
+	j->len += x.len;
+	j->buf[j->len++] = '\n';
+	j->off[i + 1] = j->len;
+	return true;
+}
+
+static int on_joined_hit(unsigned id, unsigned long long from, unsigned long long to,
+			 unsigned flags, void *ctx)
+{
+	const struct scan_ctx *sc = ctx;
+
+	(void)from;
+	(void)to;
+	(void)flags;
+	return rule_reads(sc->ev, sc->g->pat_rule[id]); /* 1: stop, look closer */
+}
+
+static void scan_joined(struct waf_eval *ev, const struct scan_group *g, const struct jchain *j,
+			uint32_t lo, uint32_t hi)
+{
+	if (hi - lo <= JOIN_LEAF) {
+		for (uint32_t i = lo; i < hi; i++)
+			scan_group_value(ev, g, jc_value(j, i), ev->jv[i]);
+		return;
+	}
+	struct scan_ctx sc = { ev, g, { NULL, 0 } };
+	/* the last value keeps its separator too: "^$" on an empty last value
+	 * needs the line end after it (^ does not match after a final '\n') */
+	hs_error_t rc = hs_scan(g->db, (const char *)j->buf + j->off[lo], j->off[hi] - j->off[lo],
+				0, ev->scratch.hs, on_joined_hit, &sc);
+	if (rc == HS_SUCCESS)
+		return; /* no report of a rule that reads this source */
+	uint32_t mid = lo + (hi - lo) / 2;
+	scan_joined(ev, g, j, lo, mid);
+	scan_joined(ev, g, j, mid, hi);
+}
+
+/* @j's buffer with @sep after each value (in ev->jalt), described by
+ * @alt; NULL when there is no memory for it. */
+static const struct jchain *with_sep(struct waf_eval *ev, const struct jchain *j, uint8_t sep,
+				     struct jchain *alt)
+{
+	if (j->len > ev->jalt_cap) {
+		uint8_t *nb = realloc(ev->jalt, j->len);
+		if (!nb)
+			return NULL;
+		ev->jalt = nb;
+		ev->jalt_cap = j->len;
+	}
+	memcpy(ev->jalt, j->buf, j->len);
+	for (uint32_t i = 0; i < ev->n_jv; i++)
+		ev->jalt[j->off[i + 1] - 1] = sep;
+	*alt = *j;
+	alt->buf = ev->jalt;
+	return alt;
+}
+
+/* The values in ev->jv (one source, deduplicated) through the groups
+ * g0..g0+ng: each value transformed once per chain (prefixes shared),
+ * joined per chain; joinable groups scan the joined buffer, the others
+ * each value's slice of it. */
+static void scan_values(struct waf_eval *ev, uint32_t g0, uint32_t ng)
+{
+	const struct waf_engine *e = ev->e;
+	struct jchain alt;
+	uint32_t nl = 0;
+	bool ok = true;
+
+	if (ev->n_jv < 2) {
+		for (uint32_t v = 0; v < ev->n_jv; v++)
+			scan_value(ev, g0, ng, ev->jv[v]);
+		return;
+	}
+	if (++ev->jstamp == 0) {
+		for (uint32_t c = 0; c < e->n_chains; c++)
+			ev->jc[c].stamp = 0;
+		ev->jstamp = 1;
+	}
+	for (uint32_t i = g0; i < g0 + ng; i++) {
+		const struct scan_group *g = &e->groups[e->src_groups[i]];
+		struct jchain *j = &ev->jc[g->chain];
+		if (g->min_pl > ev->pl || j->stamp == ev->jstamp)
+			continue;
+		j->stamp = ev->jstamp;
+		j->len = 0;
+		ev->jlist[nl++] = g->chain;
+	}
+	for (uint32_t v = 0; v < ev->n_jv && ok; v++) {
+		struct arena_mark mk = ev_mark(ev);
+		memo_next(ev);
+		for (uint32_t c = 0; c < nl && ok; c++)
+			ok = jc_append(&ev->jc[ev->jlist[c]], v, memo_chain(ev, ev->jlist[c], ev->jv[v]));
+		ev_rewind(ev, mk);
+	}
+	if (!ok) { /* no memory for the joined buffers: one by one */
+		for (uint32_t v = 0; v < ev->n_jv; v++)
+			scan_value(ev, g0, ng, ev->jv[v]);
+		return;
+	}
+	for (uint32_t i = g0; i < g0 + ng; i++) {
+		const struct scan_group *g = &e->groups[e->src_groups[i]];
+		const struct jchain *j = &ev->jc[g->chain];
+		if (g->min_pl > ev->pl)
+			continue;
+		if (g->joinable && g->sep != '\n')
+			j = with_sep(ev, j, g->sep, &alt);
+		if (g->joinable && j) {
+			scan_joined(ev, g, j, 0, ev->n_jv);
+			continue;
+		}
+		j = &ev->jc[g->chain];
+		for (uint32_t v = 0; v < ev->n_jv; v++)
+			scan_group_value(ev, g, jc_value(j, v), ev->jv[v]);
+	}
+}
+
+static bool jv_push(struct waf_eval *ev, struct waf_bytes val)
+{
+	if (ev->n_jv == ev->jv_cap) {
+		uint32_t cap = ev->jv_cap ? ev->jv_cap * 2 : 256;
+		struct waf_bytes *n = realloc(ev->jv, (size_t)cap * sizeof(*n));
+		if (!n)
+			return false;
+		ev->jv = n;
+		ev->jv_cap = cap;
+	}
+	ev->jv[ev->n_jv++] = val;
+	return true;
 }
 
 static uint32_t bytes_hash(const uint8_t *p, uint32_t len)
@@ -1853,16 +2312,24 @@ static void prescan(struct waf_eval *ev, uint8_t pl)
 
 		if (!ng)
 			continue;
+		ev->src = (uint16_t)src;
 		if (src < SRC_COLLS) {
 			const struct waf_items *it = &v->coll[src / 2];
 			bool names = src & 1;
+			ev->n_jv = 0;
 			for (uint32_t i = 0; i < it->n; i++) {
 				struct waf_bytes val = names ? it->v[i].name : it->v[i].value;
 				if (!val.p)
 					val.p = empty_value;
-				if (!seen_before(ev, (uint16_t)src, val))
+				if (seen_before(ev, (uint16_t)src, val))
+					continue;
+				if (!jv_push(ev, val)) { /* no room to join: flush, go on */
+					scan_values(ev, g0, ng);
+					ev->n_jv = 0;
 					scan_value(ev, g0, ng, val);
+				}
 			}
+			scan_values(ev, g0, ng);
 			continue;
 		}
 		ev->items.n = 0;
@@ -1898,6 +2365,7 @@ int waf_eval_run(struct waf_eval *ev, const struct waf_engine_conf *conf,
 	for (struct arena_block *b = ev->blocks; b; b = b->next)
 		b->used = 0;
 	ev->cur = ev->blocks;
+	ev->cls_p = NULL;
 	ev->oom = false;
 	if (++ev->gen == 0) { /* wrapped: old stamps could look current */
 		memset(ev->cache, 0, ev->cache_cap * sizeof(*ev->cache));

@@ -216,6 +216,37 @@ err:
 	return NULL;
 }
 
+struct waf_program *waf_program_load_file(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	struct waf_program *p = NULL;
+	uint8_t *blob = NULL;
+	long len;
+
+	if (!f) {
+		waf_seterr(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
+	    (unsigned long long)len > WAF_HSDB_MAX_BLOB) {
+		waf_seterr(err, errlen, "%s: not a readable program file", path);
+		goto out;
+	}
+	if (!(blob = malloc(len ? (size_t)len : 1))) {
+		waf_seterr(err, errlen, "%s", "out of memory");
+		goto out;
+	}
+	if (fread(blob, 1, (size_t)len, f) != (size_t)len) {
+		waf_seterr(err, errlen, "%s: short read", path);
+		goto out;
+	}
+	p = waf_program_load(blob, (size_t)len, err, errlen);
+out:
+	free(blob);
+	fclose(f);
+	return p;
+}
+
 const struct waf_rule *waf_program_rule(const struct waf_program *p, uint32_t id)
 {
 	size_t lo = 0, hi = p->n_by_id;

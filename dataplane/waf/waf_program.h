@@ -51,6 +51,11 @@ struct waf_program *waf_program_compile(struct waf_rule *const *rules, size_t n,
  * is compiled by Hyperscan (a database missing from the blob is an error). */
 struct waf_program *waf_program_load(const uint8_t *blob, size_t len, char *err, size_t errlen);
 
+/* The same from a file holding a blob (what `rampart-waf compile` writes:
+ * tests, fuzzers and offline tools load the program the build compiled
+ * once instead of compiling the rules each). NULL with @err. */
+struct waf_program *waf_program_load_file(const char *path, char *err, size_t errlen);
+
 void waf_program_free(struct waf_program *p); /* NULL allowed */
 
 /* The hash a blob claims (0 when too short to say). */

@@ -82,23 +82,12 @@ static void push(struct waf_reqview *v, enum waf_rv_coll c, const uint8_t *n, si
 	it->n++;
 }
 
-static uint8_t *dup_bytes(struct waf_reqview *v, const void *p, size_t n)
-{
-	uint8_t *d = rv_alloc(v, n + 1);
-
-	if (d) {
-		if (n)
-			memcpy(d, p, n);
-		d[n] = 0;
-	}
-	return d;
-}
-
 void waf_reqview_reset(struct waf_reqview *v)
 {
 	struct waf_rv_block *keep = v->blocks;
 	uint8_t *bodybuf = v->bodybuf;
 	size_t bodycap = v->bodybuf_cap;
+	struct waf_body_open open = { v->open.p, 0, v->open.cap, false };
 	struct waf_items coll[WAF_RC__COUNT];
 
 	for (struct waf_rv_block *b = keep; b; b = b->next)
@@ -112,6 +101,7 @@ void waf_reqview_reset(struct waf_reqview *v)
 	v->blocks = v->cur = keep;
 	v->bodybuf = bodybuf;
 	v->bodybuf_cap = bodycap;
+	v->open = open;
 }
 
 void waf_reqview_free(struct waf_reqview *v)
@@ -126,15 +116,15 @@ void waf_reqview_free(struct waf_reqview *v)
 	for (int i = 0; i < WAF_RC__COUNT; i++)
 		free(v->coll[i].v);
 	free(v->bodybuf);
+	free(v->open.p);
 	memset(v, 0, sizeof(*v));
 }
 
-void waf_reqview_body_cb(void *opaque, const char *p, size_t len)
+/* Keep a copy of the body bytes (bounded by WAF_RV_BODY_MAX). */
+static void body_copy(struct waf_reqview *v, const char *p, size_t len)
 {
-	struct waf_reqview *v = opaque;
 	size_t room;
 
-	v->body_len += len;
 	if (v->bodybuf_len >= WAF_RV_BODY_MAX)
 		return;
 	room = WAF_RV_BODY_MAX - v->bodybuf_len;
@@ -156,6 +146,60 @@ void waf_reqview_body_cb(void *opaque, const char *p, size_t len)
 	}
 	memcpy(v->bodybuf + v->bodybuf_len, p, len);
 	v->bodybuf_len += len;
+}
+
+static enum waf_rv_bodyproc bodyproc_of(const struct http_req *req);
+
+void waf_reqview_body_begin(struct waf_reqview *v, const struct http_req *req)
+{
+	v->streaming = true;
+	v->stream_bp = bodyproc_of(req);
+	/* REQUEST_BODY (urlencoded, none) and the whole-body parsers
+	 * (multipart, XML) need the bytes; JSON is seen through ARGS only */
+	v->keep_body = v->stream_bp != WAF_BP_JSON;
+	if (v->stream_bp == WAF_BP_JSON)
+		waf_body_json_begin(&v->json, &v->open);
+	else if (v->stream_bp == WAF_BP_URLENCODED)
+		waf_body_urlenc_begin(&v->urlenc, &v->open);
+}
+
+void waf_reqview_body_cb(void *opaque, const char *p, size_t len)
+{
+	struct waf_reqview *v = opaque;
+
+	if (len == 0)
+		return;
+	v->body_len += len;
+	if (!v->streaming) {
+		body_copy(v, p, len);
+		return;
+	}
+	v->bodyproc = v->stream_bp;
+	if (v->stream_bp == WAF_BP_JSON)
+		waf_body_json_feed(&v->json, &v->open, v, (const uint8_t *)p, len);
+	else if (v->stream_bp == WAF_BP_URLENCODED)
+		waf_body_urlenc_feed(&v->urlenc, &v->open, v, (const uint8_t *)p, len);
+	if (v->keep_body)
+		body_copy(v, p, len);
+}
+
+uint8_t *waf_reqview_alloc(struct waf_reqview *v, size_t n)
+{
+	return rv_alloc(v, n);
+}
+
+void waf_reqview_push_arg(struct waf_reqview *v, const uint8_t *name, size_t nl,
+			  const uint8_t *val, size_t vl)
+{
+	if (vl > WAF_RV_BODY_MAX - v->body_values_bytes || v->body_over_limit) {
+		/* more than the body bound in values: the rest is not inspected */
+		v->body_over_limit = true;
+		v->reqbody_error = true;
+		v->reqbody_error_msg = "body values over the inspection bound";
+		return;
+	}
+	v->body_values_bytes += vl;
+	push(v, WAF_RC_ARGS_POST, name, nl, val, vl);
 }
 
 const char *waf_bodyproc_name(enum waf_rv_bodyproc bp)
@@ -186,53 +230,6 @@ static struct waf_bytes pct_decode(struct waf_reqview *v, const char *p, size_t 
 	return (struct waf_bytes){ d, (uint32_t)l };
 }
 
-/* name=value&... (the urlencoded body; the query is split by the parser). */
-static void split_urlencoded(struct waf_reqview *v, const uint8_t *s, size_t len)
-{
-	const uint8_t *e = s + len;
-
-	while (s < e) {
-		const uint8_t *a = s, *eq = NULL;
-
-		while (s < e && *s != '&') {
-			if (*s == '=' && !eq)
-				eq = s;
-			s++;
-		}
-		const uint8_t *z = s;
-		if (s < e)
-			s++;
-		if (z == a)
-			continue;
-		if (!eq)
-			eq = z;
-		struct waf_bytes n = pct_decode(v, (const char *)a, (size_t)(eq - a), true);
-		struct waf_bytes val = eq < z ? pct_decode(v, (const char *)eq + 1, (size_t)(z - eq - 1), true)
-					      : (struct waf_bytes){ (const uint8_t *)"", 0 };
-		push(v, WAF_RC_ARGS_POST, n.p, n.len, val.p, val.len);
-	}
-}
-
-/* ------------------------------------------------------------ JSON */
-
-/* ModSecurity v3 flattens JSON into ARGS named by the path from the root,
- * "json" first, members joined by '.', array elements by their index
- * ("json.a.b", "json.list.0"). Strings are unescaped (\uXXXX to UTF-8). */
-struct json_ctx {
-	struct waf_reqview *v;
-	const uint8_t *s, *e;
-	char key[1024];
-	size_t klen;
-	unsigned depth;
-	bool err;
-};
-
-static void json_ws(struct json_ctx *j)
-{
-	while (j->s < j->e && (*j->s == ' ' || *j->s == '\t' || *j->s == '\r' || *j->s == '\n'))
-		j->s++;
-}
-
 static int hexv(int c)
 {
 	if (c >= '0' && c <= '9') return c - '0';
@@ -252,198 +249,6 @@ static size_t utf8_put(uint8_t *o, uint32_t cp)
 	o[0] = (uint8_t)(0xf0 | cp >> 18); o[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3f));
 	o[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3f)); o[3] = (uint8_t)(0x80 | (cp & 0x3f));
 	return 4;
-}
-
-/* At '"': the unescaped string in the arena. */
-static struct waf_bytes json_string(struct json_ctx *j)
-{
-	const uint8_t *a = ++j->s;
-	uint8_t *o, *d;
-
-	while (j->s < j->e && *j->s != '"') {
-		if (*j->s == '\\' && j->s + 1 < j->e)
-			j->s++;
-		j->s++;
-	}
-	if (j->s >= j->e) {
-		j->err = true;
-		return (struct waf_bytes){ (const uint8_t *)"", 0 };
-	}
-	d = o = rv_alloc(j->v, (size_t)(j->s - a) + 1);
-	if (!d) {
-		j->err = true;
-		return (struct waf_bytes){ (const uint8_t *)"", 0 };
-	}
-	for (const uint8_t *p = a; p < j->s; p++) {
-		if (*p != '\\') {
-			*o++ = *p;
-			continue;
-		}
-		p++;
-		switch (*p) {
-		case 'b': *o++ = '\b'; break;
-		case 'f': *o++ = '\f'; break;
-		case 'n': *o++ = '\n'; break;
-		case 'r': *o++ = '\r'; break;
-		case 't': *o++ = '\t'; break;
-		case 'u':
-			if (p + 4 < j->s && hexv(p[1]) >= 0 && hexv(p[2]) >= 0 && hexv(p[3]) >= 0 &&
-			    hexv(p[4]) >= 0) {
-				uint32_t cp = (uint32_t)(hexv(p[1]) << 12 | hexv(p[2]) << 8 |
-							 hexv(p[3]) << 4 | hexv(p[4]));
-				/* 6 escaped bytes always cover the <= 3 UTF-8 bytes */
-				o += utf8_put(o, cp);
-				p += 4;
-			} else {
-				j->err = true;
-			}
-			break;
-		default: *o++ = *p; break;
-		}
-	}
-	j->s++;
-	*o = 0;
-	return (struct waf_bytes){ d, (uint32_t)(o - d) };
-}
-
-static void json_value(struct json_ctx *j);
-
-static void json_leaf(struct json_ctx *j, struct waf_bytes val)
-{
-	uint8_t *n = dup_bytes(j->v, j->key, j->klen);
-
-	if (n)
-		push(j->v, WAF_RC_ARGS_POST, n, j->klen, val.p, val.len);
-}
-
-static bool key_push(struct json_ctx *j, const uint8_t *p, size_t n, size_t *save)
-{
-	*save = j->klen;
-	if (j->klen + 1 + n >= sizeof(j->key))
-		return false;
-	j->key[j->klen++] = '.';
-	memcpy(j->key + j->klen, p, n);
-	j->klen += n;
-	return true;
-}
-
-static void json_value(struct json_ctx *j)
-{
-	json_ws(j);
-	if (j->s >= j->e || j->err) {
-		j->err = true;
-		return;
-	}
-	if (*j->s == '{' || *j->s == '[') {
-		bool obj = *j->s == '{';
-		unsigned idx = 0;
-
-		if (++j->depth > WAF_RV_JSON_DEPTH) {
-			j->err = true;
-			return;
-		}
-		j->s++;
-		json_ws(j);
-		if (j->s < j->e && *j->s == (obj ? '}' : ']')) {
-			j->s++;
-			j->depth--;
-			return;
-		}
-		while (!j->err) {
-			size_t save;
-			char num[16];
-			struct waf_bytes k;
-
-			json_ws(j);
-			if (obj) {
-				if (j->s >= j->e || *j->s != '"') {
-					j->err = true;
-					return;
-				}
-				k = json_string(j);
-				json_ws(j);
-				if (j->s >= j->e || *j->s != ':') {
-					j->err = true;
-					return;
-				}
-				j->s++;
-			} else {
-				int l = snprintf(num, sizeof(num), "%u", idx);
-				k = (struct waf_bytes){ (const uint8_t *)num, (uint32_t)l };
-			}
-			idx++;
-			if (!key_push(j, k.p, k.len, &save)) {
-				j->err = true;
-				return;
-			}
-			json_value(j);
-			j->klen = save;
-			json_ws(j);
-			if (j->s >= j->e) {
-				j->err = true;
-				return;
-			}
-			if (*j->s == ',') {
-				j->s++;
-				continue;
-			}
-			if (*j->s == (obj ? '}' : ']')) {
-				j->s++;
-				j->depth--;
-				return;
-			}
-			j->err = true;
-		}
-		return;
-	}
-	if (*j->s == '"') {
-		struct waf_bytes s = json_string(j);
-
-		if (!j->err)
-			json_leaf(j, s);
-		return;
-	}
-	/* number, true, false, null: the literal text */
-	const uint8_t *a = j->s;
-
-	while (j->s < j->e && ((*j->s >= '0' && *j->s <= '9') || (*j->s >= 'a' && *j->s <= 'z') ||
-			       *j->s == '-' || *j->s == '+' || *j->s == '.' || *j->s == 'E'))
-		j->s++;
-	if (j->s == a) {
-		j->err = true;
-		return;
-	}
-	size_t n = (size_t)(j->s - a);
-	bool ok = (n == 4 && !memcmp(a, "true", 4)) || (n == 5 && !memcmp(a, "false", 5)) ||
-		  (n == 4 && !memcmp(a, "null", 4)) || (*a == '-' || (*a >= '0' && *a <= '9'));
-	if (!ok) {
-		j->err = true;
-		return;
-	}
-	json_leaf(j, (struct waf_bytes){ a, (uint32_t)n });
-}
-
-static void parse_json(struct waf_reqview *v, const uint8_t *s, size_t len)
-{
-	struct json_ctx *j = rv_alloc(v, sizeof(*j));
-
-	if (!j)
-		return;
-	j->v = v;
-	j->s = s;
-	j->e = s + len;
-	memcpy(j->key, "json", 4);
-	j->klen = 4;
-	j->depth = 0;
-	j->err = false;
-	json_value(j);
-	json_ws(j);
-	if (!j->err && j->s != j->e)
-		j->err = true;
-	if (j->err) {
-		v->reqbody_error = true;
-		v->reqbody_error_msg = "JSON parsing error";
-	}
 }
 
 /* ------------------------------------------------------------ XML */
@@ -724,6 +529,30 @@ bad:
 
 /* ------------------------------------------------------------ build */
 
+/* The body processor the Content-Type selects (ModSecurity with CRS's
+ * recommended setup). */
+static enum waf_rv_bodyproc bodyproc_of(const struct http_req *req)
+{
+	const struct http_hdr *ct = http_req_known(req, HTTP_H_CONTENT_TYPE);
+	const char *c;
+	size_t cl;
+
+	if (ct == NULL)
+		return WAF_BP_NONE;
+	c = ct->value.p;
+	cl = ct->value.len;
+	if (prefix_ci(c, cl, "application/x-www-form-urlencoded"))
+		return WAF_BP_URLENCODED;
+	if (prefix_ci(c, cl, "multipart/form-data"))
+		return WAF_BP_MULTIPART;
+	if (prefix_ci(c, cl, "application/json"))
+		return WAF_BP_JSON;
+	if (prefix_ci(c, cl, "application/xml") || prefix_ci(c, cl, "text/xml") ||
+	    prefix_ci(c, cl, "application/soap+xml"))
+		return WAF_BP_XML;
+	return WAF_BP_NONE;
+}
+
 static struct waf_bytes hs(struct http_str s)
 {
 	return (struct waf_bytes){ s.p ? (const uint8_t *)s.p : (const uint8_t *)"", s.len };
@@ -795,24 +624,33 @@ int waf_reqview_build(struct waf_reqview *v, const struct http_req *req)
 
 	v->body = (struct waf_bytes){ v->bodybuf ? v->bodybuf : (const uint8_t *)"",
 				      (uint32_t)v->bodybuf_len };
-	const struct http_hdr *ct = http_req_known(req, HTTP_H_CONTENT_TYPE);
-	if (ct && v->bodybuf_len) {
-		const char *c = ct->value.p;
-		size_t cl = ct->value.len;
+	if (!v->streaming && v->bodybuf_len) {
+		/* whole: the same piecewise processors, in one piece */
+		waf_reqview_body_begin(v, req);
+		v->bodyproc = v->stream_bp;
+		if (v->bodyproc == WAF_BP_JSON)
+			waf_body_json_feed(&v->json, &v->open, v, v->body.p, v->body.len);
+		else if (v->bodyproc == WAF_BP_URLENCODED)
+			waf_body_urlenc_feed(&v->urlenc, &v->open, v, v->body.p, v->body.len);
+	}
+	if (v->body_len) {
+		const struct http_hdr *ct = http_req_known(req, HTTP_H_CONTENT_TYPE);
 
-		if (prefix_ci(c, cl, "application/x-www-form-urlencoded")) {
-			v->bodyproc = WAF_BP_URLENCODED;
-			split_urlencoded(v, v->body.p, v->body.len);
-		} else if (prefix_ci(c, cl, "multipart/form-data")) {
-			v->bodyproc = WAF_BP_MULTIPART;
-			parse_multipart(v, c, cl, v->body.p, v->body.len);
-		} else if (prefix_ci(c, cl, "application/json")) {
-			v->bodyproc = WAF_BP_JSON;
-			parse_json(v, v->body.p, v->body.len);
-		} else if (prefix_ci(c, cl, "application/xml") || prefix_ci(c, cl, "text/xml") ||
-			   prefix_ci(c, cl, "application/soap+xml")) {
-			v->bodyproc = WAF_BP_XML;
+		switch (v->bodyproc) {
+		case WAF_BP_URLENCODED:
+			waf_body_urlenc_finish(&v->urlenc, &v->open, v);
+			break;
+		case WAF_BP_JSON:
+			waf_body_json_finish(&v->json, &v->open, v);
+			break;
+		case WAF_BP_MULTIPART:
+			parse_multipart(v, ct->value.p, ct->value.len, v->body.p, v->body.len);
+			break;
+		case WAF_BP_XML:
 			parse_xml(v, v->body.p, v->body.len);
+			break;
+		case WAF_BP_NONE:
+			break;
 		}
 	}
 	for (int c = WAF_RC_ARGS_GET; c <= WAF_RC_ARGS_POST; c++)

@@ -138,17 +138,60 @@ static bool is_word(uint8_t c)
 	return is_word_start(c) || is_digit(c) || c == '.';
 }
 
+/* Keywords by first letter (all start with a-z), in table order so the
+ * first entry of a word still wins; built before main(), read-only after. */
+#define KW_N (sizeof(keywords) / sizeof(keywords[0]))
+static uint8_t kw_len[KW_N];
+static uint8_t kw_bucket[26][24];
+static uint8_t kw_bucket_n[26];
+static bool kw_indexed;
+
+__attribute__((constructor)) static void kw_index(void)
+{
+	for (size_t i = 0; i < KW_N; i++)
+		kw_len[i] = (uint8_t)strlen(keywords[i].w);
+	for (size_t i = 0; i < KW_N; i++) {
+		unsigned b = (unsigned)(keywords[i].w[0] - 'a');
+		if (b >= 26 || kw_bucket_n[b] == sizeof(kw_bucket[0]))
+			return; /* not indexable: lookup() scans the table */
+		kw_bucket[b][kw_bucket_n[b]++] = (uint8_t)i;
+	}
+	kw_indexed = true;
+}
+
+static uint8_t lower(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+}
+
+static bool kw_equal(const uint8_t *w, size_t len, size_t i)
+{
+	if (kw_len[i] != len)
+		return false;
+	for (size_t k = 0; k < len; k++)
+		if (lower(w[k]) != (uint8_t)keywords[i].w[k])
+			return false;
+	return true;
+}
+
 static const struct kw *lookup(const uint8_t *w, size_t len)
 {
-	char low[24];
-	if (len == 0 || len >= sizeof(low))
+	unsigned b;
+
+	if (len == 0 || len >= 24)
 		return NULL;
-	for (size_t i = 0; i < len; i++)
-		low[i] = (char)(w[i] >= 'A' && w[i] <= 'Z' ? w[i] + 32 : w[i]);
-	low[len] = 0;
-	for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
-		if (keywords[i].w[0] == low[0] && strcmp(low, keywords[i].w) == 0)
-			return &keywords[i];
+	if (!kw_indexed) {
+		for (size_t i = 0; i < KW_N; i++)
+			if (kw_equal(w, len, i))
+				return &keywords[i];
+		return NULL;
+	}
+	b = (unsigned)(lower(w[0]) - 'a');
+	if (b >= 26)
+		return NULL; /* '_', '$', digits, bytes >= 0x80: no keyword starts so */
+	for (unsigned k = 0; k < kw_bucket_n[b]; k++)
+		if (kw_equal(w, len, kw_bucket[b][k]))
+			return &keywords[kw_bucket[b][k]];
 	return NULL;
 }
 

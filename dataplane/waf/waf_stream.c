@@ -4,10 +4,12 @@
 
 #include "waf/waf_stream.h"
 
-void waf_stream_begin(struct waf_stream *s, struct waf_eval *ev, struct waf_reqview *view)
+void waf_stream_begin(struct waf_stream *s, struct waf_eval *ev, struct waf_reqview *view,
+		      const struct http_req *req)
 {
 	s->ev = ev;
 	s->view = view;
+	s->req = req;
 	s->pieces = 0;
 	s->finished = false;
 	waf_reqview_reset(view);
@@ -19,7 +21,8 @@ void waf_stream_body_cb(void *opaque, const char *p, size_t len)
 
 	if (s->finished)
 		return; /* bytes after the verdict belong to no request of ours */
-	s->pieces++;
+	if (s->pieces++ == 0)
+		waf_reqview_body_begin(s->view, s->req);   /* the head is parsed by now */
 	waf_reqview_body_cb(s->view, p, len);
 }
 

@@ -5,7 +5,7 @@
  *
  * Use, per worker (one struct waf_stream per request in flight, reusable):
  *
- *     waf_stream_begin(&s, ev, view);                  // new request
+ *     waf_stream_begin(&s, ev, view, req);             // new request
  *     http_req_set_body_cb(req, waf_stream_body_cb, &s);
  *     ... http_parse(req, piece, n) for every piece: body bytes (already
  *         de-chunked by the parser) reach waf_stream_body_cb() ...
@@ -18,14 +18,16 @@
  * request (tests/unit/test_waf_stream.c checks every split point of a set
  * of attacks). Threads: the stream, @ev and @view belong to one worker.
  *
- * Bounds and what is still held: the request view keeps up to
- * WAF_RV_BODY_MAX bytes of body in its own reused buffer, because the
- * parsed collections (urlencoded, JSON, multipart, XML) and REQUEST_BODY
- * are built from the whole body when the message completes; the bytes past
- * the bound are counted (REQUEST_BODY_LENGTH), not inspected. The proxy
- * need not keep the body for the WAF: it may forward each piece after the
- * callback returned if its policy is detect-only, or hold the last piece
- * until waf_stream_finish() in block mode.
+ * What is held: urlencoded and JSON bodies are parsed piece by piece as
+ * they arrive (waf_body.h), each value emitted into the view when it
+ * completes, only the open value held (<= WAF_RV_VALUE_MAX); a JSON body
+ * is not copied at all. The view keeps the parsed values until the verdict
+ * (the engine evaluates rules in program order over whole collections),
+ * bounded by WAF_RV_BODY_MAX; urlencoded bodies are also copied (bounded)
+ * for REQUEST_BODY, multipart and XML ones for their whole-body parsers.
+ * The proxy need not keep the body for the WAF: it forwards each piece
+ * after the callback returned and holds the final one until
+ * waf_stream_finish() (proxy/waf_stage.c).
  */
 #ifndef RAMPART_WAF_STREAM_H
 #define RAMPART_WAF_STREAM_H
@@ -41,12 +43,15 @@
 struct waf_stream {
 	struct waf_eval *ev;
 	struct waf_reqview *view;
+	const struct http_req *req;   /* its head is parsed before the first body piece */
 	uint64_t pieces;        /* body pieces seen (diagnostics) */
 	bool finished;
 };
 
-/* Start a request: forget the previous one's view (memory is kept). */
-void waf_stream_begin(struct waf_stream *s, struct waf_eval *ev, struct waf_reqview *view);
+/* Start a request: forget the previous one's view (memory is kept). @ev
+ * may be set later (before waf_stream_finish()). */
+void waf_stream_begin(struct waf_stream *s, struct waf_eval *ev, struct waf_reqview *view,
+		      const struct http_req *req);
 
 /* http_body_cb: one body piece (@opaque = the stream). Any size, any split. */
 void waf_stream_body_cb(void *opaque, const char *p, size_t len);

@@ -580,6 +580,112 @@ static const struct {
 	[WAF_T_SQLHEXDECODE]       = { "sqlHexDecode", t_sqlhexdecode, 1, 0 },
 };
 
+/* ---- identity test: byte classes that may make a transformation change
+ * its input. Anything not listed for a transformation leaves it as is
+ * (read from the functions above). */
+enum {
+	B_UPPER = 1u << 0,   /* A..Z */
+	B_URL = 1u << 1,     /* % + */
+	B_AMP = 1u << 2,     /* & */
+	B_BSLASH = 1u << 3,  /* \ */
+	B_NUL = 1u << 4,
+	B_WS = 1u << 5,      /* \t..\r, ' ', 0xa0 */
+	B_STAR = 1u << 6,    /* '*': a C comment needs one */
+	B_SLASH = 1u << 7,   /* / */
+	B_HIGH = 1u << 8,    /* >= 0x80 (UTF-8 lead bytes) */
+	B_CMD = 1u << 9,     /* " ' ^ , ; */
+	B_DOT = 1u << 10,    /* . */
+	B_ALL = 0xffffu,
+};
+
+static uint16_t byte_class[256];
+
+__attribute__((constructor)) static void byte_class_init(void)
+{
+	for (unsigned c = 'A'; c <= 'Z'; c++)
+		byte_class[c] |= B_UPPER;
+	byte_class['%'] |= B_URL;
+	byte_class['+'] |= B_URL;
+	byte_class['&'] |= B_AMP;
+	byte_class['\\'] |= B_BSLASH;
+	byte_class[0] |= B_NUL;
+	for (unsigned c = '\t'; c <= '\r'; c++)
+		byte_class[c] |= B_WS;
+	byte_class[' '] |= B_WS;
+	byte_class[0xa0] |= B_WS;
+	byte_class['*'] |= B_STAR;
+	byte_class['/'] |= B_SLASH;
+	for (unsigned c = 0x80; c <= 0xff; c++)
+		byte_class[c] |= B_HIGH;
+	byte_class['"'] |= B_CMD;
+	byte_class['\''] |= B_CMD;
+	byte_class['^'] |= B_CMD;
+	byte_class[','] |= B_CMD;
+	byte_class[';'] |= B_CMD;
+	byte_class['.'] |= B_DOT;
+}
+
+/* The classes that may make @t change its input (B_ALL: not tested). */
+static const uint16_t may_change[WAF_T__COUNT] = {
+	[WAF_T_NONE] = 0,
+	[WAF_T_LOWERCASE] = B_UPPER,
+	[WAF_T_URLDECODE] = B_URL,
+	[WAF_T_URLDECODEUNI] = B_URL,
+	[WAF_T_HTMLENTITYDECODE] = B_AMP,
+	[WAF_T_JSDECODE] = B_BSLASH,
+	[WAF_T_CSSDECODE] = B_BSLASH,
+	[WAF_T_REMOVENULLS] = B_NUL,
+	[WAF_T_REPLACENULLS] = B_NUL,
+	[WAF_T_REMOVEWHITESPACE] = B_WS,
+	[WAF_T_COMPRESSWHITESPACE] = B_WS,
+	[WAF_T_REPLACECOMMENTS] = B_STAR,
+	/* '/' and '(' only drop a space before them: no B_WS, no space */
+	[WAF_T_CMDLINE] = B_UPPER | B_BSLASH | B_WS | B_CMD,
+	/* without a separator the path is one segment, kept unless it is
+	 * "." or "..": those contain B_DOT and are tested below */
+	[WAF_T_NORMALISEPATH] = B_SLASH,
+	[WAF_T_NORMALISEPATHWIN] = B_SLASH | B_BSLASH,
+	[WAF_T_UTF8TOUNICODE] = B_HIGH,
+	[WAF_T_HEXDECODE] = B_ALL,
+	[WAF_T_HEXENCODE] = B_ALL,
+	[WAF_T_BASE64DECODE] = B_ALL,
+	[WAF_T_LENGTH] = B_ALL,
+	[WAF_T_TRIM] = B_WS,
+	[WAF_T_SQLHEXDECODE] = B_ALL,
+};
+
+uint32_t waf_tfn_classes(const uint8_t *in, size_t len)
+{
+	uint32_t c = 0;
+
+	for (size_t i = 0; i < len; i++)
+		c |= byte_class[in[i]];
+	return c;
+}
+
+bool waf_tfn_identity_cls(enum waf_tfn t, uint32_t classes, const uint8_t *in, size_t len)
+{
+	if ((unsigned)t >= WAF_T__COUNT || may_change[t] == B_ALL || (classes & may_change[t]))
+		return false;
+	return !((t == WAF_T_NORMALISEPATH || t == WAF_T_NORMALISEPATHWIN) &&
+		 ((len == 1 && in[0] == '.') || (len == 2 && in[0] == '.' && in[1] == '.')));
+}
+
+bool waf_tfn_identity(enum waf_tfn t, const uint8_t *in, size_t len)
+{
+	uint16_t m;
+
+	if ((unsigned)t >= WAF_T__COUNT || (m = may_change[t]) == B_ALL)
+		return false;
+	if ((t == WAF_T_NORMALISEPATH || t == WAF_T_NORMALISEPATHWIN) &&
+	    ((len == 1 && in[0] == '.') || (len == 2 && in[0] == '.' && in[1] == '.')))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (byte_class[in[i]] & m)
+			return false;
+	return true;
+}
+
 int waf_tfn_lookup(const char *name, size_t len)
 {
 	if (len == 13 && strncasecmp(name, "normalizePath", len) == 0)

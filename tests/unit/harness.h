@@ -44,7 +44,8 @@ void h_rx(uint16_t port, const void *frame, size_t len);
  * so that injected frames reach the tx rings. */
 void h_main(uint64_t now_ms);
 
-/* Take the next frame transmitted on port; NULL when none. Caller frees. */
+/* Take the next frame transmitted on port (a chain is flattened); NULL when
+ * none. Caller frees. */
 struct rte_mbuf *h_tx(uint16_t port);
 
 /* Frames waiting on port's tx ring. */

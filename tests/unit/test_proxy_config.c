@@ -42,7 +42,7 @@ parse(const char *text, struct config_error *err)
 
 static const char *good =
 	"{\"schema\":1,\"ports\":[],"
-	"\"http\":{\"max-sessions-per-worker\":64,\"limits\":{\"request-line\":1024,"
+	"\"http\":{\"max-sessions-per-worker\":64,\"access-log\":\"/var/log/rampart/access.log\",\"limits\":{\"request-line\":1024,"
 	"\"header-count\":20,\"header-bytes\":4096,\"body\":65536,\"chunk\":4096},"
 	"\"timeouts\":{\"header-read-ms\":2000,\"body-idle-ms\":3000,\"keepalive-idle-ms\":4000,"
 	"\"upstream-connect-ms\":500,\"upstream-response-ms\":6000}},"
@@ -76,6 +76,7 @@ test_good_document_and_defaults(void **state)
 	assert_int_equal(px->http.body, 65536);
 	assert_int_equal(px->http.header_read_ms, 2000);
 	assert_int_equal(px->http.upstream_response_ms, 6000);
+	assert_string_equal(px->http.access_log, "/var/log/rampart/access.log");
 	assert_int_equal(px->nlisteners, 3);
 	assert_int_equal(px->listener[1].family, AF_INET);
 	assert_int_equal(px->listener[0].family, 0);
@@ -202,6 +203,10 @@ test_bad_documents(void **state)
 		{ "{\"schema\":1,\"ports\":[],\"http\":{\"limits\":{\"body\":0}}}", "/http/limits/body" },
 		{ "{\"schema\":1,\"ports\":[],\"http\":{\"timeouts\":{\"header-read-ms\":5}}}", "/http/timeouts/header-read-ms" },
 		{ "{\"schema\":1,\"ports\":[],\"http\":{\"timeouts\":{\"idle\":5}}}", "/http/timeouts/idle" },
+		{ "{\"schema\":1,\"ports\":[],\"http\":{\"access-log\":\"access.log\"}}", "/http/access-log" },
+		{ "{\"schema\":1,\"ports\":[],\"http\":{\"access-log\":\"/var/log/\"}}", "/http/access-log" },
+		{ "{\"schema\":1,\"ports\":[],\"http\":{\"access-log\":\"/a\\nb\"}}", "/http/access-log" },
+		{ "{\"schema\":1,\"ports\":[],\"http\":{\"access-log\":5}}", "/http/access-log" },
 		{ "{\"schema\":1,\"ports\":[],\"listeners\":{}}", "/listeners" },
 		{ "{\"schema\":1,\"ports\":[],\"listeners\":[{\"port\":80}]}", "/listeners/0/name" },
 		{ "{\"schema\":1,\"ports\":[],\"listeners\":[{\"name\":\"a b\",\"port\":80}]}", "/listeners/0/name" },

@@ -531,7 +531,8 @@ test_active_close_time_wait(void **state)
 }
 
 /* Zero window: the RTO timer doubles as the persist timer and sends a
- * one-byte probe; probing never gives up. */
+ * probe without data (<SEQ=SND.UNA-1>: no byte beyond the window for the
+ * peer to drop); probing never gives up and is no retransmission. */
 static void
 test_zero_window_probe(void **state)
 {
@@ -547,20 +548,21 @@ test_zero_window_probe(void **state)
 	assert_int_equal(r.len, 0);
 	advance(1000);
 	assert_true(take(&r));
-	assert_int_equal(r.len, 1);
-	assert_memory_equal(r.data, "x", 1);
+	assert_int_equal(r.len, 0);
+	assert_int_equal(r.seq, p.ack - 1);
 	for (int i = 0; i < 12; i++)
 		advance(60000);
 	assert_int_equal(h_cnt(CNT_TCP_TIMEOUT), 0);
+	assert_true(h_cnt(CNT_TCP_PERSIST_PROBE) >= 12);
+	assert_int_equal(h_cnt(CNT_TCP_RETRANSMIT), 0);
 	while (h_tx_count(0))
 		rte_pktmbuf_free(h_tx(0));
-	/* The window opens: the rest follows. */
+	/* The window opens: all of it follows. */
 	p.win = 65535;
-	p.ack += 1;
 	send_seg(&p, TH_ACK, NULL, 0);
 	assert_true(take(&r));
-	assert_int_equal(r.len, 2);
-	assert_memory_equal(r.data, "yz", 2);
+	assert_int_equal(r.len, 3);
+	assert_memory_equal(r.data, "xyz", 3);
 	send_seg(&p, TH_RST, NULL, 0);
 }
 

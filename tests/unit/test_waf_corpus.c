@@ -25,12 +25,14 @@
 #define WAF_CORPUS_MIN 95.0
 
 static const char *rules_dir, *corpus, *dis_path;
+static const char *program[2]; /* the build's compiled programs: all rules, without detectors */
 static bool skipped;
 
 static void check(bool no_detectors, const char *dis_file)
 {
 	struct waf_corpus_opts o = { .rules_dir = rules_dir, .corpus = corpus, .repeat = 1,
-				     .no_detectors = no_detectors };
+				     .no_detectors = no_detectors,
+				     .program = program[no_detectors] };
 	struct waf_corpus_stats *st = calloc(1, sizeof(*st));
 	char err[512] = "";
 
@@ -74,13 +76,18 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_corpus),
 	};
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: %s RULES_DIR CORPUS DISAGREEMENTS_FILE\n", argv[0]);
+	if (argc != 4 && argc != 6) {
+		fprintf(stderr, "usage: %s RULES_DIR CORPUS DISAGREEMENTS_FILE "
+			"[PROGRAM NO_DETECTORS_PROGRAM]\n", argv[0]);
 		return 2;
 	}
 	rules_dir = argv[1];
 	corpus = argv[2];
 	dis_path = argv[3];
+	if (argc == 6) { /* compiled once by the build (rampart-waf compile) */
+		program[0] = argv[4];
+		program[1] = argv[5];
+	}
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 	return failed ? failed : skipped ? 77 : 0; /* 77: meson's SKIP */
 }

@@ -22,11 +22,13 @@
 #include "corpus/crs_corpus.h"
 #include "crs_import.h"
 #include "waf/waf_engine.h"
+#include "waf/waf_program.h"
 
-static const char *rules_dir, *corpus_path, *benign_path;
+static const char *rules_dir, *corpus_path, *benign_path, *program_path;
 
 struct env {
 	struct waf_ruleset rs;
+	struct waf_program *prog; /* the build's compiled CRS, when given */
 	struct waf_engine *e;
 	struct waf_eval *ev;
 	struct http_req *req;
@@ -41,9 +43,17 @@ static struct env *env_new(void)
 	char err[512] = "";
 
 	assert_non_null(x);
-	assert_int_equal(crs_import_dir(&x->rs, rules_dir), 0);
-	x->e = waf_engine_build(x->rs.imported, x->rs.n_imported, x->rs.datadir, NULL, err,
-				sizeof(err));
+	if (program_path) {
+		/* the program the build compiled once (rampart-waf compile) */
+		x->prog = waf_program_load_file(program_path, err, sizeof(err));
+		if (!x->prog)
+			fail_msg("load: %s", err);
+		x->e = x->prog->engine;
+	} else {
+		assert_int_equal(crs_import_dir(&x->rs, rules_dir), 0);
+		x->e = waf_engine_build(x->rs.imported, x->rs.n_imported, x->rs.datadir, NULL,
+					err, sizeof(err));
+	}
 	if (!x->e)
 		fail_msg("build: %s", err);
 	x->ev = waf_eval_create(x->e);
@@ -58,7 +68,10 @@ static struct env *env_new(void)
 static void env_free(struct env *x)
 {
 	waf_eval_free(x->ev);
-	waf_engine_free(x->e);
+	if (x->prog)
+		waf_program_free(x->prog);
+	else
+		waf_engine_free(x->e);
 	waf_ruleset_free(&x->rs);
 	http_req_destroy(x->req);
 	waf_reqview_free(&x->v);
@@ -155,5 +168,6 @@ int main(int argc, char **argv)
 	rules_dir = argc > 1 ? argv[1] : "/usr/share/modsecurity-crs/rules";
 	corpus_path = argc > 2 ? argv[2] : "../shared/corpora/crs-3.3.4-regression.jsonl.gz";
 	benign_path = argc > 3 ? argv[3] : NULL;
+	program_path = argc > 4 ? argv[4] : NULL; /* else compiled from rules_dir */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -145,7 +145,7 @@ static void run_pieces(struct env *x, const char *w, size_t len, const size_t *c
 
 	waf_engine_conf_default(&conf);
 	http_req_reset(x->req);
-	waf_stream_begin(&x->s, x->ev, &x->v);
+	waf_stream_begin(&x->s, x->ev, &x->v, x->req);
 	for (size_t i = 0; i <= ncut && rc == 0; i++) {
 		size_t to = i < ncut ? cuts[i] : len;
 		if (to > from)

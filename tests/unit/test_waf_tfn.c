@@ -3,6 +3,7 @@
  * encodings and huge inputs. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -212,6 +213,73 @@ static void test_huge(void **state)
 	free(out);
 }
 
+/* waf_tfn_identity() may only say "unchanged" when applying gives the
+ * input back: every transformation over every 1- and 2-byte input, 3-byte
+ * inputs over an alphabet of the bytes the tests look at, and pseudo-random
+ * strings of that alphabet; the two-step form must agree. Also checks that
+ * the test says "unchanged" for plain values (else it would be useless). */
+static void identity_case(enum waf_tfn t, const uint8_t *in, size_t len, uint8_t *out)
+{
+	bool id = waf_tfn_identity(t, in, len);
+
+	assert_int_equal(id, waf_tfn_identity_cls(t, waf_tfn_classes(in, len), in, len));
+	if (!id)
+		return;
+	ssize_t n = waf_tfn_apply(t, in, len, out, waf_tfn_bound(t, len) + 1);
+	if (n != (ssize_t)len || (len && memcmp(out, in, len) != 0)) {
+		print_error("%s claimed unchanged on \"%.*s\" (%zu bytes)\n", waf_tfn_name(t),
+			    (int)len, (const char *)in, len);
+		fail();
+	}
+}
+
+static void test_identity(void **state)
+{
+	static const uint8_t alpha[] = "aZ09 .\t\n\r\v/\\%+&#;x*\"'^,()u\0\xa0\xc3\xa9\x80-~_$";
+	const size_t na = sizeof(alpha) - 1;
+	uint8_t in[64], out[64 * 8 + 64];
+	uint32_t seed = 12345;
+
+	(void)state;
+	for (int t = 0; t < WAF_T__COUNT; t++) {
+		for (unsigned a = 0; a < 256; a++) {
+			in[0] = (uint8_t)a;
+			identity_case((enum waf_tfn)t, in, 1, out);
+			for (unsigned b = 0; b < 256; b++) {
+				in[1] = (uint8_t)b;
+				identity_case((enum waf_tfn)t, in, 2, out);
+			}
+		}
+		for (size_t a = 0; a < na; a++)
+			for (size_t b = 0; b < na; b++)
+				for (size_t c = 0; c < na; c++) {
+					in[0] = alpha[a];
+					in[1] = alpha[b];
+					in[2] = alpha[c];
+					identity_case((enum waf_tfn)t, in, 3, out);
+				}
+		for (int k = 0; k < 20000; k++) {
+			size_t len = 0;
+			seed = seed * 1103515245u + 12345u;
+			len = (seed >> 16) % sizeof(in);
+			for (size_t i = 0; i < len; i++) {
+				seed = seed * 1103515245u + 12345u;
+				in[i] = alpha[(seed >> 16) % na];
+			}
+			identity_case((enum waf_tfn)t, in, len, out);
+		}
+		identity_case((enum waf_tfn)t, in, 0, out);
+	}
+	/* plain values are recognised as unchanged where they are */
+	assert_true(waf_tfn_identity(WAF_T_URLDECODEUNI, (const uint8_t *)"hello world", 11));
+	assert_true(waf_tfn_identity(WAF_T_LOWERCASE, (const uint8_t *)"json.a.b", 8));
+	assert_true(waf_tfn_identity(WAF_T_CMDLINE, (const uint8_t *)"a/b(c)", 6));
+	assert_true(waf_tfn_identity(WAF_T_NORMALISEPATH, (const uint8_t *)"a.b", 3));
+	assert_false(waf_tfn_identity(WAF_T_NORMALISEPATH, (const uint8_t *)"..", 2));
+	assert_false(waf_tfn_identity(WAF_T_LOWERCASE, (const uint8_t *)"A", 1));
+	assert_false(waf_tfn_identity(WAF_T_HEXDECODE, (const uint8_t *)"zz", 2));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -226,6 +294,7 @@ int main(void)
 		cmocka_unit_test(test_unicode_hex_b64),
 		cmocka_unit_test(test_nested),
 		cmocka_unit_test(test_huge),
+		cmocka_unit_test(test_identity),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,6 +20,14 @@
 #define READ_CHUNK 16384
 #define BULK_BYTES 65536
 
+/* HTTP mode: where the current round's response is. */
+enum http_phase {
+	PH_IDLE,                     /* no request in flight: any byte is too many */
+	PH_HEAD,                     /* collecting the response head */
+	PH_BODY,                     /* body_left bytes of body to come */
+	PH_TO_CLOSE,                 /* no length: the body ends with the connection */
+};
+
 struct load_session {
 	struct load_client *lc;
 	struct tcp_conn *c;
@@ -29,6 +37,13 @@ struct load_session {
 	bool done;                   /* every round answered: the close is ours */
 	bool failed;                 /* counted already */
 	uint64_t t0;                 /* TSC at tcp_connect */
+	/* HTTP mode */
+	enum http_phase phase;
+	int status;
+	bool close;                  /* the response ends the connection */
+	uint64_t body_left;
+	uint64_t t_req;              /* TSC when the round's request went out */
+	struct load_head head;
 };
 
 static uint8_t read_buf[READ_CHUNK];
@@ -74,6 +89,17 @@ bulk_pump(struct load_session *s)
 	} while (put == BULK_BYTES);
 }
 
+/* HTTP: a new round on this connection. */
+static void
+http_start_round(struct load_session *s)
+{
+	s->sent = 0;
+	s->phase = PH_HEAD;
+	s->head.len = 0;
+	s->t_req = rte_rdtsc();
+	send_request(s);
+}
+
 static int
 on_connect(struct tcp_conn *c)
 {
@@ -81,9 +107,128 @@ on_connect(struct tcp_conn *c)
 
 	if (s->lc->o->mode == LOAD_BULK)
 		bulk_pump(s);
+	else if (s->lc->o->mode == LOAD_HTTP)
+		http_start_round(s);
 	else
 		send_request(s);
 	return 0;
+}
+
+/* HTTP: reset the connection over a response we cannot take. */
+static void
+http_fail(struct load_session *s, uint64_t *counter)
+{
+	(*counter)++;
+	s->failed = true;
+	tcp_abort(s->c);            /* on_closed frees s */
+}
+
+/* HTTP: the response is complete. The next round, or our close when the
+ * response ends the connection, the run is draining, or --requests ran out. */
+static void
+http_round_done(struct load_session *s)
+{
+	struct load_client *lc = s->lc;
+
+	if (s->sent < lc->o->request_bytes) {
+		/* answered before the request was all sent: not a benchmark peer */
+		http_fail(s, &lc->t.bad_reply);
+		return;
+	}
+	lc->t.rounds++;
+	if (s->status < 200 || s->status > 299)
+		lc->t.bad_status++;
+	if (lc->measuring)
+		load_hist_add(&lc->lat, (uint64_t)((double)(rte_rdtsc() - s->t_req) * lc->ns_per_tsc));
+	s->phase = PH_IDLE;
+	++s->round;
+	if (s->close || !lc->opening || (lc->o->requests && s->round >= lc->o->requests)) {
+		s->done = true;
+		tcp_close(s->c);
+	} else {
+		http_start_round(s);
+	}
+}
+
+/* HTTP: a head is complete; frame the body. */
+static void
+http_head_done(struct load_session *s)
+{
+	struct load_client *lc = s->lc;
+	struct load_head_info hi;
+
+	if (load_head_parse(&s->head, true, &hi) != 0 || hi.chunked || hi.status < 200) {
+		/* the gateway sends no 1xx (100-continue is not asked for) and
+		 * turns chunked only into chunked: neither is expected here */
+		http_fail(s, &lc->t.bad_reply);
+		return;
+	}
+	s->status = hi.status;
+	s->close = hi.close;
+	if (hi.status == 204 || hi.status == 304 || hi.content_length == 0) {
+		http_round_done(s);
+	} else if (hi.content_length > 0) {
+		s->body_left = (uint64_t)hi.content_length;
+		s->phase = PH_BODY;
+	} else {
+		s->close = true;
+		s->phase = PH_TO_CLOSE;
+	}
+}
+
+static void
+http_readable(struct load_session *s)
+{
+	struct load_client *lc = s->lc;
+	struct tcp_conn *c = s->c;
+	size_t n;
+
+	while ((n = tcp_read(c, read_buf, sizeof(read_buf))) > 0) {
+		size_t i = 0;
+
+		lc->t.bytes_rx += n;
+		while (i < n) {
+			bool end;
+			int took;
+
+			switch (s->phase) {
+			case PH_HEAD:
+				took = load_head_feed(&s->head, read_buf + i, n - i, &end);
+				if (took < 0) {
+					http_fail(s, &lc->t.bad_reply);
+					return;
+				}
+				i += (size_t)took;
+				if (end)
+					http_head_done(s);
+				break;
+			case PH_BODY:
+				took = (int)(n - i < s->body_left ? n - i : s->body_left);
+				i += (size_t)took;
+				s->body_left -= (uint64_t)took;
+				if (s->body_left == 0)
+					http_round_done(s);
+				break;
+			case PH_TO_CLOSE:
+				i = n;
+				break;
+			case PH_IDLE:
+				http_fail(s, &lc->t.long_reply);
+				return;
+			}
+			if (s->failed)
+				return;
+		}
+	}
+	if (!tcp_rx_eof(c) || s->done)
+		return;
+	if (s->phase == PH_TO_CLOSE) {
+		http_round_done(s);
+	} else {
+		lc->t.short_reply++;
+		s->failed = true;
+		tcp_close(c);
+	}
 }
 
 static void
@@ -105,6 +250,10 @@ on_readable(struct tcp_conn *c)
 	uint32_t want = response_len(lc);
 	size_t n;
 
+	if (lc->o->mode == LOAD_HTTP) {
+		http_readable(s);
+		return;
+	}
 	while ((n = tcp_read(c, read_buf, sizeof(read_buf))) > 0) {
 		lc->t.bytes_rx += n;
 		if (lc->o->mode == LOAD_BULK || s->done)
@@ -201,6 +350,7 @@ load_client_init(struct load_client *lc, const struct load_opts *o, struct worke
 	lc->o = o;
 	lc->w = w;
 	lc->hz = rte_get_tsc_hz();
+	lc->ns_per_tsc = 1e9 / (double)lc->hz;
 	lc->sess = rte_zmalloc("load_sessions", sizeof(*lc->sess) * LOAD_MAX_CONC,
 			       RTE_CACHE_LINE_SIZE);
 	if (lc->sess == NULL)
@@ -214,7 +364,7 @@ load_client_init(struct load_client *lc, const struct load_opts *o, struct worke
 		rc = load_template(&lc->request, NULL, BULK_BYTES);
 	else
 		rc = load_template(&lc->request, o->request_file, o->request_bytes);
-	if (rc == 0 && o->mode == LOAD_SERVE)
+	if (rc == 0 && (o->mode == LOAD_SERVE || (o->mode == LOAD_HTTP && o->listen_port)))
 		rc = load_template(&lc->response, o->response_file, o->response_bytes);
 	if (rc != 0)
 		load_client_fini(lc);
@@ -244,6 +394,7 @@ load_client_refill(struct load_client *lc)
 		lc->free_head = s->next_free;
 		s->sent = s->got = s->round = 0;
 		s->done = s->failed = false;
+		s->phase = PH_IDLE;
 		s->t0 = rte_rdtsc();
 		lc->active++;
 		s->c = tcp_connect(lc->w, AF_INET, lc->o->peer, lc->o->peer_port, &client_ops,

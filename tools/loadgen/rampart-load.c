@@ -2,8 +2,8 @@
  * rampart-load: TCP load against a peer over one DPDK port (net_memif in
  * `scripts/bench tcp`), with the dataplane's own stack as the client.
  *
- *   rampart-load [EAL options] -- --mode cps|bulk --local IP/LEN --peer IP
- *       --port N [--concurrency N] [--request-bytes N] [--response-bytes N]
+ *   rampart-load [EAL options] -- --mode cps|bulk|http --local IP/LEN --peer IP
+ *       --port N [--listen-port N] [--concurrency N] [--request-bytes N] [--response-bytes N]
  *       [--requests N] [--request-file F] [--duration S] [--warmup S]
  *       [--time-wait-ms N] [--buffer-bytes N] [--server-pid PID]
  *       [--link-timeout S] [--linger S]
@@ -15,6 +15,12 @@
  * serve: listen on --listen-port and answer every request (request-bytes
  *       long, or with --http ending at a blank line) with the response
  *       (--response-file, or response-bytes of a pattern): an HTTP backend.
+ * http: `concurrency` keep-alive HTTP/1.1 connections, each sending the
+ *       request template (--request-file) again as soon as the response
+ *       (framed by its head) is in; --requests N closes after N (default:
+ *       never). Figures: requests/s and latency percentiles. With
+ *       --listen-port (and --response-file) the same process also serves as
+ *       the backend, counted apart ("server_window"): `scripts/bench http`.
  *
  * One lcore does everything: it is the stack's only worker (dp_init with the
  * main lcore), and between passes it runs the main lcore's jobs the stack
@@ -61,13 +67,14 @@ static void
 usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [EAL options] -- --mode cps|bulk --local IP/LEN --peer IP --port N\n"
+		"usage: %s [EAL options] -- --mode cps|bulk|http --local IP/LEN --peer IP --port N\n"
 		"       %s [EAL options] -- --mode serve --local IP/LEN --listen-port N\n"
-		"  [--http] [--response-file F]   serve: requests end at a blank line; the response\n"
+		"  [--http] [--response-file F]   serve: requests are HTTP (head + Content-Length); the response\n"
+		"  [--listen-port N]     http: also be the backend on this port (HTTP requests)\n"
 		"  [--concurrency N]     sessions in flight (cps, default 256) or connections (bulk, 4)\n"
 		"  [--request-bytes N]   per round, 1..%d (default 64)\n"
 		"  [--response-bytes N]  expected per round (default: request bytes)\n"
-		"  [--requests N]        rounds per connection (keep-alive; default 1)\n"
+		"  [--requests N]        rounds per connection (keep-alive; default 1, http: 0 = no limit)\n"
 		"  [--request-file F]    request template (exactly request-bytes long)\n"
 		"  [--duration S] [--warmup S]   measured window and lead-in (default 5, 1)\n"
 		"  [--time-wait-ms N]    our TIME-WAIT (default 100)\n"
@@ -133,7 +140,7 @@ parse_options(int argc, char **argv, struct load_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	bool conc_set = false, req_set = false, resp_set = false;
+	bool conc_set = false, req_set = false, resp_set = false, reqs_set = false;
 	int c;
 
 	*o = (struct load_opts){ .mode = LOAD_CPS, .concurrency = 256, .request_bytes = 64,
@@ -152,6 +159,8 @@ parse_options(int argc, char **argv, struct load_opts *o)
 				o->mode = LOAD_BULK;
 			else if (strcmp(optarg, "serve") == 0)
 				o->mode = LOAD_SERVE;
+			else if (strcmp(optarg, "http") == 0)
+				o->mode = LOAD_HTTP;
 			else
 				rc = -EINVAL;
 			break;
@@ -193,8 +202,9 @@ parse_options(int argc, char **argv, struct load_opts *o)
 			o->response_file = optarg;
 			break;
 		case O_REQS:
-			rc = parse_num(optarg, 1, 1000000, &v);
+			rc = parse_num(optarg, 0, 1000000, &v);
 			o->requests = (uint32_t)v;
+			reqs_set = true;
 			break;
 		case O_REQFILE:
 			o->request_file = optarg;
@@ -244,6 +254,19 @@ parse_options(int argc, char **argv, struct load_opts *o)
 	}
 	if (o->mode == LOAD_SERVE && o->response_bytes == 0)
 		o->response_bytes = o->request_bytes;
+	if (o->mode == LOAD_HTTP) {
+		/* the backend side reads HTTP requests; the client frames by heads */
+		o->http = true;
+		if (!reqs_set)
+			o->requests = 0;
+		if (o->listen_port && !o->response_file) {
+			fprintf(stderr, "rampart-load: --mode http with --listen-port needs --response-file\n");
+			return -EINVAL;
+		}
+	} else if (o->requests == 0) {
+		fprintf(stderr, "rampart-load: --requests 0 (no limit) is for --mode http\n");
+		return -EINVAL;
+	}
 	if (optind != argc || o->local_cidr[0] == '\0' ||
 	    (o->mode == LOAD_SERVE ? o->listen_port == 0 :
 	     o->peer_port == 0 || (o->peer[0] | o->peer[1] | o->peer[2] | o->peer[3]) == 0)) {
@@ -347,7 +370,6 @@ struct run {
 	struct worker *w;
 	uint64_t hz, next_ms;
 	uint64_t busy, total;        /* TSC cycles in the window: loops with work, all */
-	bool measuring;
 	double server_cpu_s;         /* of --server-pid over the window; -1: unknown */
 };
 
@@ -372,7 +394,7 @@ pass(struct run *r)
 	work += load_client_refill(&r->lc);
 	r->w->snap = NULL;
 	t1 = rte_rdtsc();
-	if (r->measuring) {
+	if (r->lc.measuring) {
 		r->total += t1 - t0;
 		if (work)
 			r->busy += t1 - t0;
@@ -390,7 +412,8 @@ poll_until(struct run *r, uint64_t deadline, bool (*done)(const struct run *))
 static bool
 primed(const struct run *r)
 {
-	return r->lc.t.completed > 0 || (r->lc.o->mode == LOAD_BULK && r->lc.t.bytes_rx > 0);
+	return r->lc.t.completed > 0 || (r->lc.o->mode == LOAD_BULK && r->lc.t.bytes_rx > 0) ||
+	       (r->lc.o->mode == LOAD_HTTP && r->lc.t.rounds > 0);
 }
 
 static bool
@@ -403,19 +426,34 @@ static json_t *
 totals_json(const struct load_totals *a, const struct load_totals *b)
 {
 #define D(f) (json_int_t)(b->f - a->f)
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			 "completed", D(completed), "rounds", D(rounds), "started", D(started),
 			 "bytes_tx", D(bytes_tx), "bytes_rx", D(bytes_rx),
 			 "connect_fail", D(connect_fail), "closed_reset", D(closed_reset),
 			 "closed_timeout", D(closed_timeout), "closed_refused", D(closed_refused),
 			 "closed_abort", D(closed_abort), "short_reply", D(short_reply),
-			 "long_reply", D(long_reply));
+			 "long_reply", D(long_reply), "bad_reply", D(bad_reply),
+			 "bad_status", D(bad_status));
 #undef D
 }
 
+/* Request/response latency of HTTP mode over the window, microseconds. */
+static json_t *
+latency_json(const struct load_hist *h)
+{
+	return json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f}", "samples", (json_int_t)h->n,
+			 "mean", h->n ? (double)h->sum_ns / (double)h->n / 1000.0 : 0.0,
+			 "p50", load_hist_quantile_us(h, 0.50), "p90", load_hist_quantile_us(h, 0.90),
+			 "p99", load_hist_quantile_us(h, 0.99), "p999", load_hist_quantile_us(h, 0.999),
+			 "max", (double)h->max_ns / 1000.0);
+}
+
+/* a..b: the main window (the server's in serve mode); sa..sb, when not
+ * NULL, the backend side of http mode. */
 static void
 report(const struct run *r, const struct load_opts *o, const struct load_totals *a,
-       const struct load_totals *b, double secs, const char *error)
+       const struct load_totals *b, const struct load_totals *sa, const struct load_totals *sb,
+       double secs, const char *error)
 {
 	json_t *doc = json_object(), *cnt = json_object();
 	uint64_t done = b->completed - a->completed;
@@ -430,7 +468,8 @@ report(const struct run *r, const struct load_opts *o, const struct load_totals 
 	}
 
 	json_object_set_new(doc, "mode", json_string(o->mode == LOAD_CPS ? "cps" :
-						     o->mode == LOAD_BULK ? "bulk" : "serve"));
+						     o->mode == LOAD_BULK ? "bulk" :
+						     o->mode == LOAD_HTTP ? "http" : "serve"));
 	json_object_set_new(doc, "concurrency", json_integer(o->concurrency));
 	json_object_set_new(doc, "request_bytes", json_integer(o->request_bytes));
 	json_object_set_new(doc, "response_bytes",
@@ -441,6 +480,10 @@ report(const struct run *r, const struct load_opts *o, const struct load_totals 
 	json_object_set_new(doc, "warmup_s", json_real(o->warmup));
 	json_object_set_new(doc, "duration_s", json_real(secs));
 	json_object_set_new(doc, "window", totals_json(a, b));
+	if (sa && sb)
+		json_object_set_new(doc, "server_window", totals_json(sa, sb));
+	if (o->mode == LOAD_HTTP)
+		json_object_set_new(doc, "latency_us", latency_json(&r->lc.lat));
 	if (secs > 0) {
 		json_object_set_new(doc, "cps", json_real(done / secs));
 		json_object_set_new(doc, "rps", json_real((b->rounds - a->rounds) / secs));
@@ -492,7 +535,8 @@ static int
 run_load(const struct load_opts *o)
 {
 	struct run r = { .w = dp.workers[0], .hz = rte_get_tsc_hz() };
-	struct load_totals a = { 0 }, b = { 0 };
+	struct load_totals a = { 0 }, b = { 0 }, sa = { 0 }, sb = { 0 };
+	bool serves = o->mode == LOAD_SERVE || (o->mode == LOAD_HTTP && o->listen_port);
 	const char *error = NULL;
 	uint64_t t_start, t_end;
 	double cpu0 = -1;
@@ -500,7 +544,7 @@ run_load(const struct load_opts *o)
 
 	rc = load_client_init(&r.lc, o, r.w);
 	if (rc != 0) {
-		report(&r, o, &a, &b, 0, rc == -ENOMEM ? "out of memory" :
+		report(&r, o, &a, &b, NULL, NULL, 0, rc == -ENOMEM ? "out of memory" :
 		       "cannot read --request-file or --response-file (missing, or shorter than its length)");
 		return 1;
 	}
@@ -508,13 +552,11 @@ run_load(const struct load_opts *o)
 	rte_rcu_qsbr_thread_register(dp.qsv, r.w->id);
 	rte_rcu_qsbr_thread_online(dp.qsv, r.w->id);
 
-	if (o->mode == LOAD_SERVE) {
-		/* A backend: nothing to prime, the clients come to us. */
-		if (load_server_listen(&r.lc) != 0) {
-			error = "cannot listen on --listen-port";
-			goto out;
-		}
-	} else {
+	if (serves && load_server_listen(&r.lc) != 0) {
+		error = "cannot listen on --listen-port";
+		goto out;
+	}
+	if (o->mode != LOAD_SERVE) {   /* a backend has nothing to prime */
 		/* One session first: neighbour resolution on both sides happens
 		 * here, not in the window. */
 		r.lc.opening = true;
@@ -528,29 +570,35 @@ run_load(const struct load_opts *o)
 	}
 	poll_until(&r, rte_rdtsc() + (uint64_t)(o->warmup * r.hz), NULL);
 
-	r.measuring = true;
+	r.lc.measuring = true;
 	cpu0 = o->server_pid ? proc_cpu_s(o->server_pid) : -1;
 	a = r.lc.t;
+	sa = r.lc.st;
 	t_start = rte_rdtsc();
 	poll_until(&r, t_start + (uint64_t)(o->duration * r.hz), NULL);
 	b = r.lc.t;
+	sb = r.lc.st;
 	t_end = rte_rdtsc();
-	r.measuring = false;
+	r.lc.measuring = false;
 	if (cpu0 >= 0)
 		r.server_cpu_s = proc_cpu_s(o->server_pid) - cpu0;
-	report(&r, o, &a, &b, (double)(t_end - t_start) / r.hz, NULL);
+	if (o->mode == LOAD_SERVE)
+		report(&r, o, &sa, &sb, NULL, NULL, (double)(t_end - t_start) / r.hz, NULL);
+	else
+		report(&r, o, &a, &b, serves ? &sa : NULL, serves ? &sb : NULL,
+		       (double)(t_end - t_start) / r.hz, NULL);
 
 out:
 	/* Let in-flight sessions finish, then reset the rest (bulk: all). */
 	r.lc.opening = false;
-	if (o->mode == LOAD_CPS)
+	if (o->mode == LOAD_CPS || o->mode == LOAD_HTTP)
 		poll_until(&r, rte_rdtsc() + (uint64_t)(DRAIN_S * r.hz), idle);
 	r.w->snap = dp_snapshot();
 	load_client_abort_all(&r.lc);
 	r.w->snap = NULL;
 	poll_until(&r, rte_rdtsc() + r.hz / 20, NULL);     /* the RSTs leave */
 	if (error)
-		report(&r, o, &a, &b, 0, error);
+		report(&r, o, &a, &b, NULL, NULL, 0, error);
 	rte_rcu_qsbr_thread_offline(dp.qsv, r.w->id);
 	rte_rcu_qsbr_thread_unregister(dp.qsv, r.w->id);
 	load_client_fini(&r.lc);
@@ -593,7 +641,7 @@ main(int argc, char **argv)
 		struct run r = { .w = dp.workers[0] };
 		struct load_totals z = { 0 };
 
-		report(&r, &o, &z, &z, 0, "link did not come up (is the peer's memif server started?)");
+		report(&r, &o, &z, &z, NULL, NULL, 0, "link did not come up (is the peer's memif server started?)");
 		goto out;
 	}
 	rc = run_load(&o);
@@ -601,6 +649,7 @@ main(int argc, char **argv)
 out:
 	__atomic_store_n(&dp.quit, true, __ATOMIC_RELAXED);
 	dp_fini();
+	load_server_fini();
 	rte_eal_cleanup();
 	return rc;
 }

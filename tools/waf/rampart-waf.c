@@ -1,10 +1,11 @@
 /* rampart-waf: offline WAF tool.
  *
  *   rampart-waf import [--rules DIR]... [--report FILE]
- *   rampart-waf eval [--rules DIR] --corpus FILE.jsonl[.gz] [--pl N] [--out FILE]
+ *   rampart-waf eval [--rules DIR | --program FILE] --corpus FILE.jsonl[.gz] [--pl N] [--out FILE]
  *                    [--disagreements FILE] [--repeat N] [--min-agreement PCT]
  *                    [--no-detectors]
- *   rampart-waf bench [--rules DIR] --corpus FILE.jsonl[.gz] --pl N [--repeat N]
+ *   rampart-waf bench [--rules DIR | --program FILE] --corpus FILE.jsonl[.gz] --pl N [--repeat N]
+ *   rampart-waf compile [--rules DIR]... [--no-detectors] --out FILE
  *
  * import: parses every *.conf of DIR (default /usr/share/modsecurity-crs/rules;
  * --rules repeated: every directory in turn into one set, e.g. CRS then
@@ -22,6 +23,12 @@
  *
  * bench: eval at level N for every request, no per-request lines; prints one
  * JSON object (requests/s, MB/s, blocked) for scripts/bench waf.
+ *
+ * compile: import the directories as `import` does and write the program
+ * blob rampart-cp would ship (waf_program.h) to FILE; eval and bench load
+ * it with --program instead of compiling the rules (the build makes one for
+ * the unit tests and fuzzers: tests/unit/meson.build).
+ * Exit status: 0 ok, 2 usage, I/O or compile error.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,6 +36,8 @@
 #include <string.h>
 
 #include "crs_import.h"
+#include "waf/waf_engine.h"
+#include "waf/waf_program.h"
 #include "waf_corpus.h"
 
 #define DEFAULT_RULES "/usr/share/modsecurity-crs/rules"
@@ -36,9 +45,10 @@
 static int usage(void)
 {
 	fprintf(stderr, "usage: rampart-waf import [--rules DIR]... [--report FILE]\n"
-		"       rampart-waf eval [--rules DIR] --corpus FILE.jsonl[.gz] [--pl N] [--out FILE]\n"
+		"       rampart-waf eval [--rules DIR | --program FILE] --corpus FILE.jsonl[.gz] [--pl N] [--out FILE]\n"
 		"                        [--disagreements FILE] [--repeat N] [--min-agreement PCT] [--no-detectors]\n"
-		"       rampart-waf bench [--rules DIR] --corpus FILE.jsonl[.gz] --pl N [--repeat N]\n");
+		"       rampart-waf bench [--rules DIR | --program FILE] --corpus FILE.jsonl[.gz] --pl N [--repeat N]\n"
+		"       rampart-waf compile [--rules DIR]... [--no-detectors] --out FILE\n");
 	return 2;
 }
 
@@ -121,6 +131,8 @@ static int cmd_eval(int argc, char **argv)
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--rules") == 0 && i + 1 < argc)
 			o.rules_dir = argv[++i];
+		else if (strcmp(argv[i], "--program") == 0 && i + 1 < argc)
+			o.program = argv[++i];
 		else if (strcmp(argv[i], "--corpus") == 0 && i + 1 < argc)
 			o.corpus = argv[++i];
 		else if (strcmp(argv[i], "--pl") == 0 && i + 1 < argc)
@@ -175,6 +187,8 @@ static int cmd_bench(int argc, char **argv)
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--rules") == 0 && i + 1 < argc)
 			o.rules_dir = argv[++i];
+		else if (strcmp(argv[i], "--program") == 0 && i + 1 < argc)
+			o.program = argv[++i];
 		else if (strcmp(argv[i], "--corpus") == 0 && i + 1 < argc)
 			o.corpus = argv[++i];
 		else if (strcmp(argv[i], "--pl") == 0 && i + 1 < argc)
@@ -206,12 +220,99 @@ static int cmd_bench(int argc, char **argv)
 	return rc;
 }
 
+/* --no-detectors: the rules using @detectSQLi/@detectXSS moved behind the
+ * others in rs->imported (order kept otherwise); returns how many to use. */
+static size_t keep_rules(struct waf_ruleset *rs, bool no_detectors)
+{
+	size_t k = 0;
+
+	if (!no_detectors)
+		return rs->n_imported;
+	for (size_t i = 0; i < rs->n_imported; i++) {
+		bool det = false;
+		for (const struct waf_rule *l = rs->imported[i]; l; l = l->chain)
+			det |= l->op == WAF_OP_DETECTSQLI || l->op == WAF_OP_DETECTXSS;
+		if (!det) {
+			struct waf_rule *r = rs->imported[i];
+			memmove(&rs->imported[k + 1], &rs->imported[k], (i - k) * sizeof(r));
+			rs->imported[k++] = r;
+		}
+	}
+	return k;
+}
+
+static int cmd_compile(int argc, char **argv)
+{
+	const char *dirs[IMPORT_DIRS_MAX] = { DEFAULT_RULES }, *path = NULL;
+	size_t n_dirs = 0, len = 0;
+	struct waf_ruleset rs = { 0 };
+	struct waf_program *prog = NULL;
+	uint8_t *blob = NULL;
+	char err[512] = "";
+	FILE *f = NULL;
+	bool no_detectors = false;
+	int rc = 0;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--rules") == 0 && i + 1 < argc && n_dirs < IMPORT_DIRS_MAX)
+			dirs[n_dirs++] = argv[++i];
+		else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
+			path = argv[++i];
+		else if (strcmp(argv[i], "--no-detectors") == 0)
+			no_detectors = true;
+		else
+			return usage();
+	}
+	if (!path)
+		return usage();
+	if (!n_dirs)
+		n_dirs = 1;
+	for (size_t k = 0; k < n_dirs && rc == 0; k++)
+		if ((rc = crs_import_dir(&rs, dirs[k])) < 0)
+			snprintf(err, sizeof(err), "%s: %s", dirs[k], strerror(-rc));
+	/* as rampart-cp: if a pattern compiles nowhere, crs_hs_check() moves its
+	 * rule to the skipped list and the build is tried once more */
+	for (int attempt = 0; attempt < 2 && rc == 0 && !prog; attempt++) {
+		if (attempt && (rc = crs_hs_check(&rs)) < 0)
+			snprintf(err, sizeof(err), "%s", strerror(-rc));
+		else
+			prog = waf_program_compile(rs.imported, keep_rules(&rs, no_detectors), dirs,
+						   n_dirs, &blob, &len, err, sizeof(err));
+	}
+	if (!prog) {
+		fprintf(stderr, "rampart-waf: compile: %s\n", err[0] ? err : "failed");
+		rc = 2;
+		goto out;
+	}
+	/* written whole or not at all: a build step must not leave half a file */
+	char tmp[4200];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (!(f = fopen(tmp, "wb")) || fwrite(blob, 1, len, f) != len || fclose(f) != 0 ||
+	    rename(tmp, path) != 0) {
+		fprintf(stderr, "rampart-waf: %s: %s\n", path, strerror(errno));
+		if (f)
+			remove(tmp);
+		rc = 2;
+		goto out;
+	}
+	fprintf(stderr, "rampart-waf: program %016llx: %zu rules, %zu Hyperscan databases, %zu bytes -> %s\n",
+		(unsigned long long)prog->hash, waf_engine_rule_count(prog->engine), prog->hsdb_count,
+		len, path);
+out:
+	waf_program_free(prog);
+	free(blob);
+	waf_ruleset_free(&rs);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "import") == 0)
 		return cmd_import(argc - 2, argv + 2);
 	if (argc >= 2 && strcmp(argv[1], "eval") == 0)
 		return cmd_eval(argc - 2, argv + 2);
+	if (argc >= 2 && strcmp(argv[1], "compile") == 0)
+		return cmd_compile(argc - 2, argv + 2);
 	if (argc >= 2 && strcmp(argv[1], "bench") == 0)
 		return cmd_bench(argc - 2, argv + 2);
 	return usage();

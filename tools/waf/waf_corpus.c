@@ -8,6 +8,7 @@
 #include "corpus/crs_corpus.h"
 #include "crs_import.h"
 #include "waf/waf_engine.h"
+#include "waf/waf_program.h"
 #include "waf_corpus.h"
 
 static struct waf_corpus_cat *cat_of(struct waf_corpus_stats *st, const char *name)
@@ -94,6 +95,7 @@ int waf_corpus_eval(const struct waf_corpus_opts *o, struct waf_corpus_stats *st
 {
 	struct waf_ruleset rs = { 0 };
 	struct waf_engine *eng = NULL;
+	struct waf_program *prog = NULL; /* owns eng when loaded from a file */
 	struct waf_eval *ev = NULL;
 	struct http_req *req = NULL;
 	struct waf_reqview view = { 0 };
@@ -108,6 +110,13 @@ int waf_corpus_eval(const struct waf_corpus_opts *o, struct waf_corpus_stats *st
 	if (!res) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
+	}
+	if (o->program) {
+		if (!(prog = waf_program_load_file(o->program, err, errlen)))
+			goto out;
+		eng = prog->engine;
+		st->rules_imported = waf_engine_rule_count(eng);
+		goto built;
 	}
 	rc = crs_import_dir(&rs, o->rules_dir);
 	if (rc < 0) {
@@ -127,6 +136,7 @@ int waf_corpus_eval(const struct waf_corpus_opts *o, struct waf_corpus_stats *st
 	}
 	if (!eng)
 		goto out;
+built:
 	st->rules_in_program = waf_engine_rule_count(eng);
 	st->chains = waf_engine_chain_count(eng);
 	ev = waf_eval_create(eng);
@@ -209,7 +219,10 @@ out:
 	http_req_destroy(req);
 	waf_reqview_free(&view);
 	waf_eval_free(ev);
-	waf_engine_free(eng);
+	if (prog)
+		waf_program_free(prog);
+	else
+		waf_engine_free(eng);
 	waf_ruleset_free(&rs);
 	return ret;
 }

@@ -22,6 +22,8 @@
 
 struct waf_corpus_opts {
 	const char *rules_dir;
+	const char *program;    /* a compiled program file (rampart-waf compile): used instead
+				 * of rules_dir, as compiled (no_detectors is then ignored) */
 	const char *corpus;     /* .jsonl or .jsonl.gz */
 	int pl;                 /* 0: each line's own `pl`; else this level for all */
 	FILE *out;              /* per-request lines, or NULL */

@@ -83,3 +83,20 @@ def test_upstream_health_in_get(gateway_factory, tmp_path, echo_backend):  # noq
         running = m.get_config("running").data_xml
         assert "check-failures" not in running and "ejected-workers" not in running
         assert sorted(server_states(running)) == [UP_PORT, DOWN_PORT]
+
+        # <get> lends the state to running for its reply (no copy) and
+        # takes it back: running is the same before and after, defaults
+        # (implicit containers included) tagged as they were
+        def tagged():
+            return m.get_config("running", with_defaults="report-all-tagged").data_xml
+        before = (tagged(), m.get_config("running", with_defaults="trim").data_xml, running)
+        for flt in (None, ("subtree", FILTER),
+                    ("xpath", ({"n": "urn:ietf:params:xml:ns:yang:ietf-netconf-acm"},
+                               "/n:nacm/n:denied-operations"))):
+            x = m.get(filter=flt).data_xml if flt else m.get().data_xml
+            assert ("denied-operations" in x) == (flt is None or flt[0] == "xpath"), x[:2000]
+        assert (tagged(), m.get_config("running", with_defaults="trim").data_xml,
+                m.get_config("running").data_xml) == before
+        # and a get whose filter selects only running's config has no state
+        x = m.get(filter=("subtree", f'<dataplane xmlns="{NS}"><listeners/></dataplane>')).data_xml
+        assert "<state>" not in x and "hc" in x, x

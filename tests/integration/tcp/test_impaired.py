@@ -23,6 +23,7 @@ import json
 import os
 import random
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,7 @@ REPORTED = ["tcp.fast_retransmit", "tcp.sack_retransmit", "tcp.retransmit", "tcp
             "tcp.drop_duplicate", "tcp.drop_bad_checksum", "port.impair_lost",
             "port.impair_duplicated", "port.impair_reordered", "port.impair_corrupted",
             "port.impair_queue_full", "tcp.rack_lost", "tcp.reorder_seen", "tcp.dsack_received",
-            "tcp.spurious_retransmit"]
+            "tcp.spurious_retransmit", "tcp.persist_probe", "tcp.drop_rx_mbufs", "tcp.ooo_pruned"]
 
 
 def base_config() -> dict:
@@ -144,6 +145,35 @@ def kernel_counters(ns: str) -> dict:
     return out
 
 
+STALL_SECONDS = 5      # no connection's SND.UNA or RCV.NXT moved for this long: a stall
+
+
+def watch_progress(gw, proc, timeout: float) -> list:
+    """Wait for proc (bounded by timeout); while it runs, read the state of
+    every dataplane connection (ctl "tcp-conns") each second and keep it
+    whenever no connection acknowledged or received a byte for
+    STALL_SECONDS. Returns [(seconds since start, connections)], at most 4."""
+    start = time.monotonic()
+    last_moved, last = start, None
+    stalls = []
+    while proc.poll() is None:
+        if time.monotonic() - start > timeout:
+            proc.kill()
+            break
+        time.sleep(1)
+        try:
+            conns = gw.ctl({"type": "tcp-conns"}).get("conns", [])
+        except OSError:
+            continue
+        progress = sorted((c["idx"], c["snd_una"], c["rcv_nxt"]) for c in conns)
+        if progress != last or not conns:
+            last, last_moved = progress, time.monotonic()
+        elif time.monotonic() - last_moved >= STALL_SECONDS and len(stalls) < 4:
+            stalls.append((time.monotonic() - start, conns))
+            last_moved = time.monotonic()
+    return stalls
+
+
 def transfer(gw, port: int, nbytes: int, what: str, seed: int) -> tuple[dict, dict]:
     """One echo connection through dataplane port `port`, nbytes each way."""
     kbefore = kernel_counters(gw.topo.client)
@@ -151,13 +181,22 @@ def transfer(gw, port: int, nbytes: int, what: str, seed: int) -> tuple[dict, di
     # The client's per-operation timeout is 50 s; the whole run scales with
     # size (about 2 s per MiB under the worst profile, doubled).
     total = 60 + nbytes // MIB * 4
-    r = netns_run(gw.topo.client, ["env", f"TCP_CLIENT_TOTAL_SECONDS={total}", "/usr/bin/python3",
-                                   CLIENT, "echo", "10.10.1.1", str(port), str(nbytes), "1"],
-                  timeout=total + 30)
+    proc = subprocess.Popen(["ip", "netns", "exec", gw.topo.client, "env",
+                             f"TCP_CLIENT_TOTAL_SECONDS={total}", "/usr/bin/python3", CLIENT,
+                             "echo", "10.10.1.1", str(port), str(nbytes), "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            stdin=subprocess.DEVNULL)
+    stalls = watch_progress(gw, proc, total + 30)
+    stdout, stderr = proc.communicate()
     d = counters_delta(before, counters(gw))
     ctx = f"{what}, RAMPART_IMPAIR_SEED={seed}"
-    assert r.returncode == 0, (ctx, r.stderr, d)
-    out = json.loads(r.stdout.strip().splitlines()[-1])
+    # A stall explains itself: the connections' state while nothing moved.
+    if stalls:
+        print(f"\nSTALL {ctx}: connection states while no byte moved:")
+        for t, conns in stalls:
+            print(f"  at {t:.0f} s: {json.dumps(conns)}")
+    assert proc.returncode == 0, (ctx, stderr, d, stalls)
+    out = json.loads(stdout.strip().splitlines()[-1])
     report = {k: d.get(k, 0) for k in REPORTED if d.get(k, 0)}
     kafter = kernel_counters(gw.topo.client)
     kernel = {k: kafter[k] - kbefore.get(k, 0) for k in kafter if kafter[k] != kbefore.get(k, 0)}
