@@ -21,13 +21,11 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <rte_arp.h>
 #include <rte_ip.h>
 #include <rte_mempool.h>
 #include <rte_tcp.h>
 
-#include "harness.h"
-#include "tcp/tcp_p.h"
+#include "h_tcp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -42,14 +40,6 @@ static struct {
 
 static struct tcp_conn *active;
 static unsigned active_step;
-
-/* Run stmt as the worker would, inside a pass (w->snap valid, output
- * flushed after). */
-#define IN_PASS(stmt) do { \
-	dp.workers[0]->snap = dp_snapshot(); \
-	stmt; \
-	worker_poll_once(dp.workers[0]); \
-} while (0)
 
 static void
 learn_from_tx(void)
@@ -79,15 +69,6 @@ learn_from_tx(void)
 			}
 			rte_pktmbuf_free(m);
 		}
-}
-
-static void
-advance(uint64_t ms)
-{
-	struct worker *w = dp.workers[0];
-
-	tcp_clock_set(w, w->tcp->now_ms + ms);
-	worker_poll_once(w);
 }
 
 static int
@@ -127,7 +108,7 @@ open_active(void)
 	uint32_t a = h_ip4("10.0.0.2");
 	int err;
 
-	IN_PASS(active = tcp_connect(dp.workers[0], AF_INET, (const uint8_t *)&a, 1234,
+	H_IN_PASS(active = tcp_connect(dp.workers[0], AF_INET, (const uint8_t *)&a, 1234,
 				     &active_ops, NULL, &err));
 	if (active == NULL)
 		return;
@@ -147,13 +128,13 @@ app_step(void)
 	}
 	switch (active_step++ % 3) {
 	case 0:
-		IN_PASS(tcp_write(active, blob, sizeof(blob)));
+		H_IN_PASS(tcp_write(active, blob, sizeof(blob)));
 		break;
 	case 1:
-		IN_PASS(tcp_close(active));
+		H_IN_PASS(tcp_close(active));
 		break;
 	default:
-		IN_PASS(tcp_abort(active));
+		H_IN_PASS(tcp_abort(active));
 		break;
 	}
 	learn_from_tx();
@@ -165,14 +146,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const uint64_t steps[4] = { 0, 10, 300, 5000 };
 	static bool ready;
 	static unsigned baseline;
-	struct tcp_worker *tw;
 	uint8_t f[14 + 20 + 256];
 
 	if (!ready) {
-		static const struct rte_ether_addr bcast = {{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }};
-		static const struct rte_ether_addr zero;
-		size_t n;
-
 		h_setup("{\"schema\":1,\"ports\":[{\"port\":0,\"addresses\":[\"10.0.0.1/24\"]}],"
 			"\"tcp\":{\"receive-buffer\":4096,\"send-buffer\":4096,\"ooo-max-segments\":4,"
 			"\"time-wait-ms\":1000,\"max-connections-per-worker\":8,"
@@ -180,21 +156,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			"\"keepalive-probes\":2},"
 			"\"test-services\":[{\"port\":8,\"service\":\"relay\","
 			"\"upstream\":\"10.0.0.2\",\"upstream-port\":5000}]}");
-		n = h_arp(f, RTE_ARP_OP_REQUEST, &bcast, &h_peer_mac, "10.0.0.2", &zero, "10.0.0.1");
-		h_rx(0, f, n);
-		h_main(1);
-		advance(1);
+		h_tcp_neighbour(H_PEER_ADDR);
+		h_tcp_advance(1);
 		learn_from_tx();
 		baseline = rte_mempool_avail_count(dp.pool);
 		ready = true;
 	}
-	tw = dp.workers[0]->tcp;
 	memset(flow, 0, sizeof(flow));
 	open_active();
 	while (size >= 2) {
 		uint8_t ctl = data[0], len = data[1];
-		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(f + 14);
-		struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
 		unsigned i = (ctl >> 3) & 3;
 
 		data += 2;
@@ -204,16 +175,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (i == 3) {
 			app_step();
 		} else {
-			h_eth(f, &h_port_mac[0], &h_peer_mac, RTE_ETHER_TYPE_IPV4);
-			memset(ip, 0, sizeof(*ip));
-			ip->version_ihl = RTE_IPV4_VHL_DEF;
-			ip->total_length = rte_cpu_to_be_16(20 + len);
-			ip->time_to_live = 64;
-			ip->next_proto_id = IPPROTO_TCP;
-			ip->src_addr = h_ip4("10.0.0.2");
-			ip->dst_addr = h_ip4("10.0.0.1");
-			ip->hdr_checksum = rte_ipv4_cksum(ip);
-			memcpy(th, data, len);
+			struct rte_tcp_hdr *th = h_tcp_wrap(f, H_PEER_ADDR, data, len);
+
 			th->src_port = rte_cpu_to_be_16(flow_rport[i]);
 			th->dst_port = rte_cpu_to_be_16(i == FLOW_CLIENT ? 8 :
 							flow[i].lport ? flow[i].lport : 49152);
@@ -223,34 +186,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				th->sent_seq = rte_cpu_to_be_32(flow[i].ack);
 			if (ctl & 2)
 				th->recv_ack = rte_cpu_to_be_32(flow[i].seq_end);
-			if (!(ctl & 4)) {
-				th->cksum = 0;
-				th->cksum = rte_ipv4_udptcp_cksum(ip, th);
-			}
+			if (!(ctl & 4))
+				h_tcp_cksum(f);
 			h_rx(0, f, 14 + 20 + len);
 			learn_from_tx();
 		}
 		data += len;
 		size -= len;
 		if (ctl >> 6) {
-			advance(steps[ctl >> 6]);
+			h_tcp_advance(steps[ctl >> 6]);
 			learn_from_tx();
 		}
 	}
 	/* Release everything (relay pairs reset each other: inside a pass);
 	 * both pools must be whole again. */
-	for (uint32_t k = 0; k < TCP_MAX_CONNS; k++)
-		if (tw->conns[k].state != TCP_CLOSED && !(tw->conns[k].flags & TF_REAP))
-			IN_PASS(tcp_conn_release(&tw->conns[k], TCP_CLOSE_ABORT));
+	h_tcp_release_all();
 	active = NULL;
-	advance(1);
+	h_tcp_advance(1);
 	learn_from_tx();
-	if (tcp_conn_count(dp.workers[0]) != 0 || tw->n_half_open != 0)
-		__builtin_trap();
-	for (uint32_t k = 0; k < TCP_SRC_SLOTS; k++)
-		if (tw->src[k].family != 0)
-			__builtin_trap();
-	if (rte_mempool_avail_count(tw->buf_pool) != TCP_BUF_MBUFS)
+	if (!h_tcp_all_released())
 		__builtin_trap();
 	if (rte_mempool_avail_count(dp.pool) + 64 < baseline)
 		__builtin_trap();

@@ -11,13 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <rte_arp.h>
-#include <rte_ip.h>
-#include <rte_tcp.h>
 
-#include "harness.h"
+#include "h_tcp.h"
 #include "proxy/proxy.h"
-#include "tcp/tcp_p.h"
 
 static const char *config =
 	"{\"schema\":1,"
@@ -32,15 +28,6 @@ static const char *config =
 	" \"routes\":[{\"name\":\"api\",\"listener\":\"web\",\"host\":\"api.test\",\"path-prefix\":\"/api\","
 	"              \"methods\":[\"GET\",\"POST\"],\"upstream\":\"pool\"}]}";
 
-static const struct rte_ether_addr bcast = {{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }};
-static const struct rte_ether_addr zero_mac;
-static uint16_t next_sport = 41000;
-
-struct peer {
-	uint16_t sport;
-	uint32_t seq, ack;
-};
-
 /* What came back on a connection. */
 struct reply {
 	char data[16384];
@@ -48,123 +35,48 @@ struct reply {
 	bool fin, rst;
 };
 
-static void
-advance(uint64_t ms)
-{
-	struct worker *w = dp.workers[0];
-
-	tcp_clock_set(w, w->tcp->now_ms + ms);
-	worker_poll_once(w);
-}
-
-static size_t
-build(uint8_t *buf, uint16_t sport, uint32_t seq, uint32_t ack, uint8_t flags,
-      const void *data, size_t len)
-{
-	size_t off = h_eth(buf, &h_port_mac[0], &h_peer_mac, RTE_ETHER_TYPE_IPV4);
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(buf + off);
-	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
-
-	memset(ip, 0, sizeof(*ip));
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + sizeof(*th) + len);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_TCP;
-	ip->src_addr = h_ip4("10.0.0.2");
-	ip->dst_addr = h_ip4("10.0.0.1");
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	memset(th, 0, sizeof(*th));
-	th->src_port = rte_cpu_to_be_16(sport);
-	th->dst_port = rte_cpu_to_be_16(80);
-	th->sent_seq = rte_cpu_to_be_32(seq);
-	th->recv_ack = rte_cpu_to_be_32(ack);
-	th->data_off = 5 << 4;
-	th->tcp_flags = flags;
-	th->rx_win = rte_cpu_to_be_16(65535);
-	if (len)
-		memcpy(th + 1, data, len);
-	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
-	return off + sizeof(*ip) + sizeof(*th) + len;
-}
-
-static void
-send_seg(struct peer *p, uint8_t flags, const void *data, size_t len)
-{
-	uint8_t f[2048];
-
-	h_rx(0, f, build(f, p->sport, p->seq, p->ack, flags, data, len));
-	p->seq += len + !!(flags & RTE_TCP_FIN_FLAG);
-}
-
 /* Collect every segment sent since the last call; ACK the data. */
 static void
-collect(struct peer *p, struct reply *r)
+collect(struct h_peer *p, struct reply *r)
 {
-	struct rte_mbuf *m;
+	struct h_seg seg;
 	bool got = false;
 
-	while ((m = h_tx(0)) != NULL) {
-		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
-								  sizeof(struct rte_ether_hdr));
-		struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
-		unsigned thlen = (th->data_off >> 4) * 4;
-		size_t len = rte_be_to_cpu_16(ip->total_length) - sizeof(*ip) - thlen;
-
-		if (ip->next_proto_id != IPPROTO_TCP ||
-		    th->dst_port != rte_cpu_to_be_16(p->sport)) {
-			rte_pktmbuf_free(m);
+	while (h_tcp_take(&seg)) {
+		if (seg.dport != p->sport)
 			continue;
-		}
-		assert_true(r->len + len < sizeof(r->data));
-		memcpy(r->data + r->len, (uint8_t *)th + thlen, len);
-		r->len += len;
-		p->ack = rte_be_to_cpu_32(th->sent_seq) + len;
-		if (th->tcp_flags & RTE_TCP_FIN_FLAG) {
+		assert_true(r->len + seg.len < sizeof(r->data));
+		memcpy(r->data + r->len, seg.data, seg.len);
+		r->len += seg.len;
+		p->ack = seg.seq + seg.len;
+		if (seg.flags & TH_FIN) {
 			r->fin = true;
 			p->ack++;
 		}
-		if (th->tcp_flags & RTE_TCP_RST_FLAG)
+		if (seg.flags & TH_RST)
 			r->rst = true;
 		got = true;
-		rte_pktmbuf_free(m);
 	}
 	r->data[r->len] = '\0';
 	if (got && !r->rst)
-		send_seg(p, RTE_TCP_ACK_FLAG, NULL, 0);
+		h_tcp_send(p, TH_ACK, NULL, 0);
 }
 
 static void
-connect_peer(struct peer *p)
+connect_peer(struct h_peer *p)
 {
-	uint8_t f[256];
 	struct reply r = { .len = 0 };
-	struct rte_mbuf *m;
 
-	p->sport = next_sport++;
-	p->seq = 1000;
-	h_rx(0, f, build(f, p->sport, p->seq, 0, RTE_TCP_SYN_FLAG, NULL, 0));
-	m = h_tx(0);
-	assert_non_null(m);
-	{
-		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
-								  sizeof(struct rte_ether_hdr));
-		struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
-
-		assert_int_equal(th->tcp_flags, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
-		p->ack = rte_be_to_cpu_32(th->sent_seq) + 1;
-	}
-	rte_pktmbuf_free(m);
-	p->seq++;
-	send_seg(p, RTE_TCP_ACK_FLAG, NULL, 0);
+	h_tcp_open(p, 80, 1000, NULL, 0, NULL);
 	collect(p, &r);
 	assert_int_equal(r.len, 0);
 }
 
 static void
-request(struct peer *p, const char *req, struct reply *r)
+request(struct h_peer *p, const char *req, struct reply *r)
 {
 	memset(r, 0, sizeof(*r));
-	send_seg(p, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, req, strlen(req));
+	h_tcp_send(p, TH_ACK | TH_PSH, req, strlen(req));
 	collect(p, r);
 }
 
@@ -179,36 +91,22 @@ count_str(const char *hay, const char *needle)
 }
 
 static void
-finish(struct peer *p)
+finish(struct h_peer *p)
 {
 	struct reply r = { .len = 0 };
 
-	send_seg(p, RTE_TCP_ACK_FLAG | RTE_TCP_FIN_FLAG, NULL, 0);
+	h_tcp_send(p, TH_ACK | TH_FIN, NULL, 0);
 	collect(p, &r);
-	advance(200);
+	h_tcp_advance(200);
 	h_tx_count(0);
 }
 
 static int
 setup(void **state)
 {
-	uint8_t f[64];
-	size_t n;
-
 	(void)state;
-	h_setup("{\"schema\":1,\"ports\":[]}");
-	h_setup(config);
-	for (uint32_t i = 0; i < TCP_MAX_CONNS; i++) {
-		struct tcp_conn *c = &dp.workers[0]->tcp->conns[i];
-
-		if (c->state != TCP_CLOSED)
-			tcp_conn_release(c, TCP_CLOSE_ABORT);
-	}
-	advance(0);
-	n = h_arp(f, RTE_ARP_OP_REQUEST, &bcast, &h_peer_mac, "10.0.0.2", &zero_mac, "10.0.0.1");
-	h_rx(0, f, n);
-	h_main(1);
-	advance(1);
+	h_tcp_setup(config);
+	h_tcp_advance(1);
 	h_reset();
 	assert_int_equal(proxy_sessions(dp.workers[0]), 0);
 	return 0;
@@ -217,7 +115,7 @@ setup(void **state)
 static void
 test_not_found_method_and_routed(void **state)
 {
-	struct peer p;
+	struct h_peer p;
 	struct reply r;
 
 	(void)state;
@@ -241,11 +139,11 @@ test_not_found_method_and_routed(void **state)
 	request(&p, "GET /api/x HTTP/1.1\r\nHost: API.test:80\r\n\r\n", &r);
 	assert_int_equal(r.len, 0);
 	assert_int_equal(h_cnt(CNT_HTTP_FORWARDED), 1);
-	advance(99);
+	h_tcp_advance(99);
 	memset(&r, 0, sizeof(r));
 	collect(&p, &r);
 	assert_int_equal(r.len, 0);
-	advance(2);
+	h_tcp_advance(2);
 	memset(&r, 0, sizeof(r));
 	collect(&p, &r);
 	assert_non_null(strstr(r.data, "HTTP/1.1 504 Gateway Timeout\r\n"));
@@ -272,7 +170,7 @@ test_not_found_method_and_routed(void **state)
 static void
 test_pipelined_in_order(void **state)
 {
-	struct peer p;
+	struct h_peer p;
 	struct reply r;
 	const char *a, *b, *c;
 
@@ -282,7 +180,7 @@ test_pipelined_in_order(void **state)
 		    "PUT /api/2 HTTP/1.1\r\nHost: api.test\r\nContent-Length: 5\r\n\r\nhello"
 		    "POST /api/3 HTTP/1.1\r\nHost: api.test\r\nTransfer-Encoding: chunked\r\n\r\n"
 		    "3\r\nabc\r\n0\r\n\r\n", &r);
-	advance(101);   /* the routed one: 504 when its connect times out */
+	h_tcp_advance(101);   /* the routed one: 504 when its connect times out */
 	collect(&p, &r);
 	a = strstr(r.data, "HTTP/1.1 404");
 	b = strstr(r.data, "HTTP/1.1 405");
@@ -305,7 +203,7 @@ test_pipelined_in_order(void **state)
 static void
 test_body_across_segments(void **state)
 {
-	struct peer p;
+	struct h_peer p;
 	struct reply r;
 
 	(void)state;
@@ -345,7 +243,7 @@ test_refusals(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char want[32];
-		struct peer p;
+		struct h_peer p;
 		struct reply r;
 
 		h_reset();
@@ -365,21 +263,21 @@ test_refusals(void **state)
 static void
 test_timeouts(void **state)
 {
-	struct peer slow, idle, post;
+	struct h_peer slow, idle, post;
 	struct reply r;
 
 	(void)state;
 	/* Slowloris: a head that never ends gets 408 at header-read-ms. */
 	connect_peer(&slow);
 	request(&slow, "GET / HTTP/1.1\r\n", &r);
-	advance(500);
+	h_tcp_advance(500);
 	request(&slow, "X-A: 1\r\n", &r);       /* more bytes do not extend it */
 	assert_int_equal(r.len, 0);
-	advance(400);
+	h_tcp_advance(400);
 	memset(&r, 0, sizeof(r));
 	collect(&slow, &r);
 	assert_int_equal(r.len, 0);
-	advance(101);
+	h_tcp_advance(101);
 	memset(&r, 0, sizeof(r));
 	collect(&slow, &r);
 	assert_non_null(strstr(r.data, "HTTP/1.1 408 Request Timeout\r\n"));
@@ -390,13 +288,13 @@ test_timeouts(void **state)
 	/* Slow POST: body-idle-ms between body bytes. */
 	connect_peer(&post);
 	request(&post, "POST /upload HTTP/1.1\r\nHost: api.test\r\nContent-Length: 10\r\n\r\nab", &r);
-	advance(700);
+	h_tcp_advance(700);
 	request(&post, "cd", &r);                  /* progress restarts the timer */
-	advance(700);
+	h_tcp_advance(700);
 	memset(&r, 0, sizeof(r));
 	collect(&post, &r);
 	assert_int_equal(r.len, 0);
-	advance(101);
+	h_tcp_advance(101);
 	memset(&r, 0, sizeof(r));
 	collect(&post, &r);
 	assert_non_null(strstr(r.data, "HTTP/1.1 408"));
@@ -407,11 +305,11 @@ test_timeouts(void **state)
 	connect_peer(&idle);
 	request(&idle, "GET / HTTP/1.1\r\nHost: a\r\n\r\n", &r);
 	assert_non_null(strstr(r.data, "HTTP/1.1 404"));
-	advance(2999);
+	h_tcp_advance(2999);
 	memset(&r, 0, sizeof(r));
 	collect(&idle, &r);
 	assert_false(r.fin);
-	advance(2);
+	h_tcp_advance(2);
 	memset(&r, 0, sizeof(r));
 	collect(&idle, &r);
 	assert_true(r.fin);
@@ -424,7 +322,7 @@ test_timeouts(void **state)
 static void
 test_session_pool_bounded(void **state)
 {
-	struct peer p[4];
+	struct h_peer p[4];
 	struct reply r;
 
 	(void)state;
@@ -433,25 +331,8 @@ test_session_pool_bounded(void **state)
 	assert_int_equal(proxy_sessions(dp.workers[0]), 3);
 	/* The fourth is answered 503 and closed right after the handshake. */
 	{
-		uint8_t f[256];
-		struct rte_mbuf *m;
-
-		p[3].sport = next_sport++;
-		p[3].seq = 1000;
-		h_rx(0, f, build(f, p[3].sport, p[3].seq, 0, RTE_TCP_SYN_FLAG, NULL, 0));
-		m = h_tx(0);
-		assert_non_null(m);
-		{
-			struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
-									  sizeof(struct rte_ether_hdr));
-			struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
-
-			p[3].ack = rte_be_to_cpu_32(th->sent_seq) + 1;
-		}
-		rte_pktmbuf_free(m);
-		p[3].seq++;
+		h_tcp_open(&p[3], 80, 1000, NULL, 0, NULL);
 		memset(&r, 0, sizeof(r));
-		send_seg(&p[3], RTE_TCP_ACK_FLAG, NULL, 0);
 		collect(&p[3], &r);
 		assert_non_null(strstr(r.data, "HTTP/1.1 503 Service Unavailable\r\n"));
 		assert_true(r.fin);

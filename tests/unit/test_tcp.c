@@ -9,18 +9,8 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <rte_arp.h>
-#include <rte_ip.h>
-#include <rte_tcp.h>
 
-#include "harness.h"
-#include "tcp/tcp_p.h"
-
-#define TH_FIN 0x01
-#define TH_SYN 0x02
-#define TH_RST 0x04
-#define TH_PSH 0x08
-#define TH_ACK 0x10
+#include "h_tcp.h"
 
 static const char *config =
 	"{\"schema\":1,"
@@ -30,185 +20,32 @@ static const char *config =
 	"          \"receive-buffer\":65536,\"send-buffer\":65536},"
 	" \"test-services\":[{\"port\":7,\"service\":\"echo\"},{\"port\":9,\"service\":\"discard\"}]}";
 
-static const struct rte_ether_addr bcast = {{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }};
-static const struct rte_ether_addr zero_mac;
-static uint16_t next_sport = 40000;
-static const char *build_src = "10.0.0.2";   /* source address of build() */
-
-/* A segment as we saw it on the wire. */
-struct rseg {
-	uint32_t seq, ack;
-	uint8_t flags;
-	uint16_t win;
-	uint32_t len;
-	uint8_t data[2048];
-	uint8_t opts[40];
-	unsigned optlen;
-};
-
-/* The peer's side of one connection. */
-struct peer {
-	uint16_t sport, dport;
-	uint32_t seq;          /* next sequence number the peer sends */
-	uint32_t ack;          /* next byte expected from us */
-	uint16_t win;          /* the window it advertises */
-};
-
-static void
-advance(uint64_t ms)
-{
-	struct worker *w = dp.workers[0];
-
-	tcp_clock_set(w, w->tcp->now_ms + ms);
-	worker_poll_once(w);
-}
-
 static int
 setup(void **state)
 {
-	uint8_t f[64];
-	size_t n;
-
 	(void)state;
-	h_setup("{\"schema\":1,\"ports\":[]}");
-	h_setup(config);
-	/* Forget the connections an earlier (failed) test left. */
-	for (uint32_t i = 0; i < TCP_MAX_CONNS; i++) {
-		struct tcp_conn *c = &dp.workers[0]->tcp->conns[i];
-
-		if (c->state != TCP_CLOSED)
-			tcp_conn_release(c, TCP_CLOSE_ABORT);
-	}
-	h_main(0);
-	advance(0);
-	/* Make 10.0.0.2 a known neighbour. */
-	n = h_arp(f, RTE_ARP_OP_REQUEST, &bcast, &h_peer_mac, "10.0.0.2", &zero_mac, "10.0.0.1");
-	h_rx(0, f, n);
-	h_main(1);
-	h_reset();
+	h_tcp_setup(config);
 	return 0;
-}
-
-/* Eth + IPv4 + TCP (+ options + data), checksums right. */
-static size_t
-build(uint8_t *buf, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
-      uint8_t flags, uint16_t win, const uint8_t *opts, size_t optlen,
-      const void *data, size_t len)
-{
-	size_t off = h_eth(buf, &h_port_mac[0], &h_peer_mac, RTE_ETHER_TYPE_IPV4);
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(buf + off);
-	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
-	size_t thlen = sizeof(*th) + optlen;
-
-	memset(ip, 0, sizeof(*ip));
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + thlen + len);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_TCP;
-	ip->src_addr = h_ip4(build_src);
-	ip->dst_addr = h_ip4("10.0.0.1");
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	memset(th, 0, sizeof(*th));
-	th->src_port = rte_cpu_to_be_16(sport);
-	th->dst_port = rte_cpu_to_be_16(dport);
-	th->sent_seq = rte_cpu_to_be_32(seq);
-	th->recv_ack = rte_cpu_to_be_32(ack);
-	th->data_off = (uint8_t)((thlen / 4) << 4);
-	th->tcp_flags = flags;
-	th->rx_win = rte_cpu_to_be_16(win);
-	if (optlen)
-		memcpy(th + 1, opts, optlen);
-	if (len)
-		memcpy((uint8_t *)th + thlen, data, len);
-	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
-	return off + sizeof(*ip) + thlen + len;
-}
-
-/* Take the next TCP segment sent on port 0; false when none. */
-static bool
-take(struct rseg *r)
-{
-	struct rte_mbuf *m = h_tx(0);
-	struct rte_ipv4_hdr *ip;
-	struct rte_tcp_hdr *th;
-	unsigned thlen;
-
-	if (m == NULL)
-		return false;
-	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
-	assert_int_equal(ip->next_proto_id, IPPROTO_TCP);
-	assert_int_equal(ip->src_addr, h_ip4("10.0.0.1"));
-	assert_int_equal(rte_ipv4_cksum(ip), 0 == 0 ? rte_ipv4_cksum(ip) : 0);
-	th = (struct rte_tcp_hdr *)(ip + 1);
-	assert_int_equal(rte_ipv4_udptcp_cksum_verify(ip, th), 0);
-	thlen = (th->data_off >> 4) * 4;
-	r->seq = rte_be_to_cpu_32(th->sent_seq);
-	r->ack = rte_be_to_cpu_32(th->recv_ack);
-	r->flags = th->tcp_flags;
-	r->win = rte_be_to_cpu_16(th->rx_win);
-	r->len = rte_be_to_cpu_16(ip->total_length) - sizeof(*ip) - thlen;
-	r->optlen = thlen - sizeof(*th);
-	memcpy(r->opts, th + 1, r->optlen);
-	assert_true(r->len <= sizeof(r->data));
-	memcpy(r->data, (uint8_t *)th + thlen, r->len);
-	rte_pktmbuf_free(m);
-	return true;
-}
-
-static void
-send_seg(struct peer *p, uint8_t flags, const void *data, size_t len)
-{
-	uint8_t f[2048];
-	size_t n = build(f, p->sport, p->dport, p->seq, p->ack, flags, p->win, NULL, 0, data, len);
-
-	h_rx(0, f, n);
-	p->seq += len + !!(flags & TH_FIN);
 }
 
 /* Handshake with MSS 1460 and window scale 7 (no timestamps: segments stay
  * easy to read). Leaves the connection ESTABLISHED. */
 static void
-connect_to(struct peer *p, uint16_t dport)
+connect_to(struct h_peer *p, uint16_t dport)
 {
 	static const uint8_t opts[] = { 2, 4, 0x05, 0xb4, 1, 3, 3, 7 };
-	uint8_t f[256];
-	struct rseg r;
-	size_t n;
 
-	p->sport = next_sport++;
-	p->dport = dport;
-	p->win = 65535;
-	p->seq = 1000;
-	n = build(f, p->sport, dport, p->seq, 0, TH_SYN, 65535, opts, sizeof(opts), NULL, 0);
-	h_rx(0, f, n);
-	assert_true(take(&r));
-	assert_int_equal(r.flags, TH_SYN | TH_ACK);
-	assert_int_equal(r.ack, 1001);
-	p->seq = 1001;
-	p->ack = r.seq + 1;
-	send_seg(p, TH_ACK, NULL, 0);
+	h_tcp_open(p, dport, 1000, opts, sizeof(opts), NULL);
 	assert_int_equal(h_tx_count(0), 0);
 }
 
 /* Like connect_to, for a service that sends at once: the data segment
  * that answers the handshake's ACK is returned in r. */
 static void
-connect_to_expect_data(struct peer *p, uint16_t dport, struct rseg *r)
+connect_to_expect_data(struct h_peer *p, uint16_t dport, struct h_seg *r)
 {
-	uint8_t f[256];
-	size_t n;
-
-	p->sport = next_sport++;
-	p->dport = dport;
-	p->win = 65535;
-	p->seq = 1000;
-	n = build(f, p->sport, dport, p->seq, 0, TH_SYN, 65535, NULL, 0, NULL, 0);
-	h_rx(0, f, n);
-	assert_true(take(r));
-	p->seq = 1001;
-	p->ack = r->seq + 1;
-	send_seg(p, TH_ACK, NULL, 0);
-	assert_true(take(r));
+	h_tcp_open(p, dport, 1000, NULL, 0, r);
+	assert_true(h_tcp_take(r));
 }
 
 static void
@@ -217,14 +54,14 @@ test_handshake_options(void **state)
 	static const uint8_t opts[] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0,
 					1, 3, 3, 7 };
 	uint8_t f[256];
-	struct rseg r;
+	struct h_seg r;
 	size_t n;
 	bool mss = false, ws = false, sack = false, ts = false;
 
 	(void)state;
-	n = build(f, 33333, 7, 5000, 0, TH_SYN, 64240, opts, sizeof(opts), NULL, 0);
+	n = h_tcp_frame(f, H_PEER_ADDR, 33333, 7, 5000, 0, TH_SYN, 64240, opts, sizeof(opts), NULL, 0);
 	h_rx(0, f, n);
-	assert_true(take(&r));
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.flags, TH_SYN | TH_ACK);
 	assert_int_equal(r.ack, 5001);
 	for (unsigned i = 0; i < r.optlen;) {
@@ -261,26 +98,26 @@ test_handshake_options(void **state)
 	/* A repeated SYN gets the same SYN-ACK again. */
 	h_rx(0, f, n);
 	{
-		struct rseg r2;
+		struct h_seg r2;
 
-		assert_true(take(&r2));
+		assert_true(h_tcp_take(&r2));
 		assert_int_equal(r2.flags, TH_SYN | TH_ACK);
 		assert_int_equal(r2.seq, r.seq);
 	}
 	/* Unanswered, the SYN-ACK is retransmitted after the initial RTO. */
-	advance(1000);
-	assert_true(take(&r));
+	h_tcp_advance(1000);
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.flags, TH_SYN | TH_ACK);
 	assert_int_equal(h_cnt(CNT_TCP_RTO), 1);
 	/* An ACK outside SND.UNA..SND.NXT is answered with RST. */
-	n = build(f, 33333, 7, 5001, r.seq + 7, TH_ACK, 64240, NULL, 0, NULL, 0);
+	n = h_tcp_frame(f, H_PEER_ADDR, 33333, 7, 5001, r.seq + 7, TH_ACK, 64240, NULL, 0, NULL, 0);
 	h_rx(0, f, n);
-	assert_true(take(&r));
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.flags, TH_RST);
 	assert_int_equal(h_cnt(CNT_TCP_DROP_BAD_SYNACK_ACK), 1);
 	/* Gives up after TCP_SYNACK_RETRIES. */
 	for (int i = 0; i < 8; i++)
-		advance(60000);
+		h_tcp_advance(60000);
 	assert_int_equal(h_cnt(CNT_TCP_TIMEOUT), 1);
 	assert_int_equal(tcp_conn_count(dp.workers[0]), 0);
 	h_reset();
@@ -289,37 +126,37 @@ test_handshake_options(void **state)
 static void
 test_echo_in_order_and_close(void **state)
 {
-	struct peer p;
-	struct rseg r;
+	struct h_peer p;
+	struct h_seg r;
 
 	(void)state;
 	connect_to(&p, 7);
 	assert_int_equal(h_cnt(CNT_TCP_OPENED), 1);
-	send_seg(&p, TH_ACK | TH_PSH, "hello", 5);
-	assert_true(take(&r));
+	h_tcp_send(&p, TH_ACK | TH_PSH, "hello", 5);
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.len, 5);
 	assert_memory_equal(r.data, "hello", 5);
 	assert_int_equal(r.seq, p.ack);
 	assert_int_equal(r.ack, p.seq);
 	assert_true(r.flags & TH_ACK);
 	p.ack += 5;
-	send_seg(&p, TH_ACK, NULL, 0);
+	h_tcp_send(&p, TH_ACK, NULL, 0);
 	assert_int_equal(h_tx_count(0), 0);
 
 	/* The peer closes: echo closes too (our FIN, ACKing theirs). */
-	send_seg(&p, TH_ACK | TH_FIN, NULL, 0);
-	assert_true(take(&r));
+	h_tcp_send(&p, TH_ACK | TH_FIN, NULL, 0);
+	assert_true(h_tcp_take(&r));
 	assert_true(r.flags & TH_FIN);
 	assert_int_equal(r.ack, p.seq);
 	assert_int_equal(r.seq, p.ack);
 	p.ack++;
-	send_seg(&p, TH_ACK, NULL, 0);
-	advance(1);
+	h_tcp_send(&p, TH_ACK, NULL, 0);
+	h_tcp_advance(1);
 	assert_int_equal(h_cnt(CNT_TCP_CLOSED), 1);
 	assert_int_equal(tcp_conn_count(dp.workers[0]), 0);
 	/* Anything more goes to the listener, which resets it. */
-	send_seg(&p, TH_ACK, NULL, 0);
-	assert_true(take(&r));
+	h_tcp_send(&p, TH_ACK, NULL, 0);
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.flags, TH_RST);
 	assert_int_equal(r.seq, p.ack);
 	assert_int_equal(h_cnt(CNT_TCP_DROP_LISTEN), 1);
@@ -328,8 +165,8 @@ test_echo_in_order_and_close(void **state)
 static void
 test_out_of_order_merged(void **state)
 {
-	struct peer p;
-	struct rseg r;
+	struct h_peer p;
+	struct h_seg r;
 	uint32_t base;
 
 	(void)state;
@@ -338,21 +175,21 @@ test_out_of_order_merged(void **state)
 	/* Second half first: a duplicate ACK at once, with a SACK block...
 	 * (SACK was not offered in connect_to: no block). */
 	p.seq = base + 5;
-	send_seg(&p, TH_ACK, "56789", 5);
-	assert_true(take(&r));
+	h_tcp_send(&p, TH_ACK, "56789", 5);
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.len, 0);
 	assert_int_equal(r.ack, base);
 	assert_int_equal(h_cnt(CNT_TCP_OOO_QUEUED), 1);
 	/* The same again is a duplicate. */
 	p.seq = base + 5;
-	send_seg(&p, TH_ACK, "56789", 5);
+	h_tcp_send(&p, TH_ACK, "56789", 5);
 	assert_int_equal(h_cnt(CNT_TCP_DROP_DUPLICATE), 1);
 	rte_pktmbuf_free(h_tx(0));
 	/* The gap fills: all ten bytes are echoed in order. */
 	p.seq = base;
-	send_seg(&p, TH_ACK, "01234", 5);
+	h_tcp_send(&p, TH_ACK, "01234", 5);
 	assert_int_equal(h_cnt(CNT_TCP_OOO_MERGED), 1);
-	assert_true(take(&r));
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.len, 10);
 	assert_memory_equal(r.data, "0123456789", 10);
 	assert_int_equal(r.ack, base + 10);
@@ -360,7 +197,7 @@ test_out_of_order_merged(void **state)
 	/* More out-of-order segments than the queue holds (4). */
 	for (unsigned i = 0; i < 5; i++) {
 		p.seq = base + 20 + 10 * i;
-		send_seg(&p, TH_ACK, "x", 1);
+		h_tcp_send(&p, TH_ACK, "x", 1);
 		rte_pktmbuf_free(h_tx(0));
 	}
 	assert_int_equal(h_cnt(CNT_TCP_DROP_OOO_FULL), 1);
@@ -370,68 +207,68 @@ test_out_of_order_merged(void **state)
 static void
 test_rto_retransmits_with_backoff(void **state)
 {
-	struct peer p;
-	struct rseg r;
+	struct h_peer p;
+	struct h_seg r;
 
 	(void)state;
 	connect_to(&p, 7);
-	send_seg(&p, TH_ACK, "abc", 3);
-	assert_true(take(&r));
+	h_tcp_send(&p, TH_ACK, "abc", 3);
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.len, 3);
 	/* Unacknowledged: first a tail loss probe (RFC 8985 7.2: 2 SRTT, 0
 	 * here, plus the delayed-ACK time for a lone segment: 40 ms). */
-	advance(39);
+	h_tcp_advance(39);
 	assert_int_equal(h_tx_count(0), 0);
-	advance(1);
-	assert_true(take(&r));
+	h_tcp_advance(1);
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.len, 3);
 	assert_int_equal(h_cnt(CNT_TCP_LOSS_PROBE), 1);
 	assert_int_equal(h_cnt(CNT_TCP_RETRANSMIT), 0);
 	/* The handshake measured an RTT of 0 ms, so the RTO after the probe
 	 * is rto-min-ms, 200 (RFC 6298 2.2, 2.4). */
-	advance(199);
+	h_tcp_advance(199);
 	assert_int_equal(h_tx_count(0), 0);
-	advance(1);
-	assert_true(take(&r));
+	h_tcp_advance(1);
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.len, 3);
 	assert_memory_equal(r.data, "abc", 3);
 	assert_int_equal(h_cnt(CNT_TCP_RETRANSMIT), 1);
 	/* Backed off (RFC 6298 5.5): the next one after 400 ms, not 200. */
-	advance(300);
+	h_tcp_advance(300);
 	assert_int_equal(h_tx_count(0), 0);
-	advance(100);
-	assert_true(take(&r));
+	h_tcp_advance(100);
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(h_cnt(CNT_TCP_RETRANSMIT), 2);
 	/* Acknowledged: no more retransmissions. */
 	p.ack += 3;
-	send_seg(&p, TH_ACK, NULL, 0);
-	advance(10000);
+	h_tcp_send(&p, TH_ACK, NULL, 0);
+	h_tcp_advance(10000);
 	assert_int_equal(h_tx_count(0), 0);
 	assert_int_equal(h_cnt(CNT_TCP_RETRANSMIT), 2);
-	send_seg(&p, TH_RST, NULL, 0);
+	h_tcp_send(&p, TH_RST, NULL, 0);
 }
 
 static void
 test_delayed_ack(void **state)
 {
-	struct peer p;
-	struct rseg r;
+	struct h_peer p;
+	struct h_seg r;
 
 	(void)state;
 	connect_to(&p, 9);   /* discard: reads, never answers with data */
-	send_seg(&p, TH_ACK, "zz", 2);
+	h_tcp_send(&p, TH_ACK, "zz", 2);
 	assert_int_equal(h_tx_count(0), 0);
-	advance(40);
-	assert_true(take(&r));
+	h_tcp_advance(40);
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.len, 0);
 	assert_int_equal(r.ack, p.seq);
 	assert_int_equal(h_cnt(CNT_TCP_DELAYED_ACK), 1);
 	/* Two segments: ACK at once (RFC 1122 4.2.3.2). */
-	send_seg(&p, TH_ACK, "a", 1);
-	send_seg(&p, TH_ACK, "b", 1);
-	assert_true(take(&r));
+	h_tcp_send(&p, TH_ACK, "a", 1);
+	h_tcp_send(&p, TH_ACK, "b", 1);
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.ack, p.seq);
-	send_seg(&p, TH_RST, NULL, 0);
+	h_tcp_send(&p, TH_RST, NULL, 0);
 }
 
 /* A zero window from the peer stops our data; its window update arrives
@@ -441,28 +278,28 @@ test_delayed_ack(void **state)
 static void
 test_window_edge_ack_processed(void **state)
 {
-	struct peer p;
-	struct rseg r;
+	struct h_peer p;
+	struct h_seg r;
 	uint32_t edge;
 
 	(void)state;
 	connect_to(&p, 7);
 	p.win = 0;
-	send_seg(&p, TH_ACK, "abc", 3);
+	h_tcp_send(&p, TH_ACK, "abc", 3);
 	assert_int_equal(h_tx_count(0), 0);      /* echo is blocked by the window */
-	advance(40);
-	assert_true(take(&r));                   /* the delayed ACK */
+	h_tcp_advance(40);
+	assert_true(h_tcp_take(&r));                   /* the delayed ACK */
 	assert_int_equal(r.len, 0);
 	edge = r.ack + ((uint32_t)r.win << 1);   /* window scale 1 for 64 KiB */
 	p.seq = edge;
 	p.win = 65535;
-	send_seg(&p, TH_ACK, NULL, 0);
-	assert_true(take(&r));
+	h_tcp_send(&p, TH_ACK, NULL, 0);
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.len, 3);
 	assert_memory_equal(r.data, "abc", 3);
 	p.seq = r.ack;
-	send_seg(&p, TH_RST, NULL, 0);
-	advance(1);
+	h_tcp_send(&p, TH_RST, NULL, 0);
+	h_tcp_advance(1);
 	assert_int_equal(tcp_conn_count(dp.workers[0]), 0);
 }
 
@@ -496,8 +333,8 @@ static const struct tcp_app_ops greeter = {
 static void
 test_active_close_time_wait(void **state)
 {
-	struct peer p;
-	struct rseg r;
+	struct h_peer p;
+	struct h_seg r;
 
 	(void)state;
 	assert_int_equal(tcp_listen(dp.workers[0], 100, &greeter), 0);
@@ -508,21 +345,21 @@ test_active_close_time_wait(void **state)
 	assert_memory_equal(r.data, "bye", 3);
 	assert_true(r.flags & TH_FIN);           /* FIN rides on the data */
 	p.ack += 4;
-	send_seg(&p, TH_ACK, NULL, 0);           /* -> FIN-WAIT-2 */
+	h_tcp_send(&p, TH_ACK, NULL, 0);           /* -> FIN-WAIT-2 */
 	assert_int_equal(h_tx_count(0), 0);
-	send_seg(&p, TH_ACK | TH_FIN, NULL, 0);  /* -> TIME-WAIT */
-	assert_true(take(&r));
+	h_tcp_send(&p, TH_ACK | TH_FIN, NULL, 0);  /* -> TIME-WAIT */
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.flags, TH_ACK);
 	assert_int_equal(r.ack, p.seq);
 	assert_int_equal(closed_calls, 1);
 	assert_int_equal(closed_why, TCP_CLOSE_NORMAL);
 	/* A retransmitted FIN is ACKed again. */
 	p.seq--;
-	send_seg(&p, TH_ACK | TH_FIN, NULL, 0);
-	assert_true(take(&r));
+	h_tcp_send(&p, TH_ACK | TH_FIN, NULL, 0);
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.ack, p.seq);
 	assert_int_equal(tcp_conn_count(dp.workers[0]), 1);
-	advance(1000);                           /* time-wait-ms */
+	h_tcp_advance(1000);                           /* time-wait-ms */
 	assert_int_equal(h_cnt(CNT_TCP_TIME_WAIT_DONE), 1);
 	assert_int_equal(tcp_conn_count(dp.workers[0]), 0);
 	assert_int_equal(closed_calls, 1);
@@ -536,22 +373,22 @@ test_active_close_time_wait(void **state)
 static void
 test_zero_window_probe(void **state)
 {
-	struct peer p;
-	struct rseg r;
+	struct h_peer p;
+	struct h_seg r;
 
 	(void)state;
 	connect_to(&p, 7);
 	p.win = 0;
-	send_seg(&p, TH_ACK, "xyz", 3);
-	advance(40);
-	assert_true(take(&r));                   /* delayed ACK, no data */
+	h_tcp_send(&p, TH_ACK, "xyz", 3);
+	h_tcp_advance(40);
+	assert_true(h_tcp_take(&r));                   /* delayed ACK, no data */
 	assert_int_equal(r.len, 0);
-	advance(1000);
-	assert_true(take(&r));
+	h_tcp_advance(1000);
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.len, 0);
 	assert_int_equal(r.seq, p.ack - 1);
 	for (int i = 0; i < 12; i++)
-		advance(60000);
+		h_tcp_advance(60000);
 	assert_int_equal(h_cnt(CNT_TCP_TIMEOUT), 0);
 	assert_true(h_cnt(CNT_TCP_PERSIST_PROBE) >= 12);
 	assert_int_equal(h_cnt(CNT_TCP_RETRANSMIT), 0);
@@ -559,11 +396,11 @@ test_zero_window_probe(void **state)
 		rte_pktmbuf_free(h_tx(0));
 	/* The window opens: all of it follows. */
 	p.win = 65535;
-	send_seg(&p, TH_ACK, NULL, 0);
-	assert_true(take(&r));
+	h_tcp_send(&p, TH_ACK, NULL, 0);
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.len, 3);
 	assert_memory_equal(r.data, "xyz", 3);
-	send_seg(&p, TH_RST, NULL, 0);
+	h_tcp_send(&p, TH_RST, NULL, 0);
 }
 
 /* RFC 5961 5.2: an ACK below SND.UNA - MAX.SND.WND and one beyond SND.NXT
@@ -571,28 +408,28 @@ test_zero_window_probe(void **state)
 static void
 test_bad_acks(void **state)
 {
-	struct peer p;
-	struct rseg r;
+	struct h_peer p;
+	struct h_seg r;
 	uint32_t good;
 
 	(void)state;
-	advance(1000);       /* a fresh challenge-ACK budget */
+	h_tcp_advance(1000);       /* a fresh challenge-ACK budget */
 	connect_to(&p, 9);
 	good = p.ack;
 	p.ack = good - 0x10000000;   /* MAX.SND.WND is 65535 << 7 */
-	send_seg(&p, TH_ACK, NULL, 0);
-	assert_true(take(&r));
+	h_tcp_send(&p, TH_ACK, NULL, 0);
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(h_cnt(CNT_TCP_DROP_ACK_TOO_OLD), 1);
 	assert_int_equal(h_cnt(CNT_TCP_CHALLENGE_ACK), 1);
 	p.ack = good + 10;
-	send_seg(&p, TH_ACK, NULL, 0);
-	assert_true(take(&r));
+	h_tcp_send(&p, TH_ACK, NULL, 0);
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.seq, good);
 	assert_int_equal(h_cnt(CNT_TCP_DROP_ACK_UNSENT), 1);
 	assert_int_equal(h_cnt(CNT_TCP_CHALLENGE_ACK), 2);
 	assert_int_equal(tcp_conn_count(dp.workers[0]), 1);
 	p.ack = good;
-	send_seg(&p, TH_RST, NULL, 0);
+	h_tcp_send(&p, TH_RST, NULL, 0);
 }
 
 /* RFC 5961 5.2 with 7: ACKs for data not yet sent spend the same per-second
@@ -601,44 +438,44 @@ test_bad_acks(void **state)
 static void
 test_ack_unsent_challenge_limited(void **state)
 {
-	struct peer p;
-	struct rseg r;
+	struct h_peer p;
+	struct h_seg r;
 	uint32_t good;
 
 	(void)state;
-	advance(1000);       /* a fresh second for the budget (3 per second) */
+	h_tcp_advance(1000);       /* a fresh second for the budget (3 per second) */
 	connect_to(&p, 7);
 	h_reset();
 	good = p.ack;
 	p.seq += 10;
-	send_seg(&p, TH_RST, NULL, 0);       /* in window, not RCV.NXT: 1 */
+	h_tcp_send(&p, TH_RST, NULL, 0);       /* in window, not RCV.NXT: 1 */
 	p.seq -= 10;
 	assert_int_equal(h_cnt(CNT_TCP_CHALLENGE_ACK), 1);
 	p.ack = good + 1000;
 	for (unsigned i = 0; i < 4; i++)
-		send_seg(&p, TH_ACK, NULL, 0);
+		h_tcp_send(&p, TH_ACK, NULL, 0);
 	assert_int_equal(h_cnt(CNT_TCP_DROP_ACK_UNSENT), 4);
 	assert_int_equal(h_cnt(CNT_TCP_CHALLENGE_ACK), 3);
 	assert_int_equal(h_cnt(CNT_TCP_CHALLENGE_ACK_LIMITED), 2);
 	assert_int_equal(h_tx_count(0), 3);
 	for (unsigned i = 0; i < 3; i++) {
-		assert_true(take(&r));
+		assert_true(h_tcp_take(&r));
 		assert_int_equal(r.seq, good);
 		assert_int_equal(r.flags, TH_ACK);
 	}
 	assert_int_equal(tcp_conn_count(dp.workers[0]), 1);
 	h_reset();
 	/* A new second, a new budget; the connection still works. */
-	advance(1000);
-	send_seg(&p, TH_ACK, NULL, 0);
+	h_tcp_advance(1000);
+	h_tcp_send(&p, TH_ACK, NULL, 0);
 	assert_int_equal(h_cnt(CNT_TCP_CHALLENGE_ACK), 1);
-	assert_true(take(&r));
+	assert_true(h_tcp_take(&r));
 	p.ack = good;
-	send_seg(&p, TH_ACK | TH_PSH, "hi", 2);
-	assert_true(take(&r));
+	h_tcp_send(&p, TH_ACK | TH_PSH, "hi", 2);
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.len, 2);
 	assert_memory_equal(r.data, "hi", 2);
-	send_seg(&p, TH_RST, NULL, 0);
+	h_tcp_send(&p, TH_RST, NULL, 0);
 	h_reset();
 }
 
@@ -650,30 +487,30 @@ test_paws(void **state)
 	static const uint8_t syn_opts[] = { 2, 4, 0x05, 0xb4, 1, 1, 8, 10, 0, 0, 1, 0, 0, 0, 0, 0 };
 	uint8_t opts[12] = { 1, 1, 8, 10, 0, 0, 1, 0, 0, 0, 0, 0 };
 	uint8_t f[256];
-	struct rseg r;
+	struct h_seg r;
 	uint32_t ack;
 	size_t n;
 
 	(void)state;
-	n = build(f, 41000, 9, 1000, 0, TH_SYN, 65535, syn_opts, sizeof(syn_opts), NULL, 0);
+	n = h_tcp_frame(f, H_PEER_ADDR, 41000, 9, 1000, 0, TH_SYN, 65535, syn_opts, sizeof(syn_opts), NULL, 0);
 	h_rx(0, f, n);
-	assert_true(take(&r));
+	assert_true(h_tcp_take(&r));
 	ack = r.seq + 1;
 	/* TSval 0x100 -> 0x200 accepted... */
 	opts[6] = 2;
-	n = build(f, 41000, 9, 1001, ack, TH_ACK, 65535, opts, sizeof(opts), "ab", 2);
+	n = h_tcp_frame(f, H_PEER_ADDR, 41000, 9, 1001, ack, TH_ACK, 65535, opts, sizeof(opts), "ab", 2);
 	h_rx(0, f, n);
 	assert_int_equal(h_cnt(CNT_TCP_OPENED), 1);
 	/* ... then 0x100 again is refused, answered with an ACK. */
 	opts[6] = 1;
-	n = build(f, 41000, 9, 1003, ack, TH_ACK, 65535, opts, sizeof(opts), "cd", 2);
+	n = h_tcp_frame(f, H_PEER_ADDR, 41000, 9, 1003, ack, TH_ACK, 65535, opts, sizeof(opts), "cd", 2);
 	h_rx(0, f, n);
 	assert_int_equal(h_cnt(CNT_TCP_DROP_PAWS), 1);
-	assert_true(take(&r));
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.ack, 1003);
-	n = build(f, 41000, 9, 1003, ack, TH_RST, 0, NULL, 0, NULL, 0);
+	n = h_tcp_frame(f, H_PEER_ADDR, 41000, 9, 1003, ack, TH_RST, 0, NULL, 0, NULL, 0);
 	h_rx(0, f, n);
-	advance(1);
+	h_tcp_advance(1);
 	assert_int_equal(tcp_conn_count(dp.workers[0]), 0);
 }
 
@@ -684,21 +521,21 @@ test_sack_blocks(void **state)
 {
 	static const uint8_t opts[] = { 2, 4, 0x05, 0xb4, 4, 2, 1, 1 };
 	uint8_t f[256];
-	struct rseg r;
-	struct peer p = { .sport = 42000, .dport = 9, .seq = 1000, .win = 65535 };
+	struct h_seg r;
+	struct h_peer p = { .sport = 42000, .dport = 9, .seq = 1000, .win = 65535 };
 	size_t n;
 	uint32_t l, h;
 
 	(void)state;
-	n = build(f, p.sport, p.dport, p.seq, 0, TH_SYN, 65535, opts, sizeof(opts), NULL, 0);
+	n = h_tcp_frame(f, H_PEER_ADDR, p.sport, p.dport, p.seq, 0, TH_SYN, 65535, opts, sizeof(opts), NULL, 0);
 	h_rx(0, f, n);
-	assert_true(take(&r));
+	assert_true(h_tcp_take(&r));
 	p.seq = 1001;
 	p.ack = r.seq + 1;
-	send_seg(&p, TH_ACK, NULL, 0);
+	h_tcp_send(&p, TH_ACK, NULL, 0);
 	p.seq = 1011;
-	send_seg(&p, TH_ACK, "0123456789", 10);
-	assert_true(take(&r));
+	h_tcp_send(&p, TH_ACK, "0123456789", 10);
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.ack, 1001);
 	/* NOP NOP SACK(5) len 10 left right */
 	assert_int_equal(r.optlen, 12);
@@ -709,26 +546,26 @@ test_sack_blocks(void **state)
 	assert_int_equal(rte_be_to_cpu_32(l), 1011);
 	assert_int_equal(rte_be_to_cpu_32(h), 1021);
 	p.seq = 1001;
-	send_seg(&p, TH_ACK, "abcdefghij", 10);
-	assert_true(take(&r));
+	h_tcp_send(&p, TH_ACK, "abcdefghij", 10);
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.ack, 1021);
 	assert_int_equal(r.optlen, 0);
 	p.seq = 1021;
-	send_seg(&p, TH_RST, NULL, 0);
+	h_tcp_send(&p, TH_RST, NULL, 0);
 }
 
 static void
 test_rst_rules(void **state)
 {
-	struct peer p;
-	struct rseg r;
+	struct h_peer p;
+	struct h_seg r;
 
 	(void)state;
 	connect_to(&p, 7);
 	/* In the window but not RCV.NXT: challenge ACK, connection lives. */
 	p.seq += 100;
-	send_seg(&p, TH_RST, NULL, 0);
-	assert_true(take(&r));
+	h_tcp_send(&p, TH_RST, NULL, 0);
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.flags, TH_ACK);
 	assert_int_equal(r.ack, p.seq - 100);
 	assert_int_equal(h_cnt(CNT_TCP_DROP_RST_IN_WINDOW), 1);
@@ -736,19 +573,20 @@ test_rst_rules(void **state)
 	assert_int_equal(tcp_conn_count(dp.workers[0]), 1);
 	/* Outside the window: dropped silently. */
 	p.seq += 1000000;
-	send_seg(&p, TH_RST, NULL, 0);
+	h_tcp_send(&p, TH_RST, NULL, 0);
 	assert_int_equal(h_tx_count(0), 0);
 	assert_int_equal(h_cnt(CNT_TCP_DROP_OUT_OF_WINDOW), 1);
 	assert_int_equal(tcp_conn_count(dp.workers[0]), 1);
 	/* SYN on an established connection: challenge ACK (RFC 5961 4.2). */
 	p.seq -= 1000100;
-	send_seg(&p, TH_SYN, NULL, 0);
-	assert_true(take(&r));
+	h_tcp_send(&p, TH_SYN, NULL, 0);
+	p.seq--;                        /* refused: it took no sequence space */
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.flags, TH_ACK);
 	assert_int_equal(h_cnt(CNT_TCP_DROP_SYN_SYNCHRONIZED), 1);
 	/* Exactly RCV.NXT: reset. */
-	send_seg(&p, TH_RST, NULL, 0);
-	advance(1);
+	h_tcp_send(&p, TH_RST, NULL, 0);
+	h_tcp_advance(1);
 	assert_int_equal(h_cnt(CNT_TCP_RST_RX), 1);
 	assert_int_equal(tcp_conn_count(dp.workers[0]), 0);
 }
@@ -756,26 +594,26 @@ test_rst_rules(void **state)
 static void
 test_challenge_ack_rate_limited(void **state)
 {
-	struct peer p;
+	struct h_peer p;
 
 	(void)state;
-	advance(1000);       /* a fresh second for the budget */
+	h_tcp_advance(1000);       /* a fresh second for the budget */
 	connect_to(&p, 7);
 	for (unsigned i = 0; i < 5; i++) {
 		p.seq += 10;
-		send_seg(&p, TH_RST, NULL, 0);
+		h_tcp_send(&p, TH_RST, NULL, 0);
 	}
 	assert_int_equal(h_cnt(CNT_TCP_CHALLENGE_ACK), 3);
 	assert_int_equal(h_cnt(CNT_TCP_CHALLENGE_ACK_LIMITED), 2);
 	assert_int_equal(h_tx_count(0), 3);
 	h_reset();
 	/* A new second, a new budget. */
-	advance(1000);
+	h_tcp_advance(1000);
 	p.seq += 10;
-	send_seg(&p, TH_RST, NULL, 0);
+	h_tcp_send(&p, TH_RST, NULL, 0);
 	assert_int_equal(h_cnt(CNT_TCP_CHALLENGE_ACK), 1);
 	p.seq -= 60;
-	send_seg(&p, TH_RST, NULL, 0);
+	h_tcp_send(&p, TH_RST, NULL, 0);
 	assert_int_equal(h_cnt(CNT_TCP_RST_RX), 1);
 	h_reset();
 }
@@ -783,24 +621,24 @@ test_challenge_ack_rate_limited(void **state)
 static void
 test_discard_and_peer_close(void **state)
 {
-	struct peer p;
-	struct rseg r;
+	struct h_peer p;
+	struct h_seg r;
 	uint8_t big[1400];
 
 	(void)state;
 	memset(big, 'd', sizeof(big));
 	connect_to(&p, 9);
-	send_seg(&p, TH_ACK, big, sizeof(big));
-	send_seg(&p, TH_ACK, big, sizeof(big));
-	assert_true(take(&r));
+	h_tcp_send(&p, TH_ACK, big, sizeof(big));
+	h_tcp_send(&p, TH_ACK, big, sizeof(big));
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.len, 0);
 	assert_int_equal(r.ack, p.seq);
-	send_seg(&p, TH_ACK | TH_FIN, NULL, 0);
-	assert_true(take(&r));
+	h_tcp_send(&p, TH_ACK | TH_FIN, NULL, 0);
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.flags, TH_ACK | TH_FIN);
 	p.ack++;
-	send_seg(&p, TH_ACK, NULL, 0);
-	advance(1);
+	h_tcp_send(&p, TH_ACK, NULL, 0);
+	h_tcp_advance(1);
 	assert_int_equal(tcp_conn_count(dp.workers[0]), 0);
 }
 
@@ -808,25 +646,25 @@ static void
 test_closed_port_and_listener_rules(void **state)
 {
 	uint8_t f[256];
-	struct rseg r;
+	struct h_seg r;
 	size_t n;
 
 	(void)state;
-	n = build(f, 1234, 80, 77, 0, TH_SYN, 1000, NULL, 0, NULL, 0);
+	n = h_tcp_frame(f, H_PEER_ADDR, 1234, 80, 77, 0, TH_SYN, 1000, NULL, 0, NULL, 0);
 	h_rx(0, f, n);
-	assert_true(take(&r));
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.flags, TH_RST | TH_ACK);
 	assert_int_equal(r.seq, 0);
 	assert_int_equal(r.ack, 78);
 	/* An ACK to a listener: <SEQ=SEG.ACK><CTL=RST>. */
-	n = build(f, 1234, 7, 77, 4242, TH_ACK, 1000, NULL, 0, NULL, 0);
+	n = h_tcp_frame(f, H_PEER_ADDR, 1234, 7, 77, 4242, TH_ACK, 1000, NULL, 0, NULL, 0);
 	h_rx(0, f, n);
-	assert_true(take(&r));
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.flags, TH_RST);
 	assert_int_equal(r.seq, 4242);
 	assert_int_equal(h_cnt(CNT_TCP_DROP_LISTEN), 1);
 	/* An RST to a closed port is not answered. */
-	n = build(f, 1234, 80, 77, 0, TH_RST, 0, NULL, 0, NULL, 0);
+	n = h_tcp_frame(f, H_PEER_ADDR, 1234, 80, 77, 0, TH_RST, 0, NULL, 0, NULL, 0);
 	h_expect_dropped(CNT_TCP_DROP_NO_LISTENER, f, n);
 }
 
@@ -839,25 +677,25 @@ test_refusals(void **state)
 	size_t n;
 
 	(void)state;
-	n = build(f, 1234, 7, 1, 0, TH_SYN, 1000, NULL, 0, NULL, 0);
+	n = h_tcp_frame(f, H_PEER_ADDR, 1234, 7, 1, 0, TH_SYN, 1000, NULL, 0, NULL, 0);
 	f[n - 3] ^= 0x55;                                        /* in the header */
 	h_expect_dropped(CNT_TCP_DROP_BAD_CHECKSUM, f, n);
 
-	n = build(f, 1234, 7, 1, 0, TH_SYN | TH_FIN, 1000, NULL, 0, NULL, 0);
+	n = h_tcp_frame(f, H_PEER_ADDR, 1234, 7, 1, 0, TH_SYN | TH_FIN, 1000, NULL, 0, NULL, 0);
 	h_expect_dropped(CNT_TCP_DROP_BAD_FLAGS, f, n);
-	n = build(f, 1234, 7, 1, 0, TH_SYN | TH_RST, 1000, NULL, 0, NULL, 0);
+	n = h_tcp_frame(f, H_PEER_ADDR, 1234, 7, 1, 0, TH_SYN | TH_RST, 1000, NULL, 0, NULL, 0);
 	h_expect_dropped(CNT_TCP_DROP_BAD_FLAGS, f, n);
-	n = build(f, 1234, 7, 1, 0, 0, 1000, NULL, 0, NULL, 0);
+	n = h_tcp_frame(f, H_PEER_ADDR, 1234, 7, 1, 0, 0, 1000, NULL, 0, NULL, 0);
 	h_expect_dropped(CNT_TCP_DROP_BAD_FLAGS, f, n);
-	n = build(f, 1234, 7, 1, 0, TH_SYN, 1000, bad_opt, sizeof(bad_opt), NULL, 0);
+	n = h_tcp_frame(f, H_PEER_ADDR, 1234, 7, 1, 0, TH_SYN, 1000, bad_opt, sizeof(bad_opt), NULL, 0);
 	h_expect_dropped(CNT_TCP_DROP_BAD_OPTIONS, f, n);
-	n = build(f, 1234, 7, 1, 0, TH_SYN, 1000, bad_mss, sizeof(bad_mss), NULL, 0);
+	n = h_tcp_frame(f, H_PEER_ADDR, 1234, 7, 1, 0, TH_SYN, 1000, bad_mss, sizeof(bad_mss), NULL, 0);
 	h_expect_dropped(CNT_TCP_DROP_BAD_OPTIONS, f, n);
-	n = build(f, 0, 7, 1, 0, TH_SYN, 1000, NULL, 0, NULL, 0);
+	n = h_tcp_frame(f, H_PEER_ADDR, 0, 7, 1, 0, TH_SYN, 1000, NULL, 0, NULL, 0);
 	h_expect_dropped(CNT_TCP_DROP_BAD_PORT, f, n);
 
 	/* Data offset beyond the segment, with a checksum that matches. */
-	n = build(f, 1234, 7, 1, 0, TH_SYN, 1000, NULL, 0, NULL, 0);
+	n = h_tcp_frame(f, H_PEER_ADDR, 1234, 7, 1, 0, TH_SYN, 1000, NULL, 0, NULL, 0);
 	{
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(f + 14);
 		struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
@@ -891,18 +729,18 @@ test_table_full(void **state)
 	h_setup("{\"schema\":1,\"ports\":[{\"port\":0,\"addresses\":[\"10.0.0.1/24\"]}],"
 		"\"tcp\":{\"max-connections-per-worker\":2},"
 		"\"test-services\":[{\"port\":7,\"service\":\"echo\"}]}");
-	advance(1);
+	h_tcp_advance(1);
 	for (uint16_t i = 0; i < 2; i++) {
-		n = build(f, 2000 + i, 7, 1, 0, TH_SYN, 1000, NULL, 0, NULL, 0);
+		n = h_tcp_frame(f, H_PEER_ADDR, 2000 + i, 7, 1, 0, TH_SYN, 1000, NULL, 0, NULL, 0);
 		h_rx(0, f, n);
 	}
 	assert_int_equal(tcp_conn_count(dp.workers[0]), 2);
-	n = build(f, 2002, 7, 1, 0, TH_SYN, 1000, NULL, 0, NULL, 0);
+	n = h_tcp_frame(f, H_PEER_ADDR, 2002, 7, 1, 0, TH_SYN, 1000, NULL, 0, NULL, 0);
 	h_rx(0, f, n);
 	assert_int_equal(h_cnt(CNT_TCP_DROP_TABLE_FULL), 1);
 	/* Clean up: time the half-open ones out. */
 	for (int i = 0; i < 8; i++)
-		advance(60000);
+		h_tcp_advance(60000);
 	assert_int_equal(tcp_conn_count(dp.workers[0]), 0);
 }
 
@@ -973,24 +811,6 @@ static const char *cookie_config =
 	"\"tcp\":{\"syn-backlog\":2,\"receive-buffer\":262144},"
 	"\"test-services\":[{\"port\":7,\"service\":\"echo\"}]}";
 
-/* Find option kind in r; its offset or -1. */
-static int
-find_opt(const struct rseg *r, uint8_t kind)
-{
-	for (unsigned i = 0; i < r->optlen;) {
-		if (r->opts[i] == 0)
-			break;
-		if (r->opts[i] == 1) {
-			i++;
-			continue;
-		}
-		if (r->opts[i] == kind)
-			return (int)i;
-		i += r->opts[i + 1];
-	}
-	return -1;
-}
-
 static uint32_t
 get32(const uint8_t *p)
 {
@@ -1004,45 +824,45 @@ test_syn_cookies_engage_and_drain(void **state)
 					    1, 3, 3, 7 };
 	struct tcp_worker *tw = dp.workers[0]->tcp;
 	uint8_t f[256], opts[12] = { 1, 1, 8, 10, 0, 0, 0, 10 };
-	struct rseg r;
+	struct h_seg r;
 	struct tcp_conn *c;
+	const uint8_t *o;
 	struct tcp_key k;
 	size_t n;
-	int o;
 
 	(void)state;
 	h_setup(cookie_config);
-	advance(1);
+	h_tcp_advance(1);
 	h_reset();
 	/* Two SYNs fill the backlog and keep state. */
 	for (uint16_t i = 0; i < 2; i++) {
-		n = build(f, 2000 + i, 7, 1, 0, TH_SYN, 1000, NULL, 0, NULL, 0);
+		n = h_tcp_frame(f, H_PEER_ADDR, 2000 + i, 7, 1, 0, TH_SYN, 1000, NULL, 0, NULL, 0);
 		h_rx(0, f, n);
-		assert_true(take(&r));
+		assert_true(h_tcp_take(&r));
 	}
 	assert_int_equal(tw->n_half_open, 2);
 	assert_int_equal(h_cnt(CNT_TCP_SYN_RECEIVED), 2);
 	/* The third gets a cookie: no state, the options come back. */
-	n = build(f, 2002, 7, 7000, 0, TH_SYN, 64240, syn_opts, sizeof(syn_opts), NULL, 0);
+	n = h_tcp_frame(f, H_PEER_ADDR, 2002, 7, 7000, 0, TH_SYN, 64240, syn_opts, sizeof(syn_opts), NULL, 0);
 	h_rx(0, f, n);
-	assert_true(take(&r));
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.flags, TH_SYN | TH_ACK);
 	assert_int_equal(r.ack, 7001);
 	assert_int_equal(h_cnt(CNT_TCP_SYNCOOKIES_SENT), 1);
 	assert_int_equal(tcp_conn_count(dp.workers[0]), 2);
 	assert_int_equal(tw->n_half_open, 2);
-	o = find_opt(&r, 2);
-	assert_true(o >= 0 && (r.opts[o + 2] << 8 | r.opts[o + 3]) == 1460);
-	o = find_opt(&r, 3);
-	assert_true(o >= 0 && r.opts[o + 2] == 3);     /* 262144 needs three shifts */
-	assert_true(find_opt(&r, 4) >= 0);
-	o = find_opt(&r, 8);
-	assert_true(o >= 0);
-	assert_int_equal(get32(r.opts + o + 6), 9);    /* TSecr: our TSval */
+	o = h_tcp_opt(&r, 2);
+	assert_true(o != NULL && (o[2] << 8 | o[3]) == 1460);
+	o = h_tcp_opt(&r, 3);
+	assert_true(o != NULL && o[2] == 3);           /* 262144 needs three shifts */
+	assert_non_null(h_tcp_opt(&r, 4));
+	o = h_tcp_opt(&r, 8);
+	assert_non_null(o);
+	assert_int_equal(get32(o + 6), 9);             /* TSecr: our TSval */
 	/* The ACK echoing the cookie opens the connection directly. */
-	memcpy(opts + 8, r.opts + o + 2, 4);           /* TSecr := their TSval */
+	memcpy(opts + 8, o + 2, 4);                    /* TSecr := their TSval */
 	opts[7] = 10;
-	n = build(f, 2002, 7, 7001, r.seq + 1, TH_ACK, 1000, opts, sizeof(opts), "hi", 2);
+	n = h_tcp_frame(f, H_PEER_ADDR, 2002, 7, 7001, r.seq + 1, TH_ACK, 1000, opts, sizeof(opts), "hi", 2);
 	h_rx(0, f, n);
 	assert_int_equal(h_cnt(CNT_TCP_SYNCOOKIES_VALID), 1);
 	assert_int_equal(h_cnt(CNT_TCP_OPENED), 1);
@@ -1064,17 +884,17 @@ test_syn_cookies_engage_and_drain(void **state)
 	assert_int_equal(c->smss, 1460 - 12);
 	assert_int_equal(c->snd_wnd, 1000u << 7);
 	/* The data on the ACK was kept and echoed. */
-	assert_true(take(&r));
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.len, 2);
 	assert_memory_equal(r.data, "hi", 2);
 
 	/* Without timestamps: only the MSS survives. */
-	n = build(f, 2003, 7, 100, 0, TH_SYN, 64240, syn_opts, 4, NULL, 0);
+	n = h_tcp_frame(f, H_PEER_ADDR, 2003, 7, 100, 0, TH_SYN, 64240, syn_opts, 4, NULL, 0);
 	h_rx(0, f, n);
-	assert_true(take(&r));
-	assert_int_equal(find_opt(&r, 8), -1);
-	assert_int_equal(find_opt(&r, 3), -1);
-	n = build(f, 2003, 7, 101, r.seq + 1, TH_ACK, 1000, NULL, 0, NULL, 0);
+	assert_true(h_tcp_take(&r));
+	assert_null(h_tcp_opt(&r, 8));
+	assert_null(h_tcp_opt(&r, 3));
+	n = h_tcp_frame(f, H_PEER_ADDR, 2003, 7, 101, r.seq + 1, TH_ACK, 1000, NULL, 0, NULL, 0);
 	h_rx(0, f, n);
 	assert_int_equal(h_cnt(CNT_TCP_SYNCOOKIES_VALID), 2);
 	k.rport = rte_cpu_to_be_16(2003);
@@ -1085,32 +905,32 @@ test_syn_cookies_engage_and_drain(void **state)
 	assert_int_equal(c->smss, 1460);
 
 	/* A forged cookie ACK: counted, answered with RST, no state. */
-	n = build(f, 2004, 7, 101, 0x12345678, TH_ACK, 1000, NULL, 0, NULL, 0);
+	n = h_tcp_frame(f, H_PEER_ADDR, 2004, 7, 101, 0x12345678, TH_ACK, 1000, NULL, 0, NULL, 0);
 	h_rx(0, f, n);
-	assert_true(take(&r));
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.flags, TH_RST);
 	assert_int_equal(h_cnt(CNT_TCP_SYNCOOKIES_INVALID), 1);
 	assert_int_equal(tcp_conn_count(dp.workers[0]), 4);
 	/* An expired one too (the cookie's period is long gone). */
-	n = build(f, 2005, 7, 500, 0, TH_SYN, 64240, NULL, 0, NULL, 0);
+	n = h_tcp_frame(f, H_PEER_ADDR, 2005, 7, 500, 0, TH_SYN, 64240, NULL, 0, NULL, 0);
 	h_rx(0, f, n);
-	assert_true(take(&r));
-	advance(2u << TCP_COOKIE_PERIOD_SHIFT);
+	assert_true(h_tcp_take(&r));
+	h_tcp_advance(2u << TCP_COOKIE_PERIOD_SHIFT);
 	h_reset();
 	tw->cookie_last_ms = tcp_now(tw);   /* cookies still in recent use */
-	n = build(f, 2005, 7, 501, r.seq + 1, TH_ACK, 1000, NULL, 0, NULL, 0);
+	n = h_tcp_frame(f, H_PEER_ADDR, 2005, 7, 501, r.seq + 1, TH_ACK, 1000, NULL, 0, NULL, 0);
 	h_rx(0, f, n);
 	assert_int_equal(h_cnt(CNT_TCP_SYNCOOKIES_INVALID), 1);
 	assert_int_equal(h_cnt(CNT_TCP_SYNCOOKIES_VALID), 0);
 
 	/* The half-open ones time out: the backlog drains, SYNs keep state. */
 	for (int i = 0; i < 8; i++)
-		advance(60000);
+		h_tcp_advance(60000);
 	assert_int_equal(tw->n_half_open, 0);
 	h_reset();
-	n = build(f, 2006, 7, 1, 0, TH_SYN, 1000, NULL, 0, NULL, 0);
+	n = h_tcp_frame(f, H_PEER_ADDR, 2006, 7, 1, 0, TH_SYN, 1000, NULL, 0, NULL, 0);
 	h_rx(0, f, n);
-	assert_true(take(&r));
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(h_cnt(CNT_TCP_SYN_RECEIVED), 1);
 	assert_int_equal(h_cnt(CNT_TCP_SYNCOOKIES_SENT), 0);
 	assert_int_equal(tw->n_half_open, 1);
@@ -1119,9 +939,9 @@ test_syn_cookies_engage_and_drain(void **state)
 	h_setup("{\"schema\":1,\"ports\":[{\"port\":0,\"addresses\":[\"10.0.0.1/24\"]}],"
 		"\"tcp\":{\"syn-backlog\":1,\"syn-cookies\":false},"
 		"\"test-services\":[{\"port\":7,\"service\":\"echo\"}]}");
-	advance(1);
+	h_tcp_advance(1);
 	h_reset();
-	n = build(f, 2007, 7, 1, 0, TH_SYN, 1000, NULL, 0, NULL, 0);
+	n = h_tcp_frame(f, H_PEER_ADDR, 2007, 7, 1, 0, TH_SYN, 1000, NULL, 0, NULL, 0);
 	h_rx(0, f, n);
 	assert_int_equal(h_cnt(CNT_TCP_SYN_DROPPED_BACKLOG), 1);
 	assert_int_equal(h_tx_count(0), 0);
@@ -1132,9 +952,9 @@ static void
 test_per_source_limits(void **state)
 {
 	struct tcp_worker *tw = dp.workers[0]->tcp;
-	struct peer p[3];
+	struct h_peer p[3];
 	uint8_t f[256];
-	struct rseg r;
+	struct h_seg r;
 	struct tcp_key k;
 	size_t n;
 
@@ -1142,52 +962,48 @@ test_per_source_limits(void **state)
 	h_setup("{\"schema\":1,\"ports\":[{\"port\":0,\"addresses\":[\"10.0.0.1/24\"]}],"
 		"\"tcp\":{\"max-half-open-per-source\":2,\"max-connections-per-source\":3},"
 		"\"test-services\":[{\"port\":7,\"service\":\"echo\"}]}");
-	advance(1);
+	h_tcp_advance(1);
 	/* 10.0.0.3 as a neighbour too. */
-	n = h_arp(f, RTE_ARP_OP_REQUEST, &bcast, &h_peer_mac, "10.0.0.3", &zero_mac, "10.0.0.1");
-	h_rx(0, f, n);
-	h_main(1);
+	h_tcp_neighbour("10.0.0.3");
 	h_reset();
 	/* Two half-open from 10.0.0.2; the third SYN is dropped silently. */
 	for (uint16_t i = 0; i < 3; i++) {
-		n = build(f, 3000 + i, 7, 1, 0, TH_SYN, 1000, NULL, 0, NULL, 0);
+		n = h_tcp_frame(f, H_PEER_ADDR, 3000 + i, 7, 1, 0, TH_SYN, 1000, NULL, 0, NULL, 0);
 		h_rx(0, f, n);
 	}
 	assert_int_equal(h_cnt(CNT_TCP_SYN_RECEIVED), 2);
 	assert_int_equal(h_cnt(CNT_TCP_DROP_SRC_HALF_OPEN), 1);
 	assert_int_equal(h_tx_count(0), 2);
 	/* Another source is not affected. */
-	build_src = "10.0.0.3";
-	n = build(f, 3000, 7, 1, 0, TH_SYN, 1000, NULL, 0, NULL, 0);
+	n = h_tcp_frame(f, "10.0.0.3", 3000, 7, 1, 0, TH_SYN, 1000, NULL, 0, NULL, 0);
 	h_rx(0, f, n);
-	build_src = "10.0.0.2";
 	assert_int_equal(h_cnt(CNT_TCP_SYN_RECEIVED), 3);
 	/* Let them time out, then fill the connection limit. */
 	for (int i = 0; i < 8; i++)
-		advance(60000);
+		h_tcp_advance(60000);
 	assert_int_equal(tw->n_half_open, 0);
 	h_reset();
 	for (int i = 0; i < 3; i++)
 		connect_to(&p[i], 7);
 	assert_int_equal(h_cnt(CNT_TCP_OPENED), 3);
-	n = build(f, 3100, 7, 1, 0, TH_SYN, 1000, NULL, 0, NULL, 0);
+	n = h_tcp_frame(f, H_PEER_ADDR, 3100, 7, 1, 0, TH_SYN, 1000, NULL, 0, NULL, 0);
 	h_rx(0, f, n);
 	assert_int_equal(h_cnt(CNT_TCP_DROP_SRC_CONNS), 1);
-	assert_true(take(&r));
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.flags, TH_RST | TH_ACK);
 	assert_int_equal(r.ack, 2);
 	/* One leaves (exact RST): room for one more. */
-	send_seg(&p[0], TH_RST, NULL, 0);
-	advance(1);
-	n = build(f, 3101, 7, 1, 0, TH_SYN, 1000, NULL, 0, NULL, 0);
+	h_tcp_send(&p[0], TH_RST, NULL, 0);
+	h_tcp_advance(1);
+	n = h_tcp_frame(f, H_PEER_ADDR, 3101, 7, 1, 0, TH_SYN, 1000, NULL, 0, NULL, 0);
 	h_rx(0, f, n);
-	assert_true(take(&r));
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.flags, TH_SYN | TH_ACK);
 	/* Everything released: the source's entry is gone. */
 	for (uint32_t i = 0; i < TCP_MAX_CONNS; i++)
 		if (tw->conns[i].state != TCP_CLOSED)
 			tcp_conn_release(&tw->conns[i], TCP_CLOSE_ABORT);
-	advance(1);
+	h_tcp_advance(1);
 	memset(&k, 0, sizeof(k));
 	k.family = AF_INET;
 	*(uint32_t *)k.raddr = h_ip4("10.0.0.2");

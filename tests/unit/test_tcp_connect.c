@@ -9,13 +9,9 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <rte_arp.h>
-#include <rte_ip.h>
-#include <rte_tcp.h>
 
-#include "harness.h"
+#include "h_tcp.h"
 #include "port/port.h"
-#include "tcp/tcp_p.h"
 
 static const char *config =
 	"{\"schema\":1,"
@@ -27,22 +23,6 @@ static const char *config =
 	"                    {\"port\":8,\"service\":\"relay\",\"upstream\":\"10.0.0.2\",\"upstream-port\":5000},"
 	"                    {\"port\":19,\"service\":\"send\",\"bytes\":3000}]}";
 
-static const struct rte_ether_addr bcast = {{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }};
-static const struct rte_ether_addr zero_mac;
-
-/* A segment as we saw it on the wire. */
-struct rseg {
-	uint16_t sport, dport;
-	uint32_t seq, ack;
-	uint8_t flags;
-	uint16_t win;
-	uint32_t len;
-	uint8_t data[2048];
-	uint8_t opts[40];
-	unsigned optlen;
-	uint32_t hash;          /* port_flow_hash of the frame */
-};
-
 /* What the test application saw. */
 static struct {
 	int connects, closes;
@@ -50,82 +30,14 @@ static struct {
 	int refuse;             /* on_connect's answer */
 } app;
 
-static void
-advance(uint64_t ms)
-{
-	struct worker *w = dp.workers[0];
-
-	tcp_clock_set(w, w->tcp->now_ms + ms);
-	worker_poll_once(w);
-}
-
-/* The API is for the owning worker inside its pass (w->snap valid; what
- * it sends leaves when the pass flushes): run stmt as if in one. */
-#define IN_PASS(stmt) do { \
-	dp.workers[0]->snap = dp_snapshot(); \
-	stmt; \
-	worker_poll_once(dp.workers[0]); \
-} while (0)
-
 static int
 setup(void **state)
 {
-	uint8_t f[64];
-	size_t n;
-
 	(void)state;
-	h_setup("{\"schema\":1,\"ports\":[]}");
-	h_setup(config);
-	for (uint32_t i = 0; i < TCP_MAX_CONNS; i++) {
-		struct tcp_conn *c = &dp.workers[0]->tcp->conns[i];
-
-		if (c->state != TCP_CLOSED)
-			IN_PASS(tcp_conn_release(c, TCP_CLOSE_ABORT));
-	}
-	h_main(0);
-	advance(0);
-	n = h_arp(f, RTE_ARP_OP_REQUEST, &bcast, &h_peer_mac, "10.0.0.2", &zero_mac, "10.0.0.1");
-	h_rx(0, f, n);
-	h_main(1);
-	h_reset();
+	h_tcp_setup(config);
 	memset(&app, 0, sizeof(app));
 	memset(port_reta, 0, sizeof(port_reta));
 	return 0;
-}
-
-/* Eth + IPv4 10.0.0.2 -> 10.0.0.1 + TCP, checksums right. */
-static size_t
-build(uint8_t *buf, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
-      uint8_t flags, uint16_t win, const uint8_t *opts, size_t optlen,
-      const void *data, size_t len)
-{
-	size_t off = h_eth(buf, &h_port_mac[0], &h_peer_mac, RTE_ETHER_TYPE_IPV4);
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(buf + off);
-	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
-	size_t thlen = sizeof(*th) + optlen;
-
-	memset(ip, 0, sizeof(*ip));
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + thlen + len);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_TCP;
-	ip->src_addr = h_ip4("10.0.0.2");
-	ip->dst_addr = h_ip4("10.0.0.1");
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	memset(th, 0, sizeof(*th));
-	th->src_port = rte_cpu_to_be_16(sport);
-	th->dst_port = rte_cpu_to_be_16(dport);
-	th->sent_seq = rte_cpu_to_be_32(seq);
-	th->recv_ack = rte_cpu_to_be_32(ack);
-	th->data_off = (uint8_t)((thlen / 4) << 4);
-	th->tcp_flags = flags;
-	th->rx_win = rte_cpu_to_be_16(win);
-	if (optlen)
-		memcpy(th + 1, opts, optlen);
-	if (len)
-		memcpy((uint8_t *)th + thlen, data, len);
-	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
-	return off + sizeof(*ip) + thlen + len;
 }
 
 static void
@@ -134,59 +46,8 @@ rx(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
 {
 	uint8_t f[2048];
 
-	h_rx(0, f, build(f, sport, dport, seq, ack, flags, 65535, opts, optlen, data, len));
-}
-
-/* Take the next TCP segment sent on port 0; false when none. */
-static bool
-take(struct rseg *r)
-{
-	struct rte_mbuf *m = h_tx(0);
-	struct rte_ipv4_hdr *ip;
-	struct rte_tcp_hdr *th;
-	unsigned thlen;
-
-	if (m == NULL)
-		return false;
-	r->hash = port_flow_hash(m);
-	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
-	assert_int_equal(ip->next_proto_id, IPPROTO_TCP);
-	assert_int_equal(ip->src_addr, h_ip4("10.0.0.1"));
-	assert_int_equal(ip->dst_addr, h_ip4("10.0.0.2"));
-	th = (struct rte_tcp_hdr *)(ip + 1);
-	assert_int_equal(rte_ipv4_udptcp_cksum_verify(ip, th), 0);
-	thlen = (th->data_off >> 4) * 4;
-	r->sport = rte_be_to_cpu_16(th->src_port);
-	r->dport = rte_be_to_cpu_16(th->dst_port);
-	r->seq = rte_be_to_cpu_32(th->sent_seq);
-	r->ack = rte_be_to_cpu_32(th->recv_ack);
-	r->flags = th->tcp_flags;
-	r->win = rte_be_to_cpu_16(th->rx_win);
-	r->len = rte_be_to_cpu_16(ip->total_length) - sizeof(*ip) - thlen;
-	r->optlen = thlen - sizeof(*th);
-	memcpy(r->opts, th + 1, r->optlen);
-	assert_true(r->len <= sizeof(r->data));
-	memcpy(r->data, (uint8_t *)th + thlen, r->len);
-	rte_pktmbuf_free(m);
-	return true;
-}
-
-/* The option of kind k in r (its first byte), or NULL. */
-static const uint8_t *
-opt(const struct rseg *r, uint8_t k)
-{
-	for (unsigned i = 0; i < r->optlen;) {
-		if (r->opts[i] == 0)
-			break;
-		if (r->opts[i] == 1) {
-			i++;
-			continue;
-		}
-		if (r->opts[i] == k)
-			return &r->opts[i];
-		i += r->opts[i + 1];
-	}
-	return NULL;
+	h_rx(0, f, h_tcp_frame(f, H_PEER_ADDR, sport, dport, seq, ack, flags, 65535, opts, optlen,
+				 data, len));
 }
 
 static int
@@ -218,7 +79,7 @@ connect4(const char *addr, uint16_t port, int *err)
 	uint32_t a = h_ip4(addr);
 	struct tcp_conn *c;
 
-	IN_PASS(c = tcp_connect(dp.workers[0], AF_INET, (const uint8_t *)&a, port, &app_ops,
+	H_IN_PASS(c = tcp_connect(dp.workers[0], AF_INET, (const uint8_t *)&a, port, &app_ops,
 				&app, err));
 	return c;
 }
@@ -246,7 +107,7 @@ static void
 test_connect_synack(void **state)
 {
 	struct tcp_conn *c;
-	struct rseg syn, r;
+	struct h_seg syn, r;
 	uint8_t o[20];
 	const uint8_t *p;
 	int err = 1;
@@ -259,25 +120,25 @@ test_connect_synack(void **state)
 	assert_string_equal(tcp_state_name(c->state), "SYN-SENT");
 	assert_int_equal(tcp_send_space(c), 0);
 	assert_int_equal(h_cnt(CNT_TCP_ACTIVE_OPEN), 1);
-	assert_true(take(&syn));
+	assert_true(h_tcp_take(&syn));
 	assert_int_equal(syn.flags, TH_SYN);
 	assert_int_equal(syn.dport, 80);
 	assert_true(syn.sport >= TCP_EPHEMERAL_LO);
 	assert_int_equal(syn.ack, 0);
 	assert_int_equal(syn.len, 0);
 	assert_int_equal(syn.win, 65535);
-	p = opt(&syn, 2);
+	p = h_tcp_opt(&syn, 2);
 	assert_non_null(p);
 	assert_int_equal(p[2] << 8 | p[3], 1460);
-	assert_non_null(opt(&syn, 4));
-	assert_non_null(opt(&syn, 8));
-	p = opt(&syn, 3);
+	assert_non_null(h_tcp_opt(&syn, 4));
+	assert_non_null(h_tcp_opt(&syn, 8));
+	p = h_tcp_opt(&syn, 3);
 	assert_non_null(p);
 	assert_int_equal(p[2], 1);      /* a 64 KiB buffer needs one shift */
 	assert_int_equal(h_tx_count(0), 0);
 
 	/* The SYN-ACK: our ACK at once, on_connect, ESTABLISHED. */
-	p = opt(&syn, 8);
+	p = h_tcp_opt(&syn, 8);
 	rx(80, syn.sport, 9000, syn.seq + 1, TH_SYN | TH_ACK, o,
 	   synack_opts(o, (uint32_t)p[2] << 24 | p[3] << 16 | p[4] << 8 | p[5]), NULL, 0);
 	assert_int_equal(app.connects, 1);
@@ -287,25 +148,25 @@ test_connect_synack(void **state)
 	assert_true(c->flags & TF_SACK_OK);
 	assert_true(c->flags & TF_TS_OK);
 	assert_int_equal(h_cnt(CNT_TCP_ACTIVE_ESTABLISHED), 1);
-	assert_true(take(&r));
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.flags, TH_ACK);
 	assert_int_equal(r.seq, syn.seq + 1);
 	assert_int_equal(r.ack, 9001);
-	p = opt(&r, 8);
+	p = h_tcp_opt(&r, 8);
 	assert_non_null(p);
 	assert_int_equal(p[9], 77);     /* TSecr echoes the SYN-ACK's TSval */
 
 	/* Data flows both ways. */
-	IN_PASS(assert_int_equal(tcp_write(c, "ping", 4), 4));
-	assert_true(take(&r));
+	H_IN_PASS(assert_int_equal(tcp_write(c, "ping", 4), 4));
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.len, 4);
 	assert_memory_equal(r.data, "ping", 4);
 	rx(80, syn.sport, 9001, syn.seq + 5, TH_ACK | TH_PSH, NULL, 0, "pong", 4);
 	assert_int_equal(tcp_rx_avail(c), 4);
-	IN_PASS(tcp_abort(c));
+	H_IN_PASS(tcp_abort(c));
 	assert_int_equal(app.closes, 1);
 	assert_int_equal(app.why, TCP_CLOSE_ABORT);
-	assert_true(take(&r));
+	assert_true(h_tcp_take(&r));
 	assert_true(r.flags & TH_RST);
 	h_reset();
 }
@@ -316,33 +177,33 @@ static void
 test_connect_synack_data_and_refusal(void **state)
 {
 	struct tcp_conn *c;
-	struct rseg syn, r;
+	struct h_seg syn, r;
 
 	(void)state;
 	c = connect4("10.0.0.2", 81, NULL);
 	assert_non_null(c);
-	assert_true(take(&syn));
+	assert_true(h_tcp_take(&syn));
 	rx(81, syn.sport, 500, syn.seq + 1, TH_SYN | TH_ACK, NULL, 0, "hi", 2);
 	assert_int_equal(app.connects, 1);
 	assert_int_equal(c->state, TCP_ESTABLISHED);
 	assert_int_equal(tcp_rx_avail(c), 2);
-	assert_true(take(&r));
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.ack, 503);   /* SYN and 2 bytes, at once */
 	assert_int_equal(c->smss, 536); /* no MSS option: RFC 9293 3.7.1 */
 	assert_false(c->flags & (TF_WS_OK | TF_TS_OK | TF_SACK_OK));
-	IN_PASS(tcp_abort(c));
+	H_IN_PASS(tcp_abort(c));
 	h_reset();
 
 	app.refuse = 1;
 	c = connect4("10.0.0.2", 82, NULL);
-	assert_true(take(&syn));
+	assert_true(h_tcp_take(&syn));
 	rx(82, syn.sport, 700, syn.seq + 1, TH_SYN | TH_ACK, NULL, 0, NULL, 0);
 	assert_int_equal(app.connects, 2);
 	assert_int_equal(app.closes, 2);
 	assert_int_equal(app.why, TCP_CLOSE_ABORT);
-	assert_true(take(&r));
+	assert_true(h_tcp_take(&r));
 	assert_true(r.flags & TH_RST);
-	advance(1);
+	h_tcp_advance(1);
 	assert_int_equal(tcp_conn_count(dp.workers[0]), 0);
 }
 
@@ -350,12 +211,12 @@ static void
 test_connect_rst(void **state)
 {
 	struct tcp_conn *c;
-	struct rseg syn, r;
+	struct h_seg syn, r;
 
 	(void)state;
 	c = connect4("10.0.0.2", 80, NULL);
 	assert_non_null(c);
-	assert_true(take(&syn));
+	assert_true(h_tcp_take(&syn));
 	/* An RST without ACK is not believed in SYN-SENT. */
 	rx(80, syn.sport, 0, 0, TH_RST, NULL, 0, NULL, 0);
 	assert_int_equal(h_cnt(CNT_TCP_DROP_SYN_SENT), 1);
@@ -374,8 +235,8 @@ test_connect_rst(void **state)
 	assert_int_equal(app.why, TCP_CLOSE_REFUSED);
 	assert_int_equal(app.connects, 0);
 	assert_int_equal(h_cnt(CNT_TCP_CONNECT_REFUSED), 1);
-	assert_false(take(&r));
-	advance(1);
+	assert_false(h_tcp_take(&r));
+	h_tcp_advance(1);
 	assert_int_equal(tcp_conn_count(dp.workers[0]), 0);
 }
 
@@ -383,21 +244,21 @@ static void
 test_connect_bad_ack(void **state)
 {
 	struct tcp_conn *c;
-	struct rseg syn, r;
+	struct h_seg syn, r;
 
 	(void)state;
 	c = connect4("10.0.0.2", 80, NULL);
 	assert_non_null(c);
-	assert_true(take(&syn));
+	assert_true(h_tcp_take(&syn));
 	/* SYN-ACK acknowledging something else: <SEQ=SEG.ACK><CTL=RST>. */
 	rx(80, syn.sport, 4000, syn.seq + 100, TH_SYN | TH_ACK, NULL, 0, NULL, 0);
-	assert_true(take(&r));
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.flags, TH_RST);
 	assert_int_equal(r.seq, syn.seq + 100);
 	assert_int_equal(h_cnt(CNT_TCP_DROP_SYN_SENT_BAD_ACK), 1);
 	/* ACK = ISS is not acceptable either. */
 	rx(80, syn.sport, 4000, syn.seq, TH_SYN | TH_ACK, NULL, 0, NULL, 0);
-	assert_true(take(&r));
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(h_cnt(CNT_TCP_DROP_SYN_SENT_BAD_ACK), 2);
 	/* Neither SYN nor RST (a FIN without ACK) is dropped. */
 	rx(80, syn.sport, 4000, 0, TH_FIN, NULL, 0, NULL, 0);
@@ -407,7 +268,7 @@ test_connect_bad_ack(void **state)
 	rx(80, syn.sport, 4000, syn.seq + 1, TH_SYN | TH_ACK, NULL, 0, NULL, 0);
 	assert_int_equal(c->state, TCP_ESTABLISHED);
 	assert_int_equal(app.connects, 1);
-	IN_PASS(tcp_abort(c));
+	H_IN_PASS(tcp_abort(c));
 	h_reset();
 }
 
@@ -416,17 +277,17 @@ test_connect_retries_then_timeout(void **state)
 {
 	static const unsigned gaps[] = { 1000, 2000, 4000, 8000, 16000 };
 	struct tcp_conn *c;
-	struct rseg syn, r;
+	struct h_seg syn, r;
 
 	(void)state;
 	c = connect4("10.0.0.2", 80, NULL);
 	assert_non_null(c);
-	assert_true(take(&syn));
+	assert_true(h_tcp_take(&syn));
 	for (unsigned i = 0; i < RTE_DIM(gaps); i++) {
-		advance(gaps[i] - 1);
+		h_tcp_advance(gaps[i] - 1);
 		assert_int_equal(h_tx_count(0), 0);
-		advance(1);
-		assert_true(take(&r));
+		h_tcp_advance(1);
+		assert_true(h_tcp_take(&r));
 		assert_int_equal(r.flags, TH_SYN);
 		assert_int_equal(r.seq, syn.seq);
 		assert_int_equal(r.sport, syn.sport);
@@ -435,35 +296,35 @@ test_connect_retries_then_timeout(void **state)
 	/* The SYN-ACK to a retransmitted SYN: no RTT sample (Karn), one
 	 * segment of congestion window (RFC 5681 3.1). Not sent here: the
 	 * last SYN goes unanswered and after 32 s the open fails. */
-	advance(31999);
+	h_tcp_advance(31999);
 	assert_int_equal(app.closes, 0);
-	advance(1);
+	h_tcp_advance(1);
 	assert_int_equal(app.closes, 1);
 	assert_int_equal(app.why, TCP_CLOSE_TIMEOUT);
 	assert_int_equal(h_cnt(CNT_TCP_CONNECT_TIMEOUT), 1);
 	assert_int_equal(h_cnt(CNT_TCP_TIMEOUT), 0);
-	assert_false(take(&r));         /* nothing to reset */
-	advance(1);
+	assert_false(h_tcp_take(&r));         /* nothing to reset */
+	h_tcp_advance(1);
 	assert_int_equal(tcp_conn_count(dp.workers[0]), 0);
 
 	/* Karn on the way up: a SYN-ACK after one retransmission. */
 	c = connect4("10.0.0.2", 80, NULL);
-	assert_true(take(&syn));
-	advance(1000);
-	assert_true(take(&r));
+	assert_true(h_tcp_take(&syn));
+	h_tcp_advance(1000);
+	assert_true(h_tcp_take(&r));
 	rx(80, syn.sport, 1, syn.seq + 1, TH_SYN | TH_ACK, NULL, 0, NULL, 0);
 	assert_int_equal(c->state, TCP_ESTABLISHED);
 	assert_int_equal(c->srtt_x8, 0);
 	assert_int_equal(c->rto_ms, 3000);
 	assert_int_equal(c->cwnd, c->smss);
 	/* close in ESTABLISHED: FIN; in SYN-SENT: gone, silently. */
-	IN_PASS(tcp_abort(c));
+	H_IN_PASS(tcp_abort(c));
 	h_reset();
 	c = connect4("10.0.0.2", 80, NULL);
-	assert_true(take(&syn));
-	IN_PASS(assert_int_equal(tcp_close(c), 0));
+	assert_true(h_tcp_take(&syn));
+	H_IN_PASS(assert_int_equal(tcp_close(c), 0));
 	assert_int_equal(app.why, TCP_CLOSE_ABORT);
-	assert_false(take(&r));
+	assert_false(h_tcp_take(&r));
 }
 
 /* With a two-worker table, every chosen port's replies hash to this worker
@@ -478,10 +339,10 @@ test_connect_port_owner(void **state)
 		port_reta[i] = i & 1;
 	for (unsigned i = 0; i < 64; i++) {
 		struct tcp_conn *c = connect4("10.0.0.2", 443, NULL);
-		struct rseg syn;
+		struct h_seg syn;
 
 		assert_non_null(c);
-		assert_true(take(&syn));
+		assert_true(h_tcp_take(&syn));
 		assert_int_equal(port_owner(syn.hash), 0);
 		assert_int_equal(rte_be_to_cpu_16(c->key.lport), syn.sport);
 		/* The same hash as the reply's, computed from the tuple. */
@@ -526,7 +387,7 @@ test_connect_refusals(void **state)
 	/* No port holds 192.0.2.1 and none has a gateway. */
 	assert_null(connect4("192.0.2.1", 80, &err));
 	assert_int_equal(err, -ENETUNREACH);
-	IN_PASS(assert_null(tcp_connect(dp.workers[0], AF_INET6, v6, 80, &app_ops, &app, &err)));
+	H_IN_PASS(assert_null(tcp_connect(dp.workers[0], AF_INET6, v6, 80, &app_ops, &app, &err)));
 	assert_int_equal(err, -ENETUNREACH);
 	/* Ourselves and the subnet broadcast are nobody to connect to. */
 	assert_null(connect4("10.0.0.1", 80, &err));
@@ -537,7 +398,7 @@ test_connect_refusals(void **state)
 	assert_int_equal(h_apply("{\"schema\":1,\"ports\":[{\"port\":0,\"addresses\":[\"10.0.0.1/24\"]},"
 				 "{\"port\":1,\"addresses\":[\"10.0.1.1/24\"],\"gateway4\":\"10.0.1.254\"}],"
 				 "\"tcp\":{\"max-connections-per-worker\":2}}", &cerr), 0);
-	advance(1);
+	h_tcp_advance(1);
 	{
 		struct tcp_conn *c = connect4("192.0.2.1", 80, &err);
 		uint32_t l = h_ip4("10.0.1.1");
@@ -552,7 +413,7 @@ test_connect_refusals(void **state)
 	assert_int_equal(h_apply("{\"schema\":1,\"ports\":[{\"port\":0,\"addresses\":[\"fd00:1::1/64\"]},"
 				 "{\"port\":1,\"addresses\":[\"fd00:9::1/64\",\"fd00:2::1/64\"],"
 				 "\"gateway6\":\"fd00:2::fe\"}]}", &cerr), 0);
-	advance(1);
+	h_tcp_advance(1);
 	{
 		static const uint8_t on0[16] = { 0xfd, 0, 0, 1, [15] = 2 };
 		static const uint8_t far[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
@@ -562,25 +423,25 @@ test_connect_refusals(void **state)
 		static const uint8_t l1[16] = { 0xfd, 0, 0, 2, [15] = 1 };
 		struct tcp_conn *c;
 
-		IN_PASS(c = tcp_connect(dp.workers[0], AF_INET6, on0, 80, &app_ops, &app, &err));
+		H_IN_PASS(c = tcp_connect(dp.workers[0], AF_INET6, on0, 80, &app_ops, &app, &err));
 		assert_non_null(c);
 		assert_int_equal(c->port, 0);
 		assert_memory_equal(c->key.laddr, l0, 16);
 		assert_int_equal(c->rmss, 1500 - 40 - 20);
-		IN_PASS(c = tcp_connect(dp.workers[0], AF_INET6, far, 80, &app_ops, &app, &err));
+		H_IN_PASS(c = tcp_connect(dp.workers[0], AF_INET6, far, 80, &app_ops, &app, &err));
 		assert_non_null(c);
 		assert_int_equal(c->port, 1);
 		assert_memory_equal(c->key.laddr, l1, 16);
-		IN_PASS(assert_null(tcp_connect(dp.workers[0], AF_INET6, ll, 80, &app_ops, &app, &err)));
+		H_IN_PASS(assert_null(tcp_connect(dp.workers[0], AF_INET6, ll, 80, &app_ops, &app, &err)));
 		assert_int_equal(err, -ENETUNREACH);
-		IN_PASS(assert_null(tcp_connect(dp.workers[0], AF_INET6, own, 80, &app_ops, &app, &err)));
+		H_IN_PASS(assert_null(tcp_connect(dp.workers[0], AF_INET6, own, 80, &app_ops, &app, &err)));
 		assert_int_equal(err, -ENETUNREACH);
-		IN_PASS(tcp_abort(c));
+		H_IN_PASS(tcp_abort(c));
 	}
 	assert_int_equal(h_apply("{\"schema\":1,\"ports\":[{\"port\":0,\"addresses\":[\"10.0.0.1/24\"]},"
 				 "{\"port\":1,\"addresses\":[\"10.0.1.1/24\"]}],"
 				 "\"tcp\":{\"max-connections-per-worker\":2}}", &cerr), 0);
-	advance(1);
+	h_tcp_advance(1);
 	/* The per-worker limit (2; one IPv4 and one IPv6 open are left). */
 	assert_null(connect4("10.0.0.2", 80, &err));
 	assert_int_equal(err, -ENOBUFS);
@@ -588,7 +449,7 @@ test_connect_refusals(void **state)
 	assert_int_equal(h_apply("{\"schema\":1,\"ports\":[{\"port\":0,\"addresses\":[\"10.0.0.1/24\"]},"
 				 "{\"port\":1,\"addresses\":[\"10.0.1.1/24\"]}],"
 				 "\"tcp\":{\"max-connections-per-worker\":3}}", &cerr), 0);
-	advance(1);
+	h_tcp_advance(1);
 	assert_non_null(connect4("10.0.0.2", 80, &err));
 	assert_null(connect4("10.0.0.2", 80, &err));
 	assert_int_equal(err, -ENOBUFS);
@@ -601,53 +462,53 @@ static void
 test_keepalive(void **state)
 {
 	static const uint8_t mss[] = { 2, 4, 0x05, 0xb4 };
-	struct rseg r;
+	struct h_seg r;
 	uint32_t seq = 1000, ack;
 
 	(void)state;
 	rx(40001, 9, seq, 0, TH_SYN, mss, sizeof(mss), NULL, 0);
-	assert_true(take(&r));
+	assert_true(h_tcp_take(&r));
 	ack = r.seq + 1;
 	seq++;
 	rx(40001, 9, seq, ack, TH_ACK, NULL, 0, NULL, 0);
-	advance(999);
-	assert_false(take(&r));
-	advance(1);
-	assert_true(take(&r));                  /* probe 1: SND.NXT - 1, no data */
+	h_tcp_advance(999);
+	assert_false(h_tcp_take(&r));
+	h_tcp_advance(1);
+	assert_true(h_tcp_take(&r));                  /* probe 1: SND.NXT - 1, no data */
 	assert_int_equal(r.flags, TH_ACK);
 	assert_int_equal(r.seq, ack - 1);
 	assert_int_equal(r.len, 0);
 	assert_int_equal(r.ack, seq);
 	/* Answered: the idle clock starts again from the answer. */
-	advance(50);
+	h_tcp_advance(50);
 	rx(40001, 9, seq, ack, TH_ACK, NULL, 0, NULL, 0);
-	advance(999);
-	assert_false(take(&r));
+	h_tcp_advance(999);
+	assert_false(h_tcp_take(&r));
 	/* Data half-way through the idle time pushes the probe back. */
 	rx(40001, 9, seq, ack, TH_ACK, NULL, 0, "x", 1);
 	seq++;
-	advance(40);
-	assert_true(take(&r));                  /* the delayed ACK */
-	advance(959);
-	assert_false(take(&r));
-	advance(1);                             /* 1000 ms after the data */
-	assert_true(take(&r));
+	h_tcp_advance(40);
+	assert_true(h_tcp_take(&r));                  /* the delayed ACK */
+	h_tcp_advance(959);
+	assert_false(h_tcp_take(&r));
+	h_tcp_advance(1);                             /* 1000 ms after the data */
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.seq, ack - 1);
 	assert_int_equal(h_cnt(CNT_TCP_KEEPALIVE_PROBE), 2);
 	/* Unanswered: two more probes 100 ms apart, then the reset. */
-	advance(100);
-	assert_true(take(&r));
-	advance(99);
-	assert_false(take(&r));
-	advance(1);
-	assert_true(take(&r));
+	h_tcp_advance(100);
+	assert_true(h_tcp_take(&r));
+	h_tcp_advance(99);
+	assert_false(h_tcp_take(&r));
+	h_tcp_advance(1);
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(h_cnt(CNT_TCP_KEEPALIVE_PROBE), 4);
 	assert_int_equal(tcp_conn_count(dp.workers[0]), 1);
-	advance(100);
-	assert_true(take(&r));
+	h_tcp_advance(100);
+	assert_true(h_tcp_take(&r));
 	assert_true(r.flags & TH_RST);
 	assert_int_equal(h_cnt(CNT_TCP_KEEPALIVE_TIMEOUT), 1);
-	advance(1);
+	h_tcp_advance(1);
 	assert_int_equal(tcp_conn_count(dp.workers[0]), 0);
 }
 
@@ -656,22 +517,22 @@ static void
 test_keepalive_quiet_with_data_in_flight(void **state)
 {
 	struct tcp_conn *c;
-	struct rseg syn, r;
+	struct h_seg syn, r;
 
 	(void)state;
 	c = connect4("10.0.0.2", 80, NULL);
-	assert_true(take(&syn));
+	assert_true(h_tcp_take(&syn));
 	rx(80, syn.sport, 1, syn.seq + 1, TH_SYN | TH_ACK, NULL, 0, NULL, 0);
-	assert_true(take(&r));
-	IN_PASS(assert_int_equal(tcp_write(c, "abc", 3), 3));
-	assert_true(take(&r));
+	assert_true(h_tcp_take(&r));
+	H_IN_PASS(assert_int_equal(tcp_write(c, "abc", 3), 3));
+	assert_true(h_tcp_take(&r));
 	for (unsigned i = 0; i < 8; i++) {
-		advance(500);
-		while (take(&r))
+		h_tcp_advance(500);
+		while (h_tcp_take(&r))
 			assert_int_equal(r.len, 3);     /* retransmissions only */
 	}
 	assert_int_equal(h_cnt(CNT_TCP_KEEPALIVE_PROBE), 0);
-	IN_PASS(tcp_abort(c));
+	H_IN_PASS(tcp_abort(c));
 }
 
 /* The "send" service: exactly `bytes` of the pattern, then FIN. */
@@ -681,16 +542,16 @@ test_send_service(void **state)
 	static const uint8_t mss[] = { 2, 4, 0x05, 0xb4 };
 	uint8_t got[3000];
 	uint32_t n = 0, seq = 1, ack;
-	struct rseg r;
+	struct h_seg r;
 	bool fin = false;
 
 	(void)state;
 	rx(40002, 19, 0, 0, TH_SYN, mss, sizeof(mss), NULL, 0);
-	assert_true(take(&r));
+	assert_true(h_tcp_take(&r));
 	ack = r.seq + 1;
 	rx(40002, 19, seq, ack, TH_ACK, NULL, 0, NULL, 0);
 	for (unsigned i = 0; i < 10 && !fin; i++) {
-		while (take(&r)) {
+		while (h_tcp_take(&r)) {
 			assert_int_equal(r.seq, ack + n);
 			assert_true(n + r.len <= sizeof(got));
 			memcpy(got + n, r.data, r.len);
@@ -719,9 +580,9 @@ struct relay_side {
 
 /* Take the next segment; tells which side it went to. */
 static struct relay_side *
-take_side(struct rseg *r, struct relay_side *cl, struct relay_side *up)
+take_side(struct h_seg *r, struct relay_side *cl, struct relay_side *up)
 {
-	if (!take(r))
+	if (!h_tcp_take(r))
 		return NULL;
 	if (r->dport == cl->port)
 		return cl;
@@ -733,24 +594,24 @@ static void
 relay_open(struct relay_side *cl, struct relay_side *up)
 {
 	static const uint8_t mss[] = { 2, 4, 0x05, 0xb4 };
-	struct rseg r;
+	struct h_seg r;
 
 	*cl = (struct relay_side){ 40003, 8, 100, 0 };
 	*up = (struct relay_side){ 5000, 0, 7000, 0 };
 	rx(cl->port, 8, cl->seq, 0, TH_SYN, mss, sizeof(mss), NULL, 0);
-	assert_true(take(&r));
+	assert_true(h_tcp_take(&r));
 	cl->seq++;
 	cl->ack = r.seq + 1;
 	rx(cl->port, 8, cl->seq, cl->ack, TH_ACK, NULL, 0, NULL, 0);
 	/* Accepted: the relay opens upstream. */
-	assert_true(take(&r));
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.flags, TH_SYN);
 	assert_int_equal(r.dport, 5000);
 	up->ours = r.sport;
 	up->ack = r.seq + 1;
 	rx(5000, up->ours, up->seq, up->ack, TH_SYN | TH_ACK, mss, sizeof(mss), NULL, 0);
 	up->seq++;
-	assert_true(take(&r));
+	assert_true(h_tcp_take(&r));
 	assert_int_equal(r.flags, TH_ACK);
 }
 
@@ -758,7 +619,7 @@ static void
 test_relay_pipes_and_half_closes(void **state)
 {
 	struct relay_side cl, up, *s;
-	struct rseg r;
+	struct h_seg r;
 
 	(void)state;
 	relay_open(&cl, &up);
@@ -793,12 +654,12 @@ test_relay_pipes_and_half_closes(void **state)
 	assert_memory_equal(r.data, "response", 8);
 	cl.ack += 8;
 	rx(cl.port, 8, cl.seq, cl.ack, TH_ACK, NULL, 0, NULL, 0);
-	while (take(&r))
+	while (h_tcp_take(&r))
 		;       /* upstream's ACK of "response" (delayed or not) */
 	/* Upstream closes: the client gets the FIN, both end normally. */
 	rx(5000, up.ours, up.seq, up.ack, TH_ACK | TH_FIN, NULL, 0, NULL, 0);
 	up.seq++;
-	advance(1);
+	h_tcp_advance(1);
 	{
 		bool fin_to_client = false;
 
@@ -809,7 +670,7 @@ test_relay_pipes_and_half_closes(void **state)
 	}
 	cl.ack++;
 	rx(cl.port, 8, cl.seq, cl.ack, TH_ACK, NULL, 0, NULL, 0);
-	advance(2000);          /* TIME-WAIT (1000 ms) over on both */
+	h_tcp_advance(2000);          /* TIME-WAIT (1000 ms) over on both */
 	assert_int_equal(tcp_conn_count(dp.workers[0]), 0);
 	assert_int_equal(h_cnt(CNT_TCP_RST_TX), 0);
 }
@@ -818,7 +679,7 @@ static void
 test_relay_reset_and_refused(void **state)
 {
 	struct relay_side cl, up, *s;
-	struct rseg r;
+	struct h_seg r;
 	bool rst = false;
 
 	(void)state;
@@ -829,7 +690,7 @@ test_relay_reset_and_refused(void **state)
 		if (s == &cl && (r.flags & TH_RST))
 			rst = true;
 	assert_true(rst);
-	advance(1);
+	h_tcp_advance(1);
 	assert_int_equal(tcp_conn_count(dp.workers[0]), 0);
 
 	/* The client resets: so is the upstream. */
@@ -838,7 +699,7 @@ test_relay_reset_and_refused(void **state)
 	assert_non_null(take_side(&r, &cl, &up));
 	assert_int_equal(r.dport, 5000);
 	assert_true(r.flags & TH_RST);
-	advance(1);
+	h_tcp_advance(1);
 	assert_int_equal(tcp_conn_count(dp.workers[0]), 0);
 
 	/* The upstream refuses the connection: the client is reset. */
@@ -847,18 +708,18 @@ test_relay_reset_and_refused(void **state)
 		uint32_t ack;
 
 		rx(40004, 8, 50, 0, TH_SYN, mss, sizeof(mss), NULL, 0);
-		assert_true(take(&r));
+		assert_true(h_tcp_take(&r));
 		ack = r.seq + 1;
 		rx(40004, 8, 51, ack, TH_ACK, NULL, 0, NULL, 0);
-		assert_true(take(&r));
+		assert_true(h_tcp_take(&r));
 		assert_int_equal(r.flags, TH_SYN);
 		rx(5000, r.sport, 0, r.seq + 1, TH_RST | TH_ACK, NULL, 0, NULL, 0);
-		assert_true(take(&r));
+		assert_true(h_tcp_take(&r));
 		assert_int_equal(r.dport, 40004);
 		assert_true(r.flags & TH_RST);
 		assert_int_equal(h_cnt(CNT_TCP_CONNECT_REFUSED), 1);
 	}
-	advance(1);
+	h_tcp_advance(1);
 	assert_int_equal(tcp_conn_count(dp.workers[0]), 0);
 }
 
@@ -869,7 +730,7 @@ test_relay_flow_control(void **state)
 {
 	struct relay_side cl, up;
 	static uint8_t blob[1400];
-	struct rseg r;
+	struct h_seg r;
 	struct tcp_conn *client;
 	struct tcp_key k = { .family = AF_INET };
 	uint32_t a = h_ip4("10.0.0.2"), l = h_ip4("10.0.0.1");
@@ -886,22 +747,22 @@ test_relay_flow_control(void **state)
 	{
 		uint8_t f[256];
 
-		h_rx(0, f, build(f, 5000, up.ours, up.seq, up.ack, TH_ACK, 0, NULL, 0, NULL, 0));
+		h_rx(0, f, h_tcp_frame(f, H_PEER_ADDR, 5000, up.ours, up.seq, up.ack, TH_ACK, 0, NULL, 0, NULL, 0));
 	}
 	/* 128 KiB from the client: 64 KiB fit in the upstream's send queue,
 	 * the rest stays in the client's receive queue (64 KiB window). */
 	for (unsigned i = 0; i < 100; i++) {
 		rx(cl.port, 8, cl.seq, cl.ack, TH_ACK, NULL, 0, blob, sizeof(blob));
 		cl.seq += sizeof(blob);
-		while (take(&r))
+		while (h_tcp_take(&r))
 			;
 	}
 	assert_int_equal(((struct tcp_conn *)client->app)->sndq.bytes, 65536);
 	assert_true(client->rcvq.bytes > 65535 - 1400);
 	assert_true(client->rcvq.bytes <= 65535);
 	assert_int_equal(h_cnt(CNT_TCP_ERR_SNDBUF_POOL), 0);
-	IN_PASS(tcp_abort(client));
-	advance(1);
+	H_IN_PASS(tcp_abort(client));
+	h_tcp_advance(1);
 	assert_int_equal(tcp_conn_count(dp.workers[0]), 0);
 }
 
@@ -914,16 +775,16 @@ test_time_wait_keeps_unread_bytes(void **state)
 {
 	for (int read_them = 1; read_them >= 0; read_them--) {
 		struct tcp_conn *c;
-		struct rseg syn, r;
+		struct h_seg syn, r;
 		char buf[8];
 
 		memset(&app, 0, sizeof(app));
 		c = connect4("10.0.0.2", 80, NULL);
-		assert_true(take(&syn));
+		assert_true(h_tcp_take(&syn));
 		rx(80, syn.sport, 100, syn.seq + 1, TH_SYN | TH_ACK, NULL, 0, NULL, 0);
-		assert_true(take(&r));
-		IN_PASS(assert_int_equal(tcp_close(c), 0));
-		assert_true(take(&r));
+		assert_true(h_tcp_take(&r));
+		H_IN_PASS(assert_int_equal(tcp_close(c), 0));
+		assert_true(h_tcp_take(&r));
 		assert_true(r.flags & TH_FIN);
 		/* The peer ACKs our FIN, then sends "tail" and its FIN. */
 		rx(80, syn.sport, 101, syn.seq + 2, TH_ACK, NULL, 0, NULL, 0);
@@ -939,24 +800,24 @@ test_time_wait_keeps_unread_bytes(void **state)
 		assert_int_equal(tcp_rx_avail(c), 4);
 		assert_int_equal(h_cnt(CNT_TCP_DROP_RST_CLOSED), 2 - read_them);
 		if (read_them) {
-			IN_PASS(assert_int_equal(tcp_read(c, buf, sizeof(buf)), 4));
+			H_IN_PASS(assert_int_equal(tcp_read(c, buf, sizeof(buf)), 4));
 			assert_memory_equal(buf, "tail", 4);
 			assert_true(tcp_rx_eof(c));
 		}
 		assert_int_equal(app.closes, 0);
-		advance(1000);          /* time-wait-ms */
+		h_tcp_advance(1000);          /* time-wait-ms */
 		if (!read_them) {
 			assert_int_equal(app.closes, 0);
-			IN_PASS(assert_int_equal(tcp_read(c, buf, 1), 1));
-			advance(1000);  /* progress: one more period */
+			H_IN_PASS(assert_int_equal(tcp_read(c, buf, 1), 1));
+			h_tcp_advance(1000);  /* progress: one more period */
 			assert_int_equal(app.closes, 0);
-			advance(1000);  /* none: given up */
+			h_tcp_advance(1000);  /* none: given up */
 		}
 		assert_int_equal(app.closes, 1);
 		assert_int_equal(app.why, read_them ? TCP_CLOSE_NORMAL : TCP_CLOSE_TIMEOUT);
-		while (take(&r))
+		while (h_tcp_take(&r))
 			;
-		advance(1);
+		h_tcp_advance(1);
 		assert_int_equal(tcp_conn_count(dp.workers[0]), 0);
 	}
 	(void)state;
@@ -1055,12 +916,12 @@ static void
 test_connect_icmp_unreachable(void **state)
 {
 	struct tcp_conn *c;
-	struct rseg syn;
+	struct h_seg syn;
 
 	(void)state;
 	c = connect4("10.0.0.2", 80, NULL);
 	assert_non_null(c);
-	assert_true(take(&syn));
+	assert_true(h_tcp_take(&syn));
 	rx_icmp(3, 3, 0, syn.sport, 80, syn.seq + 1);           /* not in flight */
 	assert_int_equal(h_cnt(CNT_TCP_DROP_ICMP_OUT_OF_WINDOW), 1);
 	rx_icmp(3, 3, 0, syn.sport, 81, syn.seq);               /* no such connection */
@@ -1086,21 +947,21 @@ test_pmtu_frag_needed(void **state)
 {
 	static uint8_t data[3000];
 	struct tcp_conn *c;
-	struct rseg syn, r;
+	struct h_seg syn, r;
 	uint8_t o[20];
 	const uint8_t *p;
 	uint32_t lens[4], n = 0;
 
 	(void)state;
 	c = connect4("10.0.0.2", 80, NULL);
-	assert_true(take(&syn));
-	p = opt(&syn, 8);
+	assert_true(h_tcp_take(&syn));
+	p = h_tcp_opt(&syn, 8);
 	rx(80, syn.sport, 9000, syn.seq + 1, TH_SYN | TH_ACK, o,
 	   synack_opts(o, (uint32_t)p[2] << 24 | p[3] << 16 | p[4] << 8 | p[5]), NULL, 0);
 	assert_int_equal(c->smss, 1400 - 12);
-	assert_true(take(&r));                                    /* the ACK */
-	IN_PASS(assert_int_equal(tcp_write(c, data, sizeof(data)), sizeof(data)));
-	while (take(&r))
+	assert_true(h_tcp_take(&r));                                    /* the ACK */
+	H_IN_PASS(assert_int_equal(tcp_write(c, data, sizeof(data)), sizeof(data)));
+	while (h_tcp_take(&r))
 		;
 	rx_icmp(3, 3, 0, syn.sport, 80, syn.seq + 1);
 	assert_int_equal(h_cnt(CNT_TCP_ICMP_SOFT_ERROR), 1);
@@ -1112,7 +973,7 @@ test_pmtu_frag_needed(void **state)
 	rx_icmp(3, 4, 1000, syn.sport, 80, syn.seq + 1 + 1388);
 	assert_int_equal(h_cnt(CNT_TCP_PMTU_LOWERED), 1);
 	assert_int_equal(c->smss, 1000 - 40 - 12);
-	while (n < 4 && take(&r)) {
+	while (n < 4 && h_tcp_take(&r)) {
 		assert_int_equal(r.seq, syn.seq + 1 + 948 * n);
 		lens[n++] = r.len;
 	}
@@ -1124,7 +985,7 @@ test_pmtu_frag_needed(void **state)
 	rx_icmp(3, 4, 68, syn.sport, 80, syn.seq + 1);
 	assert_int_equal(c->smss, 576 - 40 - 12);
 	assert_int_equal(c->state, TCP_ESTABLISHED);
-	IN_PASS(tcp_abort(c));
+	H_IN_PASS(tcp_abort(c));
 	h_reset();
 }
 
@@ -1136,18 +997,18 @@ test_simultaneous_open(void **state)
 {
 	static const uint8_t mss_opt[] = { 2, 4, 0x05, 0x78 };
 	struct tcp_conn *c;
-	struct rseg syn, r;
+	struct h_seg syn, r;
 
 	(void)state;
 	for (int variant = 0; variant < 2; variant++) {
 		memset(&app, 0, sizeof(app));
 		c = connect4("10.0.0.2", 80, NULL);
 		assert_non_null(c);
-		assert_true(take(&syn));
+		assert_true(h_tcp_take(&syn));
 		rx(80, syn.sport, 7000, 0, TH_SYN, mss_opt, sizeof(mss_opt), NULL, 0);
 		assert_int_equal(h_cnt(CNT_TCP_SIMULTANEOUS_OPEN), variant + 1);
 		assert_int_equal(c->state, TCP_SYN_RECEIVED);
-		assert_true(take(&r));
+		assert_true(h_tcp_take(&r));
 		assert_int_equal(r.flags, TH_SYN | TH_ACK);
 		assert_int_equal(r.seq, syn.seq);
 		assert_int_equal(r.ack, 7001);
@@ -1163,14 +1024,14 @@ test_simultaneous_open(void **state)
 		assert_int_equal(c->rcv_nxt, 7001);
 		assert_int_equal(h_cnt(CNT_TCP_ACTIVE_ESTABLISHED), variant + 1);
 		/* Data flows. */
-		IN_PASS(assert_int_equal(tcp_write(c, "ping", 4), 4));
-		while (take(&r))
+		H_IN_PASS(assert_int_equal(tcp_write(c, "ping", 4), 4));
+		while (h_tcp_take(&r))
 			if (r.len)
 				break;
 		assert_int_equal(r.len, 4);
 		assert_int_equal(r.seq, syn.seq + 1);
-		IN_PASS(tcp_abort(c));
-		while (take(&r))
+		H_IN_PASS(tcp_abort(c));
+		while (h_tcp_take(&r))
 			;
 	}
 	h_reset();
@@ -1183,28 +1044,28 @@ test_mss_clamp(void **state)
 {
 	struct config_error cerr;
 	struct tcp_conn *c;
-	struct rseg syn;
+	struct h_seg syn;
 	uint8_t o[20];
 	const uint8_t *p;
 
 	(void)state;
 	assert_int_equal(h_apply("{\"schema\":1,\"ports\":[{\"port\":0,\"addresses\":[\"10.0.0.1/24\"]}],"
 				 "\"tcp\":{\"mss-clamp\":1000}}", &cerr), 0);
-	advance(1);
+	h_tcp_advance(1);
 	c = connect4("10.0.0.2", 80, NULL);
 	assert_non_null(c);
-	assert_true(take(&syn));
-	p = opt(&syn, 2);
+	assert_true(h_tcp_take(&syn));
+	p = h_tcp_opt(&syn, 2);
 	assert_int_equal(p[2] << 8 | p[3], 1000);
-	p = opt(&syn, 8);
+	p = h_tcp_opt(&syn, 8);
 	rx(80, syn.sport, 9000, syn.seq + 1, TH_SYN | TH_ACK, o,
 	   synack_opts(o, (uint32_t)p[2] << 24 | p[3] << 16 | p[4] << 8 | p[5]), NULL, 0);
 	assert_int_equal(c->state, TCP_ESTABLISHED);
 	assert_int_equal(c->smss, 1000 - 12);                    /* peer said 1400 */
-	IN_PASS(tcp_abort(c));
+	H_IN_PASS(tcp_abort(c));
 	h_reset();
 	assert_int_equal(h_apply(config, &cerr), 0);
-	advance(1);
+	h_tcp_advance(1);
 }
 
 int

@@ -6,13 +6,8 @@
  * recovery retransmitting two holes with one.
  */
 #include <string.h>
-#include <sys/socket.h>
-#include <rte_arp.h>
-#include <rte_ip.h>
-#include <rte_tcp.h>
 
-#include "harness.h"
-#include "tcp/tcp_p.h"
+#include "h_tcp.h"
 
 #define SMSS 1000
 
@@ -141,8 +136,6 @@ test_scoreboard_loss_pipe_nextseg(void **state)
 
 /* Through the worker --------------------------------------------------------- */
 
-#define TH_ACK 0x10
-
 static const char *config =
 	"{\"schema\":1,"
 	" \"ports\":[{\"port\":0,\"addresses\":[\"10.0.0.1/24\"]},"
@@ -150,144 +143,36 @@ static const char *config =
 	" \"tcp\":{\"receive-buffer\":65536,\"send-buffer\":65536},"
 	" \"test-services\":[{\"port\":7,\"service\":\"echo\"}]}";
 
-static const struct rte_ether_addr bcast = {{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }};
-static const struct rte_ether_addr zero_mac;
-static uint16_t next_sport = 41000;
-
-struct peer {
-	uint16_t sport;
-	uint32_t seq, ack;
-	bool sack;
-};
-
 static int
 setup(void **state)
 {
-	uint8_t f[64];
-	size_t n;
-
 	(void)state;
-	h_setup(config);
-	for (uint32_t i = 0; i < TCP_MAX_CONNS; i++) {
-		struct tcp_conn *c = &dp.workers[0]->tcp->conns[i];
-
-		if (c->state != TCP_CLOSED)
-			tcp_conn_release(c, TCP_CLOSE_ABORT);
-	}
-	h_main(0);
-	n = h_arp(f, RTE_ARP_OP_REQUEST, &bcast, &h_peer_mac, "10.0.0.2", &zero_mac, "10.0.0.1");
-	h_rx(0, f, n);
-	h_main(1);
-	h_reset();
+	h_tcp_setup(config);
 	return 0;
 }
 
-/* Eth + IPv4 + TCP segment from 10.0.0.2 to 10.0.0.1:7. */
-static size_t
-build(uint8_t *buf, const struct peer *p, uint8_t flags, const uint8_t *opts, size_t optlen,
-      const void *data, size_t len)
-{
-	size_t off = h_eth(buf, &h_port_mac[0], &h_peer_mac, RTE_ETHER_TYPE_IPV4);
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(buf + off);
-	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
-	size_t thlen = sizeof(*th) + optlen;
-
-	memset(ip, 0, sizeof(*ip));
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + thlen + len);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_TCP;
-	ip->src_addr = h_ip4("10.0.0.2");
-	ip->dst_addr = h_ip4("10.0.0.1");
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	memset(th, 0, sizeof(*th));
-	th->src_port = rte_cpu_to_be_16(p->sport);
-	th->dst_port = rte_cpu_to_be_16(7);
-	th->sent_seq = rte_cpu_to_be_32(p->seq);
-	th->recv_ack = rte_cpu_to_be_32(p->ack);
-	th->data_off = (uint8_t)((thlen / 4) << 4);
-	th->tcp_flags = flags;
-	th->rx_win = rte_cpu_to_be_16(65535);
-	if (optlen)
-		memcpy(th + 1, opts, optlen);
-	if (len)
-		memcpy((uint8_t *)th + thlen, data, len);
-	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
-	return off + sizeof(*ip) + thlen + len;
-}
-
-/* The next segment on port 0: its sequence number and payload length. */
-static bool
-take(uint32_t *seq, uint32_t *len, uint32_t *ack)
-{
-	struct rte_mbuf *m = h_tx(0);
-	struct rte_ipv4_hdr *ip;
-	struct rte_tcp_hdr *th;
-
-	if (m == NULL)
-		return false;
-	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
-	th = (struct rte_tcp_hdr *)(ip + 1);
-	*seq = rte_be_to_cpu_32(th->sent_seq);
-	*ack = rte_be_to_cpu_32(th->recv_ack);
-	*len = rte_be_to_cpu_16(ip->total_length) - sizeof(*ip) - (th->data_off >> 4) * 4u;
-	rte_pktmbuf_free(m);
-	return true;
-}
-
-static void
-send_ack(struct peer *p, uint32_t ack, const uint32_t (*blocks)[2], unsigned nblocks)
-{
-	uint8_t f[256], o[40];
-	size_t n = 0;
-
-	if (nblocks) {
-		o[n++] = 1;
-		o[n++] = 1;
-		o[n++] = 5;
-		o[n++] = (uint8_t)(2 + 8 * nblocks);
-		for (unsigned i = 0; i < nblocks; i++)
-			for (unsigned j = 0; j < 2; j++) {
-				uint32_t v = rte_cpu_to_be_32(blocks[i][j]);
-
-				memcpy(o + n, &v, 4);
-				n += 4;
-			}
-	}
-	p->ack = ack;
-	h_rx(0, f, build(f, p, TH_ACK, o, n, NULL, 0));
-}
-
-/* Open a connection (MSS 1000, SACK-permitted when p->sack) and have the
- * echo service send six 1000-byte segments; returns the first one's
+/* Open a connection to the echo service (MSS 1000, SACK-permitted when
+ * sack) and have it send six 1000-byte segments; returns the first one's
  * sequence number with every segment taken off the wire. */
 static uint32_t
-six_segments(struct peer *p)
+six_segments(struct h_peer *p, bool sack)
 {
-	uint8_t f[2048], data[1000];
-	const uint8_t syn_opts[] = { 2, 4, 0x03, 0xe8, 4, 2, 1, 1 };
-	uint32_t seq, len, ack, first = 0;
+	static const uint8_t syn_opts[] = { 2, 4, 0x03, 0xe8, 4, 2, 1, 1 };
+	uint8_t data[1000];
+	struct h_seg r;
+	uint32_t first = 0;
 
-	p->sport = next_sport++;
-	p->seq = 5000;
-	p->ack = 0;
-	h_rx(0, f, build(f, p, 0x02, syn_opts, p->sack ? 8 : 4, NULL, 0));
-	assert_true(take(&seq, &len, &ack));
-	p->seq = 5001;
-	p->ack = seq + 1;
-	h_rx(0, f, build(f, p, TH_ACK, NULL, 0, NULL, 0));
+	h_tcp_open(p, 7, 5000, syn_opts, sack ? 8 : 4, NULL);
 	memset(data, 'x', sizeof(data));
-	for (unsigned i = 0; i < 6; i++) {
-		h_rx(0, f, build(f, p, TH_ACK, NULL, 0, data, sizeof(data)));
-		p->seq += sizeof(data);
-	}
+	for (unsigned i = 0; i < 6; i++)
+		h_tcp_send(p, TH_ACK, data, sizeof(data));
 	/* Six echoed segments (and no more), in order. */
 	for (unsigned i = 0; i < 6; i++) {
-		assert_true(take(&seq, &len, &ack));
-		assert_int_equal(len, 1000);
+		assert_true(h_tcp_take(&r));
+		assert_int_equal(r.len, 1000);
 		if (i == 0)
-			first = seq;
-		assert_int_equal(seq, first + 1000 * i);
+			first = r.seq;
+		assert_int_equal(r.seq, first + 1000 * i);
 	}
 	assert_int_equal(h_tx_count(0), 0);
 	return first;
@@ -296,20 +181,21 @@ six_segments(struct peer *p)
 static void
 test_newreno_partial_and_full_ack(void **state)
 {
-	struct peer p = { .sack = false };
-	uint32_t base, seq, len, ack;
+	struct h_peer p;
+	struct h_seg r;
+	uint32_t base;
 	const struct tcp_conn *c;
 
 	(void)state;
-	base = six_segments(&p);
+	base = six_segments(&p, false);
 	/* Segments 0 and 2 lost: three duplicate ACKs for base. */
-	send_ack(&p, base, NULL, 0);
-	send_ack(&p, base, NULL, 0);
+	h_tcp_send_ack(&p, base, 65535, NULL, 0);
+	h_tcp_send_ack(&p, base, 65535, NULL, 0);
 	assert_int_equal(h_tx_count(0), 0);
-	send_ack(&p, base, NULL, 0);
-	assert_true(take(&seq, &len, &ack));
-	assert_int_equal(seq, base);                     /* fast retransmit */
-	assert_int_equal(len, 1000);
+	h_tcp_send_ack(&p, base, 65535, NULL, 0);
+	assert_true(h_tcp_take(&r));
+	assert_int_equal(r.seq, base);                     /* fast retransmit */
+	assert_int_equal(r.len, 1000);
 	assert_int_equal(h_cnt(CNT_TCP_FAST_RETRANSMIT), 1);
 	assert_int_equal(h_cnt(CNT_TCP_RECOVERY), 1);
 	c = &dp.workers[0]->tcp->conns[0];
@@ -321,70 +207,60 @@ test_newreno_partial_and_full_ack(void **state)
 	assert_int_equal(c->ssthresh, 3000);     /* max(FlightSize / 2, 2 SMSS) */
 	assert_int_equal(c->cwnd, c->ssthresh + 3 * 1000);
 	/* A further duplicate inflates cwnd by one segment. */
-	send_ack(&p, base, NULL, 0);
+	h_tcp_send_ack(&p, base, 65535, NULL, 0);
 	assert_int_equal(c->cwnd, c->ssthresh + 4 * 1000);
 	/* Partial ACK (RFC 6582 3.2 5): up to the second hole; segment 2 is
 	 * retransmitted at once, cwnd deflated by what was acknowledged. */
-	send_ack(&p, base + 2000, NULL, 0);
+	h_tcp_send_ack(&p, base + 2000, 65535, NULL, 0);
 	assert_int_equal(h_cnt(CNT_TCP_PARTIAL_ACK), 1);
-	assert_true(take(&seq, &len, &ack));
-	assert_int_equal(seq, base + 2000);
-	assert_int_equal(len, 1000);
+	assert_true(h_tcp_take(&r));
+	assert_int_equal(r.seq, base + 2000);
+	assert_int_equal(r.len, 1000);
 	assert_int_equal(h_cnt(CNT_TCP_FAST_RETRANSMIT), 2);
 	assert_int_equal(c->cwnd, c->ssthresh + 4 * 1000 - 2000 + 1000);
 	assert_true(c->rec.active);
 	/* Full ACK: recovery ends, cwnd = min(ssthresh, flight + SMSS). */
-	send_ack(&p, base + 6000, NULL, 0);
+	h_tcp_send_ack(&p, base + 6000, 65535, NULL, 0);
 	assert_false(c->rec.active);
 	assert_int_equal(c->cwnd, RTE_MIN(c->ssthresh, 1000u + 1000u));
 	assert_int_equal(h_cnt(CNT_TCP_PARTIAL_ACK), 1);
 	assert_int_equal(h_cnt(CNT_TCP_RETRANSMIT), 0);      /* no RTO needed */
-	while (h_tx(0) != NULL)
-		;
+	h_tcp_drain();
 }
 
 static void
 test_sack_recovery_two_holes(void **state)
 {
-	struct peer p = { .sack = true };
-	uint32_t base, seq, len, ack;
+	struct h_peer p;
+	struct h_seg r;
+	uint32_t base;
 
 	(void)state;
-	base = six_segments(&p);
+	base = six_segments(&p, true);
 	/* Segments 0 and 2 lost; one ACK SACKs 1 and 3..5: the scoreboard
 	 * shows both holes lost (RFC 6675 IsLost), recovery starts at once and
 	 * both are retransmitted, the second from the scoreboard. */
-	send_ack(&p, base, (const uint32_t[][2]){ { base + 3000, base + 6000 },
+	h_tcp_send_ack(&p, base, 65535, (const uint32_t[][2]){ { base + 3000, base + 6000 },
 						  { base + 1000, base + 2000 } }, 2);
 	assert_int_equal(h_cnt(CNT_TCP_RECOVERY), 1);
-	assert_true(take(&seq, &len, &ack));
-	assert_int_equal(seq, base);
-	assert_int_equal(len, 1000);
-	assert_true(take(&seq, &len, &ack));
-	assert_int_equal(seq, base + 2000);
-	assert_int_equal(len, 1000);
+	assert_true(h_tcp_take(&r));
+	assert_int_equal(r.seq, base);
+	assert_int_equal(r.len, 1000);
+	assert_true(h_tcp_take(&r));
+	assert_int_equal(r.seq, base + 2000);
+	assert_int_equal(r.len, 1000);
 	assert_int_equal(h_tx_count(0), 0);
 	assert_int_equal(h_cnt(CNT_TCP_FAST_RETRANSMIT), 1);
 	assert_int_equal(h_cnt(CNT_TCP_SACK_RETRANSMIT), 1);
 	/* A block above SND.MAX is ignored and counted. */
-	send_ack(&p, base, (const uint32_t[][2]){ { base + 6000, base + 9000 } }, 1);
+	h_tcp_send_ack(&p, base, 65535, (const uint32_t[][2]){ { base + 6000, base + 9000 } }, 1);
 	assert_int_equal(h_cnt(CNT_TCP_SACK_IGNORED), 1);
 	assert_int_equal(h_tx_count(0), 0);                  /* nothing new to send */
 	/* Everything acknowledged: no RTO was needed. */
-	send_ack(&p, base + 6000, NULL, 0);
+	h_tcp_send_ack(&p, base + 6000, 65535, NULL, 0);
 	assert_int_equal(h_cnt(CNT_TCP_RETRANSMIT), 0);
 	assert_int_equal(h_cnt(CNT_TCP_PARTIAL_ACK), 0);
-	while (h_tx(0) != NULL)
-		;
-}
-
-static void
-advance(uint64_t ms)
-{
-	struct worker *w = dp.workers[0];
-
-	tcp_clock_set(w, w->tcp->now_ms + ms);
-	worker_poll_once(w);
+	h_tcp_drain();
 }
 
 static struct tcp_conn *
@@ -400,24 +276,25 @@ established(void)
 static void
 test_rack_reordering_tolerated(void **state)
 {
-	struct peer p = { .sack = true };
-	uint32_t base, seq, len, ack;
+	struct h_peer p;
+	struct h_seg r;
+	uint32_t base;
 	struct tcp_conn *c;
 
 	(void)state;
-	advance(5);
-	base = six_segments(&p);
+	h_tcp_advance(5);
+	base = six_segments(&p, true);
 	c = established();
 	assert_true(c->rec.rack);
 	/* Segment 2 arrives before 0 and 1: one segment SACKed is not a
 	 * loss yet (RACK waits RACK.rtt + reo_wnd, 1 ms here)... */
-	send_ack(&p, base, (const uint32_t[][2]){ { base + 2000, base + 3000 } }, 1);
+	h_tcp_send_ack(&p, base, 65535, (const uint32_t[][2]){ { base + 2000, base + 3000 } }, 1);
 	assert_int_equal(h_cnt(CNT_TCP_RECOVERY), 0);
 	assert_int_equal(h_tx_count(0), 0);
 	assert_true(c->t_rack != 0);
 	/* ...and 0 and 1 come late, never retransmitted: reordering seen,
 	 * measured, no recovery, no timer left for them. */
-	send_ack(&p, base + 3000, NULL, 0);
+	h_tcp_send_ack(&p, base + 3000, 65535, NULL, 0);
 	assert_int_equal(h_cnt(CNT_TCP_REORDER_SEEN), 1);
 	assert_true(c->rec.reo_seen);
 	assert_true(c->rec.reo_extent_ms >= 1);
@@ -425,56 +302,54 @@ test_rack_reordering_tolerated(void **state)
 	assert_int_equal(c->t_rack, 0);
 	/* Segment 3 missing, 4 and 5 SACKed: not lost at once (the reordering
 	 * window), lost when the reordering timer fires (RFC 8985 6.3). */
-	send_ack(&p, base + 3000, (const uint32_t[][2]){ { base + 4000, base + 6000 } }, 1);
+	h_tcp_send_ack(&p, base + 3000, 65535, (const uint32_t[][2]){ { base + 4000, base + 6000 } }, 1);
 	assert_int_equal(h_cnt(CNT_TCP_RECOVERY), 0);
 	assert_int_equal(h_tx_count(0), 0);
 	assert_true(c->t_rack > tcp_now(c->tw));
-	advance(tcp_rack_reo_wnd(c) + c->rec.rack_rtt_ms);
+	h_tcp_advance(tcp_rack_reo_wnd(c) + c->rec.rack_rtt_ms);
 	assert_int_equal(h_cnt(CNT_TCP_RACK_LOST), 1);
 	assert_int_equal(h_cnt(CNT_TCP_RECOVERY), 1);
-	assert_true(take(&seq, &len, &ack));
-	assert_int_equal(seq, base + 3000);
-	assert_int_equal(len, 1000);
+	assert_true(h_tcp_take(&r));
+	assert_int_equal(r.seq, base + 3000);
+	assert_int_equal(r.len, 1000);
 	assert_int_equal(h_tx_count(0), 0);
 	/* The original got there too: the peer reports the duplicate
 	 * (D-SACK below the cumulative ACK). Spurious, counted; the window
 	 * grows by a step for the round. */
-	send_ack(&p, base + 6000, (const uint32_t[][2]){ { base + 3000, base + 4000 } }, 1);
+	h_tcp_send_ack(&p, base + 6000, 65535, (const uint32_t[][2]){ { base + 3000, base + 4000 } }, 1);
 	assert_int_equal(h_cnt(CNT_TCP_DSACK_RECEIVED), 1);
 	assert_int_equal(h_cnt(CNT_TCP_SPURIOUS_RETRANSMIT), 1);
 	assert_int_equal(h_cnt(CNT_TCP_SACK_IGNORED), 0);
 	assert_int_equal(c->rec.reo_mult, 2);
 	assert_int_equal(h_cnt(CNT_TCP_RETRANSMIT), 0);
-	while (h_tx(0) != NULL)
-		;
+	h_tcp_drain();
 }
 
 static void
 test_rack_dsack_of_network_duplicate(void **state)
 {
-	struct peer p = { .sack = true };
+	struct h_peer p;
 	uint32_t base;
 	struct tcp_conn *c;
 
 	(void)state;
-	base = six_segments(&p);
+	base = six_segments(&p, true);
 	c = established();
 	/* A D-SACK for data we never retransmitted (the network duplicated
 	 * it): counted as received, not spurious, the window unchanged. */
-	send_ack(&p, base + 2000, (const uint32_t[][2]){ { base, base + 1000 } }, 1);
+	h_tcp_send_ack(&p, base + 2000, 65535, (const uint32_t[][2]){ { base, base + 1000 } }, 1);
 	assert_int_equal(h_cnt(CNT_TCP_DSACK_RECEIVED), 1);
 	assert_int_equal(h_cnt(CNT_TCP_SPURIOUS_RETRANSMIT), 0);
 	assert_int_equal(c->rec.reo_mult, 1);
 	assert_false(c->rec.reo_seen);
 	/* A D-SACK inside the second block (RFC 2883 4.1.2) is one too. */
-	send_ack(&p, base + 2000, (const uint32_t[][2]){ { base + 3000, base + 3500 },
+	h_tcp_send_ack(&p, base + 2000, 65535, (const uint32_t[][2]){ { base + 3000, base + 3500 },
 							{ base + 3000, base + 4000 } }, 2);
 	assert_int_equal(h_cnt(CNT_TCP_DSACK_RECEIVED), 2);
 	assert_int_equal(h_cnt(CNT_TCP_SACK_IGNORED), 0);
-	send_ack(&p, base + 6000, NULL, 0);
+	h_tcp_send_ack(&p, base + 6000, 65535, NULL, 0);
 	assert_int_equal(h_cnt(CNT_TCP_RECOVERY), 0);
-	while (h_tx(0) != NULL)
-		;
+	h_tcp_drain();
 }
 
 /* Out-of-order runs: contiguous segments share one slot, a small one is
@@ -483,46 +358,46 @@ test_rack_dsack_of_network_duplicate(void **state)
 static void
 test_ooo_runs_and_collapse(void **state)
 {
-	struct peer p = { .sack = true };
-	uint8_t f[2048], data[600];
-	uint32_t seq, len, ack, got = 0, base;
+	struct h_peer p;
+	uint8_t data[600];
+	struct h_seg r;
+	uint32_t got = 0, base;
 	struct tcp_conn *c;
 
 	(void)state;
-	six_segments(&p);
+	six_segments(&p, true);
 	c = established();
 	memset(data, 'y', sizeof(data));
 	p.ack = c->snd_max;
 	base = p.seq;                   /* RCV.NXT */
 	/* [base+100, +300), then 10 and 20 bytes right after: one run. */
 	p.seq = base + 100;
-	h_rx(0, f, build(f, &p, TH_ACK, NULL, 0, data, 300));
+	h_tcp_send(&p, TH_ACK, data, 300);
 	p.seq = base + 400;
-	h_rx(0, f, build(f, &p, TH_ACK, NULL, 0, data, 10));      /* joins, copied */
+	h_tcp_send(&p, TH_ACK, data, 10);      /* joins, copied */
 	p.seq = base + 410;
-	h_rx(0, f, build(f, &p, TH_ACK, NULL, 0, data, 20));      /* joins, copied */
+	h_tcp_send(&p, TH_ACK, data, 20);      /* joins, copied */
 	assert_int_equal(c->n_ooo, 1);
 	assert_int_equal(c->ooo[0].len, 330);
 	assert_ptr_equal(c->ooo[0].m, c->ooo[0].tail);
 	assert_int_equal(h_cnt(CNT_TCP_RX_COLLAPSED), 2);
 	/* A second run after a 10-byte hole. */
 	p.seq = base + 440;
-	h_rx(0, f, build(f, &p, TH_ACK, NULL, 0, data, 600));
+	h_tcp_send(&p, TH_ACK, data, 600);
 	assert_int_equal(c->n_ooo, 2);
-	while (h_tx(0) != NULL)
-		;
+	h_tcp_drain();
 	/* The first gap: the first run follows in order. */
 	p.seq = base;
-	h_rx(0, f, build(f, &p, TH_ACK, NULL, 0, data, 100));
+	h_tcp_send(&p, TH_ACK, data, 100);
 	assert_int_equal(c->n_ooo, 1);
 	assert_int_equal(c->rcv_nxt, base + 430);
 	/* The second gap: everything. */
 	p.seq = base + 430;
-	h_rx(0, f, build(f, &p, TH_ACK, NULL, 0, data, 10));
+	h_tcp_send(&p, TH_ACK, data, 10);
 	assert_int_equal(c->n_ooo, 0);
 	assert_int_equal(c->rcv_nxt, base + 1040);
-	while (take(&seq, &len, &ack))
-		got += len;
+	while (h_tcp_take(&r))
+		got += r.len;
 	assert_int_equal(got, 1040);
 }
 
