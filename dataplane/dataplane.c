@@ -152,8 +152,11 @@ dp_init(const unsigned *lcores, unsigned nworkers)
 	nmbufs = dp.nports * nworkers * 2 * 1024 +
 		 nworkers * nworkers * HANDOFF_RING_SIZE +
 		 nworkers * (INJECT_RING_SIZE + MBUF_CACHE * 2 + IMPAIR_QUEUE_MAX) + 4096 + 4096;
+	if (dp.max_mtu == 0)
+		dp.max_mtu = PORT_MTU_DEFAULT;
+	/* One mbuf holds a whole frame of the largest port MTU. */
 	dp.pool = rte_pktmbuf_pool_create("rampart_mbufs", nmbufs, MBUF_CACHE, 0,
-					  RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+					  port_mbuf_data_room(dp.max_mtu), rte_socket_id());
 	if (dp.pool == NULL) {
 		LOG(ERR, "mbuf pool of %u: %s (more hugepages, or -m with --no-huge)",
 		    nmbufs, rte_strerror(rte_errno));

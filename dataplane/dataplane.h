@@ -41,6 +41,10 @@ struct dataplane {
 	struct neigh_table *neigh;
 
 	uint32_t idle_sleep_us;       /* 0: pure polling */
+	/* The largest port MTU the config may set (rampart-dp --max-mtu; 0
+	 * before dp_init: PORT_MTU_DEFAULT). It sizes the packet mbufs, so it
+	 * is fixed at boot (port/port.h). */
+	uint16_t max_mtu;
 	volatile bool quit;
 };
 

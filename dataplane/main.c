@@ -4,7 +4,7 @@
  *
  *   rampart-dp [EAL options] -- [--ctl-socket PATH] [--config FILE]
  *                               [--access-log FILE]
- *                               [--idle-sleep-us N]
+ *                               [--idle-sleep-us N] [--max-mtu N]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -38,6 +38,7 @@ struct options {
 	const char *access_log;
 	const char *security_log;
 	unsigned idle_sleep_us;
+	unsigned max_mtu;
 };
 
 static void
@@ -50,8 +51,10 @@ usage(const char *prog)
 		"  --access-log FILE    append one JSON line per HTTP request to FILE\n"
 		"  --security-log FILE  append one JSON line per WAF event to FILE\n"
 		"  --idle-sleep-us N    sleep N us when a worker finds no work (default 0:\n"
-		"                       pure polling; use it where cores are shared)\n",
-		prog, DEFAULT_CTL_SOCKET);
+		"                       pure polling; use it where cores are shared)\n"
+		"  --max-mtu N          largest port MTU the config may set, %u..%u (default\n"
+		"                       %u); sizes the packet buffers (jumbo frames: 9000)\n",
+		prog, DEFAULT_CTL_SOCKET, PORT_MTU_MIN, PORT_MTU_MAX, PORT_MTU_DEFAULT);
 }
 
 static int
@@ -63,6 +66,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "access-log", required_argument, NULL, 'a' },
 		{ "security-log", required_argument, NULL, 'e' },
 		{ "idle-sleep-us", required_argument, NULL, 'i' },
+		{ "max-mtu", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -93,6 +97,18 @@ parse_options(int argc, char **argv, struct options *o)
 				return -EINVAL;
 			}
 			o->idle_sleep_us = v;
+			break;
+		}
+		case 'm': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*end != '\0' || v < PORT_MTU_MIN || v > PORT_MTU_MAX) {
+				fprintf(stderr, "--max-mtu: '%s' is not %u..%u\n", optarg,
+					PORT_MTU_MIN, PORT_MTU_MAX);
+				return -EINVAL;
+			}
+			o->max_mtu = v;
 			break;
 		}
 		default:
@@ -191,6 +207,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	dp.idle_sleep_us = opt.idle_sleep_us;
+	dp.max_mtu = (uint16_t)opt.max_mtu;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);

@@ -41,7 +41,10 @@ DP_NS = "urn:rampart:params:xml:ns:yang:rampart-dataplane"
 NACM_NS = "urn:ietf:params:xml:ns:yang:ietf-netconf-acm"
 RULE_LIST = "bench"
 EMPTY_FILTER = f'<nacm xmlns="{NACM_NS}"><rule-list><name>none</name></rule-list></nacm>'
-TARGETS_MS = {"commit_10k": 500.0, "one_leaf_edit": 20.0, "get_config": 100.0}
+# issue 6's targets; the get-config one holds for every read, also the
+# first after a change (which prints running; the others reuse that text)
+TARGETS_MS = {"commit_10k": 500.0, "one_leaf_edit": 20.0, "get_config": 100.0,
+              "get_config_first_after_change": 100.0}
 
 
 def log(msg: str) -> None:
@@ -289,6 +292,7 @@ def workload(c, a, hlog: "HandlerLog") -> dict:
     }
     server = {"commit_10k_ms": commit_srv, "one_leaf_edit_ms": med(edits_srv),
               "get_config_ms": med(gets_srv),
+              "get_config_first_after_change_ms": gets_srv[0] if gets_srv else None,
               "cpu": {"commit_10k_ms": commit_cpu, "one_leaf_edit_ms": med(edits_cpu, 3),
                       "get_config_ms": med(gets_cpu, 3),
                       "get_config_first_after_change_ms": gets_cpu[0] if gets_cpu else None}}
@@ -346,6 +350,10 @@ def main() -> int:
                         "its XML building and parsing included",
         "targets_ms": TARGETS_MS,
         "targets_met": {k: measured[k] is not None and measured[k] < v for k, v in TARGETS_MS.items()},
+        # how far under each target, in percent of it (negative: over)
+        "targets_margin_pct": {k: (round(100.0 * (v - measured[k]) / v, 1)
+                                   if measured[k] is not None else None)
+                               for k, v in TARGETS_MS.items()},
         "rampart_cp_rss_kib": {"peak_VmHWM": vm_hwm_kib(a.pid), "before_workload_VmHWM": rss_before},
         "reference": None,
         "reference_note": "netopeer2/sysrepo is not installed (Debian 12 packages neither), so "

@@ -436,6 +436,116 @@ static const char *child_value(const struct lyd_node *rpc, const char *name)
 	return lyd_find_path(rpc, name, 0, &n) ? NULL : lyd_get_value(n);
 }
 
+/* RFC 6241 lets delete and remove name a leaf without its value
+ * (<probes nc:operation="delete"/>, what yangcli sends); libyang cannot
+ * store an empty value of most types, so such a leaf is left opaque and
+ * the strict parse fails. Parsed again keeping opaque nodes, each such
+ * leaf takes its value from the target (a delete of an absent one is
+ * data-missing, a remove of one is dropped from the edit); any other
+ * opaque node keeps the strict parse's error (first_err). */
+#define NC_BASE_NS "urn:ietf:params:xml:ns:netconf:base:1.0"
+
+static const struct lyd_attr *valueless_op(const struct lyd_node *n)
+{
+	const struct lyd_node_opaq *o = (const struct lyd_node_opaq *)n;
+	const struct lyd_attr *a;
+
+	if (n->schema || (o->value && *o->value) || o->format != LY_VALUE_XML)
+		return NULL;
+	for (a = o->attr; a; a = a->next)
+		if (!strcmp(a->name.name, "operation") && a->name.module_ns &&
+		    !strcmp(a->name.module_ns, NC_BASE_NS) &&
+		    (!strcmp(a->value, "delete") || !strcmp(a->value, "remove")))
+			return a;
+	return NULL;
+}
+
+static struct nc_server_reply *parse_valueless(const struct lyd_node *cfg, enum ds_id id,
+					       struct lyd_node **tree, struct nc_server_reply *first_err)
+{
+	struct nc_server_reply *err = NULL;
+	struct ly_set *opaq = NULL;
+	struct lyd_node *n, *top;
+	char *text = NULL;
+	uint32_t i;
+
+	*tree = NULL;
+	if (lyd_any_value_str(cfg, &text) || !text ||
+	    lyd_parse_data_mem(np.ds.ctx, text, LYD_XML,
+			       LYD_PARSE_ONLY | LYD_PARSE_OPAQ | LYD_PARSE_NO_STATE, 0, tree) ||
+	    ly_set_new(&opaq))
+		goto keep_first;
+	LY_LIST_FOR(*tree, top) {
+		LYD_TREE_DFS_BEGIN(top, n) {
+			if (!n->schema && ly_set_add(opaq, n, 1, NULL))
+				goto keep_first;
+			LYD_TREE_DFS_END(top, n);
+		}
+	}
+	if (!opaq->count)
+		goto keep_first;
+	for (i = 0; i < opaq->count; i++) {
+		struct lyd_node *o = opaq->dnodes[i], *cur = NULL, *leaf = NULL;
+		const struct lyd_attr *op = valueless_op(o);
+		const struct lys_module *mod;
+		const struct lysc_node *sn;
+		char *ppath;
+
+		if (!op || !lyd_parent(o) || !lyd_parent(o)->schema)
+			goto keep_first;
+		mod = ly_ctx_get_module_implemented_ns(np.ds.ctx,
+						       ((struct lyd_node_opaq *)o)->name.module_ns);
+		sn = mod ? lys_find_child(lyd_parent(o)->schema, mod, LYD_NAME(o), 0, LYS_LEAF, 0) : NULL;
+		if (!sn || lysc_is_key(sn))
+			goto keep_first;
+		ppath = lyd_path(lyd_parent(o), LYD_PATH_STD, NULL, 0);
+		if (!ppath) {
+			err = np_err(NC_ERR_OP_FAILED, NULL, "out of memory");
+			goto fail;
+		}
+		if (np.ds.tree[id] && !lyd_find_path(np.ds.tree[id], ppath, 0, &cur))
+			lyd_find_sibling_val(lyd_child(cur), sn, NULL, 0, &leaf);
+		if (leaf && (leaf->flags & LYD_DEFAULT))
+			leaf = NULL;   /* a default is not configuration to delete */
+		if (!leaf) {
+			if (!strcmp(op->value, "delete")) {
+				char lpath[1024];
+
+				snprintf(lpath, sizeof(lpath), "%s/%s", ppath, LYD_NAME(o));
+				free(ppath);
+				err = np_err(NC_ERR_DATA_MISSING, lpath, "%s is not there to delete", lpath);
+				goto fail;
+			}
+			free(ppath);
+			lyd_free_tree(o);   /* remove of nothing: nothing to do */
+			continue;
+		}
+		free(ppath);
+		if (lyd_new_term(lyd_parent(o), mod, LYD_NAME(o), lyd_get_value(leaf), 0, &leaf) ||
+		    lyd_new_meta(np.ds.ctx, leaf, NULL, "ietf-netconf:operation", op->value, 0, NULL)) {
+			err = np_err(NC_ERR_OP_FAILED, NULL, "out of memory");
+			goto fail;
+		}
+		lyd_free_tree(o);
+	}
+	ly_set_free(opaq, NULL);
+	free(text);
+	if (first_err)
+		nc_server_reply_free(first_err);
+	return NULL;
+keep_first:
+	err = first_err;
+	first_err = NULL;
+fail:
+	if (first_err)
+		nc_server_reply_free(first_err);
+	ly_set_free(opaq, NULL);
+	free(text);
+	lyd_free_all(*tree);
+	*tree = NULL;
+	return err;
+}
+
 struct nc_server_reply *rpc_edit_config(struct lyd_node *rpc, struct nc_session *s)
 {
 	struct nc_server_reply *err = NULL;
@@ -476,6 +586,8 @@ struct nc_server_reply *rpc_edit_config(struct lyd_node *rpc, struct nc_session 
 	 * its tree is not usable as it is (np_any_tree) */
 	if (!np_any_tree(cfg, &edit)) {
 		err = np_parse_any(cfg, &parsed);
+		if (err)
+			err = parse_valueless(cfg, id, &parsed, err);
 		if (err)
 			goto cleanup;
 		edit = parsed;

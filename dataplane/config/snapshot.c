@@ -26,6 +26,23 @@ stamp(struct snapshot *s)
 	}
 }
 
+/* A port MTU above the one the packet buffers were sized for at boot
+ * (dp.max_mtu) would advertise an MSS whose segments cannot be received. */
+static int
+ports_fit_buffers(const struct snapshot *s, struct config_error *err)
+{
+	for (uint16_t p = 0; p < s->nports && p < CFG_MAX_PORTS; p++) {
+		if (!s->port[p].configured || dp.max_mtu == 0 || s->port[p].mtu <= dp.max_mtu)
+			continue;
+		snprintf(err->path, sizeof(err->path), "/ports");
+		snprintf(err->message, sizeof(err->message),
+			 "port %u: mtu %u is above %u, the largest the dataplane's packet buffers "
+			 "take (rampart-dp --max-mtu)", p, s->port[p].mtu, dp.max_mtu);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int
 snapshot_boot(void)
 {
@@ -59,6 +76,10 @@ snapshot_apply(const json_t *doc, struct config_error *err, uint64_t *generation
 	s = config_parse(doc, dp.nports, err);
 	if (s == NULL)
 		return -EINVAL;
+	if (ports_fit_buffers(s, err) != 0) {
+		snapshot_free(s);
+		return -EINVAL;
+	}
 	if (waf_runtime_bind(s, err) != 0) {
 		snapshot_free(s);
 		return -EINVAL;

@@ -145,20 +145,29 @@ void http_req_destroy(struct http_req *r)
 
 void http_req_reset(struct http_req *r)
 {
-	struct http_req keep = *r;
+	/* What survives a reset, kept in locals (not a copy of the whole
+	 * context: this runs once per request). */
+	struct http_limits lim = r->lim;
+	struct http_hdr *hdrs = r->hdrs;
+	struct http_kv *args = r->args, *cookies = r->cookies;
+	char *arena = r->arena;
+	uint32_t arena_size = r->arena_size, hdr_cap = r->hdr_cap, args_cap = r->args_cap;
+	uint32_t cookies_cap = r->cookies_cap;
+	http_body_cb body_cb = r->body_cb;
+	void *body_opaque = r->body_opaque;
 
 	memset(r, 0, sizeof(*r));
-	r->lim = keep.lim;
-	r->hdrs = keep.hdrs;
-	r->args = keep.args;
-	r->cookies = keep.cookies;
-	r->arena = keep.arena;
-	r->arena_size = keep.arena_size;
-	r->hdr_cap = keep.hdr_cap;
-	r->args_cap = keep.args_cap;
-	r->cookies_cap = keep.cookies_cap;
-	r->body_cb = keep.body_cb;
-	r->body_opaque = keep.body_opaque;
+	r->lim = lim;
+	r->hdrs = hdrs;
+	r->args = args;
+	r->cookies = cookies;
+	r->arena = arena;
+	r->arena_size = arena_size;
+	r->hdr_cap = hdr_cap;
+	r->args_cap = args_cap;
+	r->cookies_cap = cookies_cap;
+	r->body_cb = body_cb;
+	r->body_opaque = body_opaque;
 	for (unsigned i = 0; i < HTTP_H__MAX; i++)
 		r->hdr_idx[i] = -1;
 	r->state = H_START;

@@ -32,6 +32,44 @@ rss_key_init(void)
 	}
 }
 
+uint16_t
+port_mbuf_data_room(uint16_t mtu)
+{
+	uint32_t frame = (uint32_t)mtu + PORT_L2_OVERHEAD;
+
+	if (mtu <= PORT_MTU_DEFAULT)
+		return RTE_MBUF_DEFAULT_BUF_SIZE;
+	return (uint16_t)(RTE_PKTMBUF_HEADROOM + RTE_ALIGN_CEIL(frame, 1024u));
+}
+
+/* Frames up to dp.max_mtu. A device that enforces a frame size is told;
+ * net_memif (22.11) reports 1518 bytes and refuses any MTU, yet carries
+ * frames of every length (in bsize-byte buffers: with bsize at least the
+ * frame, one buffer and one mbuf each). */
+static int
+port_set_frame(uint16_t port, const struct rte_eth_dev_info *info, struct rte_eth_conf *conf)
+{
+	uint32_t frame = (uint32_t)dp.max_mtu + PORT_L2_OVERHEAD;
+
+	if (dp.max_mtu <= PORT_MTU_DEFAULT)
+		return 0;
+	if (strcmp(info->driver_name, "net_memif") == 0) {
+		LOG(INFO, "port %u (net_memif): frames up to %u bytes (--max-mtu %u) arrive whole "
+		    "when the devarg bsize is at least %u", port, frame, dp.max_mtu,
+		    port_mbuf_data_room(dp.max_mtu) - RTE_PKTMBUF_HEADROOM);
+		return 0;
+	}
+	if (info->max_mtu < dp.max_mtu ||
+	    info->max_rx_pktlen < (uint32_t)dp.max_mtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN) {
+		LOG(ERR, "port %u (%s): takes an MTU of at most %u (frames of %u bytes); "
+		    "--max-mtu is %u", port, info->driver_name, info->max_mtu,
+		    info->max_rx_pktlen, dp.max_mtu);
+		return -EINVAL;
+	}
+	conf->rxmode.mtu = dp.max_mtu;
+	return 0;
+}
+
 static int
 port_init(uint16_t port, unsigned nworkers, struct rte_mempool *pool)
 {
@@ -54,6 +92,9 @@ port_init(uint16_t port, unsigned nworkers, struct rte_mempool *pool)
 		return -EINVAL;
 	}
 	pi->ntxq = nworkers;
+	rc = port_set_frame(port, &info, &conf);
+	if (rc != 0)
+		return rc;
 
 	pi->rss = nworkers > 1 && info.max_rx_queues >= nworkers &&
 		  (info.flow_type_rss_offloads & RTE_ETH_RSS_IP) &&

@@ -22,6 +22,15 @@
 
 #define PORT_RETA_SIZE 128
 
+/* Port MTUs (IP bytes per frame): the config's range and the default. The
+ * largest a dataplane may be configured with is fixed at boot (dp.max_mtu,
+ * rampart-dp --max-mtu), because it sizes the packet buffers. */
+#define PORT_MTU_MIN     576
+#define PORT_MTU_DEFAULT 1500
+#define PORT_MTU_MAX     9000
+/* Ethernet bytes around the IP packet: header, two VLAN tags, FCS. */
+#define PORT_L2_OVERHEAD (RTE_ETHER_HDR_LEN + 2 * 4 + RTE_ETHER_CRC_LEN)
+
 struct port_info {
 	bool rss;                    /* hardware spreads flows for us */
 	uint16_t nrxq, ntxq;
@@ -39,7 +48,15 @@ struct port_info {
 extern struct port_info port_info[CFG_MAX_PORTS];
 extern uint8_t port_reta[PORT_RETA_SIZE];  /* hash -> worker, shared by all ports */
 
+/* Data room (headroom included) of a packet mbuf that holds a whole frame
+ * of IP MTU mtu: DPDK's default (2048 + headroom) up to a 1500 MTU, else
+ * the frame rounded up to 1 KiB, so that every received frame is one mbuf
+ * (eth_input drops chains) and TCP can copy a full segment into one. */
+uint16_t port_mbuf_data_room(uint16_t mtu);
+
 /* Configure and start every probed port for nworkers workers.
+ * Devices that enforce a frame size are set to dp.max_mtu (the largest port
+ * MTU the config may ask for); one that cannot take it is an error.
  * Returns 0, or -errno after logging which port and why. Main lcore, at boot. */
 int port_init_all(uint16_t nports, unsigned nworkers, struct rte_mempool *pool);
 

@@ -29,6 +29,7 @@ static struct {
 	uint64_t base_us, base_tsc, tsc_hz;
 	FILE *f;
 	bool enabled;                 /* a file is open; read by workers (atomic) */
+	bool write_failing;           /* the last flush failed (logged once per streak) */
 	char path[CFG_ACCESS_LOG_MAX];       /* of f ("" when none) */
 	char flag_path[CFG_ACCESS_LOG_MAX];  /* --access-log */
 	uint64_t gen;                 /* snapshot generation followed */
@@ -83,10 +84,12 @@ switch_to(const char *path)
 	al.f = fopen(path, "a");
 	if (al.f == NULL) {
 		rc = -errno;
+		cnt_add(&main_counters, CNT_HTTP_LOG_OPEN_FAIL, 1);
 		LOG(ERR, "access log %s: %s; no access log until the path changes", path,
 		    strerror(-rc));
 		return rc;
 	}
+	al.write_failing = false;
 	snprintf(al.path, sizeof(al.path), "%s", path);
 	__atomic_store_n(&al.enabled, true, __ATOMIC_RELAXED);
 	LOG(INFO, "access log: %s", path);
@@ -210,8 +213,20 @@ drain_rings(void)
 			total += n;
 		} while (n == DRAIN_BURST);
 	}
-	if (total)
-		fflush(al.f);
+	if (total && (fflush(al.f) != 0 || ferror(al.f))) {
+		/* The file refused bytes (disk full, I/O error): this drain's
+		 * lines are counted as lost; the next drains try again. */
+		cnt_add(&main_counters, CNT_HTTP_LOG_WRITE_FAIL, total);
+		if (!al.write_failing)
+			LOG(ERR, "access log %s: write failed (%s); lines are counted as lost "
+			    "(http.log_write_fail) until writes succeed again", al.path,
+			    strerror(errno));
+		al.write_failing = true;
+		clearerr(al.f);
+	} else if (total && al.write_failing) {
+		LOG(INFO, "access log %s: writes succeed again", al.path);
+		al.write_failing = false;
+	}
 	return total;
 }
 

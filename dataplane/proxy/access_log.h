@@ -7,7 +7,10 @@
  * main lcore drains every ring from its management loop and writes the
  * lines to the file named by the config's http/access-log (else by
  * --access-log), reopening when a new snapshot names another path, so no
- * worker ever touches the file. Times come from the TSC against a base taken at boot: no syscall
+ * worker ever touches the file. A path that cannot be opened is logged and
+ * counted (http.log_open_fail) and the log stays off, requests still
+ * served, until the path changes; lines the file refuses are counted
+ * (http.log_write_fail). Times come from the TSC against a base taken at boot: no syscall
  * on the worker.
  *
  * Line (keys always present; strings JSON-escaped by jansson):

@@ -45,6 +45,10 @@ static const struct tcp_app_ops up_ops;
 
 /* Connections tried per request: the first and two retries. */
 #define UP_MAX_TRIES 3
+/* Response body bytes read with the head that are copied behind it (one
+ * write, one segment fewer); a larger first piece goes on its own rather
+ * than be copied twice. */
+#define UP_MERGE_MAX 4096
 
 static struct upstream_state *
 ups_of(struct h1_session *s)
@@ -195,7 +199,10 @@ open_conn(struct h1_session *s, bool fresh)
 		queue_head(s);
 		if (f->req_len == 0)
 			return false;   /* cannot happen: scratch fits the largest head */
-		(void)send_head(s);   /* the rest on on_writable */
+		/* Body bytes read with the head join it (fwd_body_out, in the
+		 * same pass); else it goes now, the rest on on_writable. */
+		if (!(http_req_has_body(s->req) && s->in_len > s->head_end))
+			(void)send_head(s);
 		return true;
 	}
 	f->reused = false;
@@ -308,25 +315,58 @@ retry_stale(struct h1_session *s)
 	return true;
 }
 
-uint32_t
-fwd_body_room(const struct h1_session *s)
+/* The request head is queued in scratch and none of it went yet: body
+ * bytes can join it there and leave in the same segments. */
+static inline bool
+head_unsent(const struct h1_fwd *f)
 {
+	return f->state == FW_HEAD && f->req_off == 0;
+}
+
+uint32_t
+fwd_body_room(struct h1_session *s)
+{
+	struct h1_fwd *f = &s->fwd;
 	uint32_t room;
 
-	if (s->fwd.state != FW_BODY)
+	if (f->state != FW_BODY && !head_unsent(f))
 		return 0;
-	room = tcp_send_space(s->fwd.up);
+	room = tcp_send_space(f->up);
+	if (f->state == FW_HEAD)   /* behind the head, in scratch */
+		room = RTE_MIN(room, s->scratch_cap) > f->req_len ?
+		       RTE_MIN(room, s->scratch_cap) - f->req_len : 0;
 	if (room == 0)
-		s->fwd.up->flags |= TF_WANT_WRITE;   /* on_writable resumes the body */
+		f->up->flags |= TF_WANT_WRITE;   /* on_writable resumes the body */
+	/* While the body is being sent, upstream-response-ms bounds each
+	 * pause of the upstream in taking it (its window closed): its fault,
+	 * answered 504, not the client's body-idle. */
+	if (f->state == FW_BODY && !f->req_done && !f->head_parsed) {
+		if (room == 0 && f->timer.kind != PT_UP_RESPONSE)
+			ptimer_arm(s->pw, &f->timer, PT_UP_RESPONSE, proxy_now_ms(s->pw),
+				   s->pw->w->snap->proxy.http.upstream_response_ms);
+		else if (room != 0 && f->timer.kind == PT_UP_RESPONSE)
+			ptimer_stop(&f->timer);
+	}
 	return room;
 }
 
 bool
 fwd_body_out(struct h1_session *s, const char *p, uint32_t n)
 {
-	if (s->fwd.state != FW_BODY)     /* the response came first: drop the rest */
+	struct h1_fwd *f = &s->fwd;
+
+	if (head_unsent(f)) {
+		/* The first body bytes (read with the head) go in the head's
+		 * write: one segment fewer for a small body. n is within
+		 * fwd_body_room, so the whole write is taken. */
+		memcpy(s->scratch + f->req_len, p, n);
+		f->req_len += n;
+		(void)send_head(s);
 		return true;
-	if (tcp_write(s->fwd.up, p, n) != n) {
+	}
+	if (f->state != FW_BODY)         /* the response came first: drop the rest */
+		return true;
+	if (tcp_write(f->up, p, n) != n) {
 		fail(s, 502, CNT_HTTP_UP_SEND_FAIL);
 		return false;
 	}
@@ -469,6 +509,17 @@ take_head(struct h1_session *s)
 	return true;
 }
 
+/* The rewritten response head is queued and nothing of it went yet, and
+ * body bytes read with it wait in rsp. */
+static inline bool
+head_pending(const struct h1_session *s)
+{
+	const struct h1_fwd *f = &s->fwd;
+
+	return f->head_parsed && f->rsp_off < f->rsp_len && s->obuf == s->scratch &&
+	       s->out_off == 0 && s->out_len != 0;
+}
+
 void
 fwd_pump(struct h1_session *s)
 {
@@ -478,7 +529,10 @@ fwd_pump(struct h1_session *s)
 		struct tcp_conn *up = f->up;
 		size_t n;
 
-		if (!h1_flush(s))
+		/* A rewritten head not sent yet waits for the body bytes read
+		 * with it, so that a small response leaves as one segment. */
+		if (!(head_pending(s) && !f->discard && f->rsp_len - f->rsp_off <= UP_MERGE_MAX &&
+		      f->rsp_len - f->rsp_off <= s->scratch_cap - s->out_len) && !h1_flush(s))
 			return;                         /* the client is slow: wait */
 		if (f->state == FW_HEAD) {
 			if (!send_head(s))
@@ -506,7 +560,14 @@ fwd_pump(struct h1_session *s)
 			 * so rsp is not reused before. */
 			if (done && ((uint32_t)k < f->rsp_len - f->rsp_off || tcp_rx_avail(up) != 0))
 				f->keep = false;   /* bytes after the response: not reusable */
-			if (!f->discard) {
+			if (!f->discard && head_pending(s)) {
+				/* Behind the head in one write (room checked at
+				 * the top): a copy of the body read with the head
+				 * instead of one more segment. */
+				memcpy(s->scratch + s->out_len, s->rsp + f->rsp_off, (size_t)k);
+				s->out_len += (uint32_t)k;
+				f->bytes_out += (uint64_t)k;
+			} else if (!f->discard) {
 				s->obuf = s->rsp + f->rsp_off;
 				s->out_off = 0;
 				s->out_len = (uint32_t)k;
@@ -568,8 +629,11 @@ fwd_pump(struct h1_session *s)
 void
 fwd_timeout(struct h1_session *s, enum proxy_timer_kind kind)
 {
+	const struct h1_fwd *f = &s->fwd;
+	bool sending = f->state == FW_BODY && !f->req_done && !f->head_parsed;
+
 	fail(s, 504, kind == PT_UP_CONNECT ? CNT_HTTP_UP_CONNECT_TIMEOUT
-					   : CNT_HTTP_UP_RESPONSE_TIMEOUT);
+		     : sending ? CNT_HTTP_UP_SEND_TIMEOUT : CNT_HTTP_UP_RESPONSE_TIMEOUT);
 }
 
 /* ---- upstream connection callbacks ---- */

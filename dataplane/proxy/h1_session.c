@@ -440,6 +440,8 @@ wants_close(const struct http_req *req)
 {
 	bool close = req->version == 10, found = false;
 
+	if (http_req_known(req, HTTP_H_CONNECTION) == NULL)
+		return close;   /* the common case: no Connection field at all */
 	for (uint32_t from = 0;; from++) {
 		const struct http_hdr *h = http_req_header(req, "connection", 10, from);
 		const char *p, *end;
@@ -631,6 +633,17 @@ waf_refuse_body(struct h1_session *s)
 		h1_answer(s, 403);
 }
 
+/* The body waits for the upstream to take more: the client is not idle,
+ * its body-idle timer stops (the upstream's pause is bounded by
+ * upstream-response-ms, h1_forward.c); it runs again from the moment we
+ * can take more body and the client has none for us. */
+static void
+client_waits(struct h1_session *s)
+{
+	if (s->timer.kind == PT_BODY)
+		ptimer_stop(&s->timer);
+}
+
 /* Parse what is buffered and not parsed yet. Returns false when nothing
  * could be done (waiting for the upstream). */
 static bool
@@ -670,8 +683,10 @@ feed(struct h1_session *s)
 	if (s->fwd.state != FW_NONE) {
 		uint32_t room = fwd_body_room(s);
 
-		if (room == 0)
+		if (room == 0) {
+			client_waits(s);
 			return false;
+		}
 		n = RTE_MIN(n, room);
 	}
 	rc = http_parse_body(s->req, p, n);
@@ -751,8 +766,10 @@ h1_pump(struct h1_session *s)
 				return;
 			continue;
 		}
-		if (s->state == HS_BODY && s->fwd.state != FW_NONE && fwd_body_room(s) == 0)
+		if (s->state == HS_BODY && s->fwd.state != FW_NONE && fwd_body_room(s) == 0) {
+			client_waits(s);
 			return;   /* leave the bytes in TCP until the upstream takes more */
+		}
 		if (s->ctx == NULL) {
 			/* A kept connection that idled without a context: take
 			 * one when the next request's bytes are here. */
@@ -778,6 +795,11 @@ h1_pump(struct h1_session *s)
 		}
 		n = tcp_read(c, s->in + s->in_len, s->in_cap - s->in_len);
 		if (n == 0) {
+			if (s->state == HS_BODY && s->timer.kind != PT_BODY)
+				/* ready for more body: the client's idle time runs
+				 * again (it stopped while the upstream was full) */
+				ptimer_arm(s->pw, &s->timer, PT_BODY, proxy_now_ms(s->pw),
+					   snap_proxy(s)->http.body_idle_ms);
 			if (tcp_rx_eof(c)) {
 				on_eof(s);
 			} else if (s->state == HS_IDLE && s->nrequests && s->in_len == 0 &&

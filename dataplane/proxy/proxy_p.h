@@ -38,8 +38,9 @@ void h1_reset_client(struct h1_session *s);
  * else the status to answer (counted): 502 (no connection could be
  * opened), 503 (no server of the upstream is usable). */
 unsigned fwd_start(struct h1_session *s, int route);
-/* Body bytes the upstream can take now (0: wait for it). */
-uint32_t fwd_body_room(const struct h1_session *s);
+/* Body bytes the upstream can take now (0: wait for it; on_writable
+ * resumes, and upstream-response-ms bounds the wait). */
+uint32_t fwd_body_room(struct h1_session *s);
 /* Pass n raw body bytes on; false when the session failed (answered). */
 bool fwd_body_out(struct h1_session *s, const char *p, uint32_t n);
 /* The client's request has been read completely. */

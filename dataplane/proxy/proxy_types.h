@@ -155,6 +155,7 @@ struct proxy_worker {
 	uint32_t nalloc;                    /* slots with a context allocated */
 
 	struct proxy_timer timers[PT__MAX]; /* list heads (sentinels) */
+	uint64_t poll_ms;                   /* clock of the last proxy_poll that ran */
 	uint64_t req_counter;               /* X-Request-Id sequence */
 	struct rte_ring *log;               /* access-log records, SP/SC */
 	uint64_t ups_gen;                   /* snapshot generation ups[] follows */

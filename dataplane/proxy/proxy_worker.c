@@ -56,6 +56,7 @@ proxy_worker_init(struct worker *w)
 		return -ENOMEM;
 	pw->w = w;
 	pw->gen = UINT64_MAX;
+	pw->poll_ms = UINT64_MAX;
 	pw->sess = rte_zmalloc_socket("proxy_sessions", sizeof(*pw->sess) * PROXY_MAX_SESSIONS,
 				      RTE_CACHE_LINE_SIZE, socket);
 	pw->ups = rte_zmalloc_socket("proxy_upstreams", sizeof(*pw->ups) * CFG_MAX_UPSTREAMS,
@@ -185,8 +186,14 @@ proxy_poll(struct worker *w)
 	if (unlikely(pw->gen != w->snap->generation)) {
 		sync_listeners(pw, &w->snap->proxy);
 		pw->gen = w->snap->generation;
+		pw->poll_ms = UINT64_MAX;   /* the pool and checks follow it on this pass */
 	}
 	now = proxy_now_ms(pw);
+	/* Every deadline below is in whole milliseconds of the TCP wheel's
+	 * clock: once per tick is enough, the other passes cost a compare. */
+	if (likely(now == pw->poll_ms))
+		return;
+	pw->poll_ms = now;
 	while ((t = ptimer_next_due(pw, now, &kind)) != NULL)
 		h1_session_timeout(t->owner, kind);
 	upool_poll(pw->upool, &w->snap->proxy, w->snap->generation, now);

@@ -55,11 +55,18 @@ upstream_pick(struct upstream_state *st, const struct cfg_upstream *u, uint32_t 
 	return best;
 }
 
-static bool
-name_is(const char *p, size_t n, const char *lname)
-{
-	return strlen(lname) == n && strncasecmp(p, lname, n) == 0;
-}
+/* A field name (any case) against a lowercase literal: the length first,
+ * so most names cost one compare (this runs for every header line both
+ * ways). */
+#define name_is(p, n, lit) \
+	((n) == sizeof(lit) - 1 && ((p)[0] | 0x20) == (lit)[0] && \
+	 strncasecmp((p), (lit), sizeof(lit) - 1) == 0)
+
+struct name {
+	const char *s;
+	size_t len;
+};
+#define NAME(lit) { lit, sizeof(lit) - 1 }
 
 /* Is the field name one of the comma-separated tokens of any Connection
  * value in the given lines? (RFC 9110 7.6.1) The message's framing and
@@ -89,23 +96,52 @@ named_by_connection(const struct http_str *conn_vals, unsigned nconn, const char
 	return false;
 }
 
-static const char *const req_drop[] = {
-	"connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade",
-	"proxy-authorization", "x-forwarded-for", "forwarded", "x-request-id", "expect", NULL,
+static const struct name req_drop[] = {
+	NAME("connection"), NAME("keep-alive"), NAME("proxy-connection"), NAME("te"),
+	NAME("trailer"), NAME("upgrade"), NAME("proxy-authorization"), NAME("x-forwarded-for"),
+	NAME("forwarded"), NAME("x-request-id"), NAME("expect"), { NULL, 0 },
 };
 
-static const char *const resp_drop[] = {
-	"connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade",
-	"server", "x-powered-by", "x-request-id", "proxy-authenticate", NULL,
+static const struct name resp_drop[] = {
+	NAME("connection"), NAME("keep-alive"), NAME("proxy-connection"), NAME("te"),
+	NAME("trailer"), NAME("upgrade"), NAME("server"), NAME("x-powered-by"),
+	NAME("x-request-id"), NAME("proxy-authenticate"), { NULL, 0 },
 };
 
 static bool
-in_list(const char *const *list, const char *p, size_t n)
+in_list(const struct name *list, const char *p, size_t n)
 {
-	for (; *list; list++)
-		if (name_is(p, n, *list))
+	for (; list->s; list++)
+		if (list->len == n && (p[0] | 0x20) == list->s[0] && strncasecmp(p, list->s, n) == 0)
 			return true;
 	return false;
+}
+
+/* Dotted-quad IPv4 (inet_ntop goes through printf: a few % of a small
+ * request's cost); IPv6 through inet_ntop. Returns the length. */
+static size_t
+addr_text(int family, const uint8_t *a, char *out, size_t cap)
+{
+	char *p = out;
+
+	if (family != AF_INET) {
+		if (inet_ntop(family, a, out, (socklen_t)cap) == NULL)
+			snprintf(out, cap, "unknown");
+		return strlen(out);
+	}
+	for (int i = 0; i < 4; i++) {
+		unsigned v = a[i];
+
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+		if (i < 3)
+			*p++ = '.';
+	}
+	*p = '\0';
+	return (size_t)(p - out);
 }
 
 struct wbuf {
@@ -131,6 +167,9 @@ puts_(struct wbuf *b, const char *s)
 	put(b, s, strlen(s));
 }
 
+/* A string literal: its length known at compile time. */
+#define PUTL(b, lit) put((b), (lit), sizeof(lit) - 1)
+
 size_t
 upstream_request_head(char *buf, size_t cap, const struct http_req *req,
 		      const struct fwd_info *fi)
@@ -139,22 +178,26 @@ upstream_request_head(char *buf, size_t cap, const struct http_req *req,
 	struct http_str conn[8];
 	unsigned nconn = 0;
 	char addr[INET6_ADDRSTRLEN];
+	size_t alen;
 
 	for (uint32_t i = 0; i < req->nhdrs && nconn < 8; i++)
 		if (name_is(req->hdrs[i].name.p, req->hdrs[i].name.len, "connection"))
 			conn[nconn++] = req->hdrs[i].value;
 	put(&b, req->method_raw.p, req->method_raw.len);
-	puts_(&b, " ");
+	PUTL(&b, " ");
 	if (req->form == HTTP_TF_ABSOLUTE) {   /* origin-form toward the backend */
 		put(&b, req->path_raw.p, req->path_raw.len);
 		if (req->query_raw.p) {
-			puts_(&b, "?");
+			PUTL(&b, "?");
 			put(&b, req->query_raw.p, req->query_raw.len);
 		}
 	} else {
 		put(&b, req->target.p, req->target.len);
 	}
-	puts_(&b, req->version == 10 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n");
+	if (req->version == 10)
+		PUTL(&b, " HTTP/1.0\r\n");
+	else
+		PUTL(&b, " HTTP/1.1\r\n");
 	for (uint32_t i = 0; i < req->nhdrs; i++) {
 		const struct http_hdr *h = &req->hdrs[i];
 
@@ -162,31 +205,43 @@ upstream_request_head(char *buf, size_t cap, const struct http_req *req,
 		    named_by_connection(conn, nconn, h->name.p, h->name.len))
 			continue;
 		put(&b, h->name.p, h->name.len);
-		puts_(&b, ": ");
+		PUTL(&b, ": ");
 		put(&b, h->value.p, h->value.len);
-		puts_(&b, "\r\n");
+		PUTL(&b, "\r\n");
 	}
-	if (inet_ntop(fi->family, fi->client, addr, sizeof(addr)) == NULL)
-		snprintf(addr, sizeof(addr), "unknown");
-	puts_(&b, "X-Forwarded-For: ");
-	puts_(&b, addr);
-	puts_(&b, fi->family == AF_INET6 ? "\r\nForwarded: for=\"[" : "\r\nForwarded: for=");
-	puts_(&b, addr);
-	puts_(&b, fi->family == AF_INET6 ? "]\";proto=http\r\n" : ";proto=http\r\n");
-	puts_(&b, "X-Request-Id: ");
+	alen = addr_text(fi->family, fi->client, addr, sizeof(addr));
+	PUTL(&b, "X-Forwarded-For: ");
+	put(&b, addr, alen);
+	if (fi->family == AF_INET6)
+		PUTL(&b, "\r\nForwarded: for=\"[");
+	else
+		PUTL(&b, "\r\nForwarded: for=");
+	put(&b, addr, alen);
+	if (fi->family == AF_INET6)
+		PUTL(&b, "]\";proto=http\r\n");
+	else
+		PUTL(&b, ";proto=http\r\n");
+	PUTL(&b, "X-Request-Id: ");
 	puts_(&b, fi->req_id);
-	puts_(&b, "\r\n");
+	PUTL(&b, "\r\n");
 	if (fi->close)
-		puts_(&b, "Connection: close\r\n");
-	puts_(&b, "\r\n");
+		PUTL(&b, "Connection: close\r\n");
+	PUTL(&b, "\r\n");
 	return b.full ? 0 : b.len;
 }
 
 static bool
 is_tchar(uint8_t c)
 {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c && strchr("!#$%&'*+-.^_`|~", c));
+	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+		return true;
+	switch (c) {   /* RFC 9110 5.6.2 */
+	case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+	case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+		return true;
+	default:
+		return false;
+	}
 }
 
 static bool is_text(uint8_t c);
@@ -196,16 +251,14 @@ static bool is_text(uint8_t c);
 static long
 line_len(const char *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] == '\n')
-			return -2;
-		if (p[i] == '\r') {
-			if (i + 1 == n)
-				return -1;
-			return p[i + 1] == '\n' ? (long)i : -2;
-		}
-	}
-	return -1;
+	const char *cr = memchr(p, '\r', n);
+
+	/* an LF before the first CR (or anywhere, without a CR) is bare */
+	if (memchr(p, '\n', cr ? (size_t)(cr - p) : n) != NULL)
+		return -2;
+	if (cr == NULL || cr + 1 == p + n)
+		return -1;
+	return cr[1] == '\n' ? (long)(cr - p) : -2;
 }
 
 /* The comma-separated codings of one Transfer-Encoding value [v, ve):
@@ -374,12 +427,12 @@ upstream_resp_rewrite(char *buf, size_t cap, const char *head, const struct up_r
 			continue;
 		put(&b, l, r->line[i].len + 2);
 	}
-	puts_(&b, "X-Request-Id: ");
+	PUTL(&b, "X-Request-Id: ");
 	puts_(&b, req_id);
-	puts_(&b, "\r\n");
+	PUTL(&b, "\r\n");
 	if (close)
-		puts_(&b, "Connection: close\r\n");
-	puts_(&b, "\r\n");
+		PUTL(&b, "Connection: close\r\n");
+	PUTL(&b, "\r\n");
 	return b.full ? 0 : b.len;
 }
 

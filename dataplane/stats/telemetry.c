@@ -148,6 +148,7 @@ static int
 handle_tcp_memory(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	uint64_t active = 0, sndbuf_in_use = 0, sndbuf_size = 0, elt = 0;
+	uint64_t rx_held = 0, rx_cap = 0;
 
 	(void)cmd;
 	(void)params;
@@ -157,6 +158,8 @@ handle_tcp_memory(const char *cmd, const char *params, struct rte_tel_data *d)
 		if (tw == NULL || tw->buf_pool == NULL)
 			continue;
 		active += __atomic_load_n(&tw->nconns, __ATOMIC_RELAXED);
+		rx_held += __atomic_load_n(&tw->rx_mbufs, __ATOMIC_RELAXED);
+		rx_cap = RTE_MAX(rx_cap, (uint64_t)__atomic_load_n(&tw->rx_mbufs_limit, __ATOMIC_RELAXED));
 		sndbuf_in_use += rte_mempool_in_use_count(tw->buf_pool);
 		sndbuf_size += tw->buf_pool->size;
 		elt = tw->buf_pool->elt_size + tw->buf_pool->header_size +
@@ -173,6 +176,10 @@ handle_tcp_memory(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "sndbuf_mbufs_in_use", sndbuf_in_use);
 	rte_tel_data_add_dict_u64(d, "sndbuf_mbuf_bytes", elt);
 	rte_tel_data_add_dict_u64(d, "sndbuf_bytes_in_use", sndbuf_in_use * elt);
+	/* received mbufs the connections hold, and the per-worker bound
+	 * (tcp.rx-mbufs-per-worker, or the automatic quarter of the pool) */
+	rte_tel_data_add_dict_u64(d, "rx_mbufs_held", rx_held);
+	rte_tel_data_add_dict_u64(d, "rx_mbufs_cap_per_worker", rx_cap);
 	if (dp.pool != NULL) {
 		rte_tel_data_add_dict_u64(d, "mbufs", dp.pool->size);
 		rte_tel_data_add_dict_u64(d, "mbufs_in_use", rte_mempool_in_use_count(dp.pool));
@@ -261,8 +268,8 @@ telemetry_init(void)
 	rc |= rte_telemetry_register_cmd("/rampart/neigh", handle_neigh,
 		"The ARP/ND neighbour table. No parameters.");
 	rc |= rte_telemetry_register_cmd("/rampart/tcp/memory", handle_tcp_memory,
-		"TCP memory: active connections, connection struct size, send-buffer and "
-		"shared mbufs in use. No parameters.");
+		"TCP memory: connections, struct size, send-buffer, shared and held "
+		"received mbufs, rx cap. No parameters.");
 	rc |= rte_telemetry_register_cmd("/rampart/http/listeners", handle_http_listeners,
 		"Per HTTP listener: port, requests, not_found (unknown routes: shadow-API "
 		"traffic), summed over cores. No parameters.");

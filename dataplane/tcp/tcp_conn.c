@@ -13,6 +13,7 @@
 #include <rte_jhash.h>
 #include <rte_malloc.h>
 #include <rte_mempool.h>
+#include <rte_prefetch.h>
 #include <rte_random.h>
 
 #include "tcp/tcp_p.h"
@@ -468,6 +469,13 @@ tcp_mq_drop(struct tcp_mq *q, uint32_t n)
 		struct rte_mbuf *m = q->head;
 		uint32_t len = rte_pktmbuf_data_len(m);
 
+		/* Acknowledged mbufs are cold (sent an RTT ago) and the walk
+		 * is serial: fetch the next one's two lines while this one is
+		 * freed. */
+		if (m->next != NULL && n > len) {
+			rte_prefetch0(m->next);
+			rte_prefetch0(&m->next->next);
+		}
 		if (n < len) {
 			rte_pktmbuf_adj(m, n);
 			q->bytes -= n;

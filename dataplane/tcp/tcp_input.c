@@ -410,8 +410,8 @@ fin_in_order(struct tcp_conn *c)
  * own out-of-order data. A refused segment is not acknowledged, so its
  * sender sends it again. */
 
-static uint32_t
-rx_mbufs_cap(struct tcp_worker *tw)
+uint32_t
+tcp_rx_mbufs_cap(struct tcp_worker *tw)
 {
 	uint32_t cfg = tw->w->snap->tcp.rx_mbufs_max;
 
@@ -481,7 +481,7 @@ static bool
 rx_admit(struct tcp_conn *c, bool in_order)
 {
 	struct tcp_worker *tw = c->tw;
-	uint32_t cap = rx_mbufs_cap(tw);
+	uint32_t cap = tcp_rx_mbufs_cap(tw);
 
 	if (tw->rx_mbufs < cap)
 		return true;

@@ -301,8 +301,10 @@ tcp_poll(struct worker *w)
 	struct tcp_worker *tw = w->tcp;
 	uint64_t now;
 
-	if (unlikely(tw->services_gen != w->snap->generation))
+	if (unlikely(tw->services_gen != w->snap->generation)) {
 		tcp_testsvc_sync(w);
+		__atomic_store_n(&tw->rx_mbufs_limit, tcp_rx_mbufs_cap(tw), __ATOMIC_RELAXED);
+	}
 	if (!tw->manual_clock) {
 		uint64_t tsc = rte_get_tsc_cycles();
 

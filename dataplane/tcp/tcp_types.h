@@ -303,6 +303,7 @@ struct tcp_worker {
 	 * out-of-order runs, and the bound (tcp.rx-mbufs-per-worker, or
 	 * rx_mbufs_auto derived from the packet pool when that is 0). */
 	uint32_t rx_mbufs, rx_mbufs_auto;
+	uint32_t rx_mbufs_limit;   /* the bound in force, for telemetry (set per snapshot) */
 	uint16_t ip_id;
 
 	/* Timing wheel: 1 ms ticks. */

@@ -148,8 +148,9 @@ static void literal_done(struct waf_body_json *j, struct waf_body_open *o, struc
 {
 	const uint8_t *a = o->p;
 	uint32_t n = o->len;
-	bool ok = (n == 4 && !memcmp(a, "true", 4)) || (n == 5 && !memcmp(a, "false", 5)) ||
-		  (n == 4 && !memcmp(a, "null", 4)) || *a == '-' || (*a >= '0' && *a <= '9');
+	/* n == 0 only when memory ran out for the literal's first bytes */
+	bool ok = n > 0 && ((n == 4 && !memcmp(a, "true", 4)) || (n == 5 && !memcmp(a, "false", 5)) ||
+			    (n == 4 && !memcmp(a, "null", 4)) || *a == '-' || (*a >= '0' && *a <= '9'));
 
 	if (!ok) {
 		fail(j, v);

@@ -50,6 +50,7 @@
 
 #define TX_MAX        512u    /* TX variables per request */
 #define TX_NAME_MAX   96u
+#define TX_DEFAULTS   64u     /* entries of tx_defaults (checked at compile time) */
 #define ARENA_BLOCK   (256u * 1024)
 #define CACHE_MIN     1024u
 #define MACRO_OUT_MAX 8192u
@@ -69,6 +70,9 @@ struct prog_target {
 	char *key;            /* lowercased literal key, or NULL */
 	size_t klen;
 	pcre2_code *key_re;   /* /regex/ key */
+	char *key_lit;        /* ... when it is a plain word: lowercased, compared */
+	size_t key_lit_len;   /* without PCRE2 (TX:/^header_name_/, !COOKIES:/__utm/) */
+	bool key_lit_anchored; /* "^word": a prefix, else anywhere in the key */
 	bool count, exclude;
 };
 
@@ -168,6 +172,7 @@ static const char *const tx_defaults[][2] = {
 	{ "enforce_bodyproc_urlencoded", "0" },
 	{ "crs_validate_utf8_encoding", NULL }, /* off unless configured (920250 gate) */
 };
+_Static_assert(sizeof(tx_defaults) / sizeof(tx_defaults[0]) <= TX_DEFAULTS, "tx0 holds the defaults");
 
 /* ------------------------------------------------------------ evaluation state */
 
@@ -209,6 +214,7 @@ struct cands {
 struct rule_hits {
 	uint32_t head;        /* index+1 into waf_eval.hits of the newest hit, 0 none */
 	uint16_t n;
+	uint16_t narrowed;    /* joined scans its reports stopped (scan_joined) */
 	bool cand;            /* some value hit one of its patterns */
 	bool all;             /* too many values hit: check every value */
 };
@@ -250,6 +256,8 @@ struct waf_eval {
 	pcre2_match_data *md;
 	struct arena_block *blocks, *cur;
 	struct tx_var tx[TX_MAX];
+	struct tx_var tx0[TX_DEFAULTS]; /* tx_defaults as tx_set leaves them, values static */
+	uint32_t n_tx0;
 	uint32_t n_tx;
 	struct cache_ent *cache;
 	uint32_t cache_cap, cache_used, gen;
@@ -617,6 +625,38 @@ static pcre2_code *re_compile(const char *pat, uint32_t flags)
 	return pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, flags, &perr, &poff, NULL);
 }
 
+/* A key regex that is a plain word (letters, digits, '_', '-'), maybe
+ * after '^', matches exactly where a caseless substring (prefix) compare
+ * does: PCRE2 without UTF folds ASCII only, the word is ASCII. A trailing
+ * ".*" (DOTALL) or "c*" (c a word byte) may match nothing, so it changes
+ * nothing: CRS's "paramcounter_.*" and "MULTIPART_HEADERS_CONTENT_TYPES_*"
+ * TX selectors. */
+static bool key_word_byte(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '-';
+}
+
+static int key_literal(struct prog_target *p, const char *re)
+{
+	bool anchored = re[0] == '^';
+	const char *w = re + anchored;
+	size_t n = strlen(w);
+
+	if (n >= 2 && w[n - 1] == '*' && (w[n - 2] == '.' || key_word_byte((unsigned char)w[n - 2])))
+		n -= 2;
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!key_word_byte((unsigned char)w[i]))
+			return 0;
+	if (!(p->key_lit = lower_dup(w, n)))
+		return -ENOMEM;
+	p->key_lit_len = n;
+	p->key_lit_anchored = anchored;
+	return 0;
+}
+
 static int build_link(struct waf_engine *e, struct prog_link *pl, const struct waf_rule *r,
 		      uint32_t id, const char *datadir, struct waf_hsdb_cache *hsdb, char *err,
 		      size_t errlen)
@@ -640,6 +680,8 @@ static int build_link(struct waf_engine *e, struct prog_link *pl, const struct w
 				seterr(err, errlen, "rule %u: key regex /%s/ does not compile", id, t->key);
 				return -EINVAL;
 			}
+			if (key_literal(p, t->key) < 0)
+				return -ENOMEM;
 		} else if (t->key) {
 			p->klen = strlen(t->key);
 			if (!(p->key = lower_dup(t->key, p->klen)))
@@ -1245,6 +1287,7 @@ void waf_engine_free(struct waf_engine *e)
 			struct prog_link *pl = &r->links[l];
 			for (size_t t = 0; pl->t && t < pl->n_t; t++) {
 				free(pl->t[t].key);
+				free(pl->t[t].key_lit);
 				pcre2_code_free(pl->t[t].key_re);
 			}
 			free(pl->t);
@@ -1338,6 +1381,23 @@ struct waf_eval *waf_eval_create(const struct waf_engine *e)
 	ev->jlist = calloc(e->n_chains ? e->n_chains : 1, sizeof(*ev->jlist));
 	if (!ev->cache || !ev->rh || !ev->hits || !ev->memo || !ev->jc || !ev->jlist)
 		goto fail;
+	/* the defaults in the order tx_set would append them (names distinct),
+	 * values pointing at the table's strings (TX values are only replaced,
+	 * never written through): tx_init copies this instead of ~30 tx_sets */
+	for (size_t i = 0; i < sizeof(tx_defaults) / sizeof(tx_defaults[0]); i++) {
+		struct tx_var *t = &ev->tx0[ev->n_tx0];
+		const char *n = tx_defaults[i][0];
+		size_t nl = strlen(n);
+
+		if (!tx_defaults[i][1])
+			continue;
+		for (size_t k = 0; k <= nl; k++)
+			t->name[k] = (char)(n[k] >= 'A' && n[k] <= 'Z' ? n[k] + 32 : n[k]);
+		t->nlen = (uint32_t)nl;
+		t->val = (const uint8_t *)tx_defaults[i][1];
+		t->len = (uint32_t)strlen(tx_defaults[i][1]);
+		ev->n_tx0++;
+	}
 	return ev;
 fail:
 	waf_eval_free(ev);
@@ -1747,6 +1807,18 @@ static void collect(struct waf_eval *ev, enum waf_var var, struct cands *out)
 
 static bool key_matches(struct waf_eval *ev, const struct prog_target *t, struct waf_bytes key)
 {
+	if (t->key_lit) {
+		const uint8_t *k = key.p ? key.p : (const uint8_t *)"";
+		if (t->key_lit_anchored)
+			return key.len >= t->key_lit_len && eq_ci(k, t->key_lit_len, t->key_lit, t->key_lit_len);
+		for (size_t i = 0; i + t->key_lit_len <= key.len; i++) {
+			uint8_t c = k[i] >= 'A' && k[i] <= 'Z' ? k[i] + 32 : k[i];
+			if (c == (uint8_t)t->key_lit[0] &&
+			    eq_ci(k + i, t->key_lit_len, t->key_lit, t->key_lit_len))
+				return true;
+		}
+		return false;
+	}
 	if (t->key_re) {
 		int rc = pcre2_match(t->key_re, key.p ? key.p : (const uint8_t *)"", key.len, 0, 0,
 				     ev->md, NULL);
@@ -2080,9 +2152,20 @@ static void scan_value(struct waf_eval *ev, uint32_t g0, uint32_t ng, struct waf
  * expr_joinable); nothing reported, nothing to mark. A report (maybe a
  * match across two values) halves the range until single values are
  * scanned on their own, exactly as one by one: the same rules are marked
- * with the same values in the same order. */
+ * with the same values in the same order.
+ *
+ * Narrowing costs log2(values) rescans per report (Hyperscan scans a
+ * block whole even when the callback stops it early), so a rule that is
+ * already checked on every value (rule_hits.all) stops no scan, and one
+ * whose reports stopped JOIN_NARROW_MAX scans in this request is set to
+ * be checked on every value: its exact path then decides, which is the
+ * one-by-one verdict by definition. Values of a 64 KiB benign JSON body
+ * (1,600 of them) gave CRS 932100 thousands of reports across the '\n'
+ * separator and 932150 thousands of real ones; each sent the scan down
+ * the halving again. */
 
-#define JOIN_LEAF 2u   /* ranges this short are scanned value by value */
+#define JOIN_LEAF 2u          /* ranges this short are scanned value by value */
+#define JOIN_NARROW_MAX 64u   /* joined scans one rule may stop per request */
 
 static struct waf_bytes jc_value(const struct jchain *j, uint32_t i)
 {
@@ -2126,11 +2209,19 @@ static int on_joined_hit(unsigned id, unsigned long long from, unsigned long lon
 			 unsigned flags, void *ctx)
 {
 	const struct scan_ctx *sc = ctx;
+	uint32_t rule = sc->g->pat_rule[id];
+	struct rule_hits *rh = &sc->ev->rh[rule];
 
 	(void)from;
 	(void)to;
 	(void)flags;
-	return rule_reads(sc->ev, sc->g->pat_rule[id]); /* 1: stop, look closer */
+	if (!rule_reads(sc->ev, rule) || rh->all)
+		return 0; /* all: its exact path checks every value anyway */
+	if (++rh->narrowed > JOIN_NARROW_MAX) {
+		rh->cand = rh->all = true;
+		return 0;
+	}
+	return 1; /* stop, look closer */
 }
 
 static void scan_joined(struct waf_eval *ev, const struct scan_group *g, const struct jchain *j,
@@ -2147,7 +2238,7 @@ static void scan_joined(struct waf_eval *ev, const struct scan_group *g, const s
 	hs_error_t rc = hs_scan(g->db, (const char *)j->buf + j->off[lo], j->off[hi] - j->off[lo],
 				0, ev->scratch.hs, on_joined_hit, &sc);
 	if (rc == HS_SUCCESS)
-		return; /* no report of a rule that reads this source */
+		return; /* no report of a rule that reads this source and needs one */
 	uint32_t mid = lo + (hi - lo) / 2;
 	scan_joined(ev, g, j, lo, mid);
 	scan_joined(ev, g, j, mid, hi);
@@ -2344,11 +2435,8 @@ static void tx_init(struct waf_eval *ev, const struct waf_engine_conf *conf)
 	char num[16];
 	int l;
 
-	ev->n_tx = 0;
-	for (size_t i = 0; i < sizeof(tx_defaults) / sizeof(tx_defaults[0]); i++)
-		if (tx_defaults[i][1])
-			tx_set(ev, tx_defaults[i][0], strlen(tx_defaults[i][0]),
-			       (const uint8_t *)tx_defaults[i][1], strlen(tx_defaults[i][1]));
+	memcpy(ev->tx, ev->tx0, ev->n_tx0 * sizeof(ev->tx[0]));
+	ev->n_tx = ev->n_tx0;
 	l = snprintf(num, sizeof(num), "%u", conf->paranoia);
 	tx_set(ev, "paranoia_level", 14, (const uint8_t *)num, (size_t)l);
 	tx_set(ev, "executing_paranoia_level", 24, (const uint8_t *)num, (size_t)l);

@@ -20,6 +20,9 @@ chained), first byte 1 + Hyperscan database blobs (see fuzz_waf_program.c).
 OUTDIR/proxy_session/: HTTP exchanges as (ctl, len, data) records on two
 connections: keep-alive, pipelining, refusals, a forwarded request, a
 slowloris head (see fuzz_proxy_session.c).
+OUTDIR/waf_body_json/, OUTDIR/waf_body_urlenc/: a cut-count byte, the cuts
+(2 bytes each) and a body (see fuzz_waf_body.h): nested JSON with escapes,
+literals, errors; urlencoded pairs with %-escapes, '+', empty pairs.
 """
 import json
 import os
@@ -227,6 +230,32 @@ WAF_ENGINE = {
 }
 
 
+def _body_seed(body: bytes, cuts=()) -> bytes:
+    """fuzz_waf_body.h: byte 0 = number of cuts (7: byte by byte), 2 bytes LE each."""
+    import struct
+    if cuts == "bytewise":
+        return b"\x07" + body
+    return bytes([len(cuts)]) + b"".join(struct.pack("<H", c) for c in cuts) + body
+
+
+WAF_BODY_JSON = {
+    "nested": _body_seed(b'{"a":{"b":["x","${jndi:ldap://e/}"]},"n":-1.5e3,"t":true,"z":null}', (4, 17)),
+    "escapes": _body_seed(b'{"k\\u0041y":"\\u00e9\\n\\"\\/","e":"","u":"\\u20AC"}', (3, 9, 10, 11)),
+    "array_top": _body_seed(b'[1,[2,[3,{"x":[]}]],{}, "s"]', "bytewise"),
+    "scalar_top": _body_seed(b'"just a string"'),
+    "bad_literal": _body_seed(b'{"x":1abc,"y":tru}', (6,)),
+    "unterminated": _body_seed(b'{"a":"open', (2, 2)),
+    "nosql": _body_seed(b'{"user":{"$ne":null},"pass":{"$where":"sleep(100)"}}', (12, 30, 31)),
+}
+
+WAF_BODY_URLENC = {
+    "pairs": _body_seed(b"a=1&b=%3Cscript%3E&c=x+y", (3, 8)),
+    "empty": _body_seed(b"&&a=&=v&b==c&", "bytewise"),
+    "names_only": _body_seed(b"flag&x=%zz&%u0041=1", (1, 5, 6)),
+    "sqli": _body_seed(b"user=bob&id=1'%20UNION%20SELECT%20password%20FROM%20users--", (11, 12, 13)),
+}
+
+
 def _px(*records) -> bytes:
     """fuzz_proxy_session.c records: (ctl, data); data split at 255 bytes."""
     out = b""
@@ -330,7 +359,8 @@ def main():
     for sub, seeds in (("seclang", SECLANG), ("waf_tfn", WAF_TFN), ("waf_detect", WAF_DETECT),
                        ("waf_engine", WAF_ENGINE), ("proxy_session", PROXY_SESSION),
                        ("proxy_response", PROXY_RESPONSE),
-                       ("waf_program", waf_program_seeds())):
+                       ("waf_program", waf_program_seeds()),
+                       ("waf_body_json", WAF_BODY_JSON), ("waf_body_urlenc", WAF_BODY_URLENC)):
         os.makedirs(os.path.join(out, sub), exist_ok=True)
         for name, data in seeds.items():
             with open(os.path.join(out, sub, name), "wb") as f:

@@ -30,7 +30,8 @@ static uint64_t epoch_ms;
 static void
 boot(void)
 {
-	char *argv[] = { "unit", "--no-huge", "-m", "256", "--no-pci", "-l", "0",
+	/* 512 MB: room for jumbo packet mbufs (test_tcp_jumbo, dp.max_mtu). */
+	char *argv[] = { "unit", "--no-huge", "-m", "512", "--no-pci", "-l", "0",
 			 "--no-shconf", "--no-telemetry", "--log-level", "*:error", NULL };
 	unsigned lcore = 0;
 

@@ -1,5 +1,6 @@
 /* WAF engine and request view on hand-written SecLang rules and requests:
- * target selection with exclusions and key regexes, counts, chains with
+ * target selection with exclusions and key regexes (plain words without
+ * PCRE2), counts, chains with
  * MATCHED_VAR, setvar scoring and the inbound decision, paranoia gating,
  * macros in operator arguments, captures, multiMatch, and the request
  * view's collections (query, urlencoded, JSON, multipart, XML, cookies). */
@@ -129,6 +130,38 @@ static void test_targets_exclusions(void **state)
 	r = run(f, "GET / HTTP/1.0\r\n\r\n", 1);
 	assert_non_null(hit(r, 7));      /* &VAR counts an absent key as 0 */
 	assert_null(hit(r, 8));
+	unload(f);
+}
+
+/* Key regexes that are plain words are compared without PCRE2 (caseless
+ * prefix after '^', else anywhere; a trailing ".*" or "c*" may match
+ * nothing): the same keys as the regex must select. */
+static void test_key_words(void **state)
+{
+	(void)state;
+	struct fix *f = load(
+		"SecRule ARGS:/^pre_/ \"@contains v\" \"id:11,phase:2,pass\"\n"
+		"SecRule ARGS:/mid_.*/ \"@contains v\" \"id:12,phase:2,pass\"\n"
+		"SecRule ARGS:/TAIL_*/ \"@contains v\" \"id:13,phase:2,pass\"\n"
+		"SecRule ARGS:/^a[0-9]b/ \"@contains v\" \"id:14,phase:2,pass\"\n"
+		"SecRule ARGS|!ARGS:/skip/ \"@contains w\" \"id:15,phase:2,pass\"\n");
+	const struct waf_result *r;
+
+	r = run(f, "GET /?xpre_=v&PRE_x=v&aMID_b=v&xtaily=v&a5b=v&NOSKIPx=w HTTP/1.1\r\nHost: a\r\n\r\n", 1);
+	assert_non_null(hit(r, 11));
+	assert_string_equal(hit(r, 11)->target, "ARGS:PRE_x");   /* not xpre_: anchored */
+	assert_non_null(hit(r, 12));
+	assert_string_equal(hit(r, 12)->target, "ARGS:aMID_b");
+	assert_non_null(hit(r, 13));     /* "TAIL_*": zero '_' after TAIL */
+	assert_string_equal(hit(r, 13)->target, "ARGS:xtaily");
+	assert_non_null(hit(r, 14));
+	assert_null(hit(r, 15));         /* the only w is in a key with "skip" */
+	r = run(f, "GET /?pre=v&mi_d=v&tai=v&ab=v&s_kip=w HTTP/1.1\r\nHost: a\r\n\r\n", 1);
+	assert_null(hit(r, 11));
+	assert_null(hit(r, 12));
+	assert_null(hit(r, 13));
+	assert_null(hit(r, 14));
+	assert_non_null(hit(r, 15));
 	unload(f);
 }
 
@@ -421,6 +454,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_targets_exclusions),
+		cmocka_unit_test(test_key_words),
 		cmocka_unit_test(test_chain_matched_var),
 		cmocka_unit_test(test_scoring_and_pl),
 		cmocka_unit_test(test_macros_and_captures),

@@ -53,6 +53,7 @@ struct load_opts {
 	int server_pid;              /* the peer's process on this machine: its CPU time
 	                              * over the window is reported (0: none) */
 	uint32_t buffer_bytes;       /* our receive and send buffers (config) */
+	uint16_t mtu;                /* our port's IP MTU (config; sizes our mbufs) */
 };
 
 /* Running totals; the report is the difference over the measured window. */

@@ -6,7 +6,7 @@
  *       --port N [--listen-port N] [--concurrency N] [--request-bytes N] [--response-bytes N]
  *       [--requests N] [--request-file F] [--duration S] [--warmup S]
  *       [--time-wait-ms N] [--buffer-bytes N] [--server-pid PID]
- *       [--link-timeout S] [--linger S]
+ *       [--link-timeout S] [--linger S] [--mtu N]
  *
  * cps:  sessions of connect, `requests` rounds of request/response, close;
  *       `concurrency` in flight; the figure is completed sessions per second.
@@ -49,6 +49,7 @@
 #include "worker.h"
 #include "config/snapshot.h"
 #include "net/neigh.h"
+#include "port/port.h"
 #include "load.h"
 
 #define PRIME_S 3.0        /* the first session (ARP, both sides) must finish by then */
@@ -80,7 +81,8 @@ usage(const char *prog)
 		"  [--time-wait-ms N]    our TIME-WAIT (default 100)\n"
 		"  [--buffer-bytes N]    our receive and send buffer per connection (default 131072)\n"
 		"  [--server-pid PID]    report that process's CPU seconds over the window\n"
-		"  [--link-timeout S] [--linger S]\n",
+		"  [--link-timeout S] [--linger S]\n"
+		"  [--mtu N]             our port's MTU, 576..9000 (default 1500; the peer's must match)\n",
 		prog, prog, LOAD_MAX_REQ_BYTES);
 }
 
@@ -116,7 +118,7 @@ parse_options(int argc, char **argv, struct load_opts *o)
 {
 	enum { O_MODE = 256, O_LOCAL, O_PEER, O_PORT, O_CONC, O_REQ, O_RESP, O_REQS,
 	       O_REQFILE, O_DUR, O_WARM, O_TW, O_LINK, O_LINGER, O_SPID, O_BUF,
-	       O_LPORT, O_HTTP, O_RESPFILE };
+	       O_LPORT, O_HTTP, O_RESPFILE, O_MTU };
 	static const struct option longopts[] = {
 		{ "mode", required_argument, NULL, O_MODE },
 		{ "local", required_argument, NULL, O_LOCAL },
@@ -137,6 +139,7 @@ parse_options(int argc, char **argv, struct load_opts *o)
 		{ "listen-port", required_argument, NULL, O_LPORT },
 		{ "http", no_argument, NULL, O_HTTP },
 		{ "response-file", required_argument, NULL, O_RESPFILE },
+		{ "mtu", required_argument, NULL, O_MTU },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -145,7 +148,7 @@ parse_options(int argc, char **argv, struct load_opts *o)
 
 	*o = (struct load_opts){ .mode = LOAD_CPS, .concurrency = 256, .request_bytes = 64,
 		.requests = 1, .time_wait_ms = 100, .duration = 5, .warmup = 1,
-		.link_timeout = 10, .linger = 0, .buffer_bytes = 131072 };
+		.link_timeout = 10, .linger = 0, .buffer_bytes = 131072, .mtu = PORT_MTU_DEFAULT };
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		double v = 0;
@@ -233,13 +236,21 @@ parse_options(int argc, char **argv, struct load_opts *o)
 			rc = parse_num(optarg, 4096, 1048576, &v);   /* the config's bounds */
 			o->buffer_bytes = (uint32_t)v;
 			break;
+		case O_MTU:
+			rc = parse_num(optarg, PORT_MTU_MIN, PORT_MTU_MAX, &v);
+			o->mtu = (uint16_t)v;
+			break;
 		default:
 			usage(argv[0]);
 			return -EINVAL;
 		}
 		if (rc != 0) {
+			const struct option *lo = longopts;
+
+			while (lo->name && lo->val != c)    /* the table is not in enum order */
+				lo++;
 			fprintf(stderr, "rampart-load: bad value '%s' for --%s\n", optarg,
-				longopts[c - O_MODE].name);
+				lo->name ? lo->name : "?");
 			return -EINVAL;
 		}
 	}
@@ -289,9 +300,10 @@ apply_config(const struct load_opts *o)
 	json_t *doc;
 	int rc;
 
-	doc = json_pack_ex(&jerr, 0, "{s:i, s:[{s:i, s:s, s:[s]}], s:{s:i, s:i, s:i, s:i}}",
+	doc = json_pack_ex(&jerr, 0, "{s:i, s:[{s:i, s:s, s:[s], s:i}], s:{s:i, s:i, s:i, s:i}}",
 			   "schema", 1,
 			   "ports", "port", 0, "name", "load0", "addresses", o->local_cidr,
+			   "mtu", (int)o->mtu,
 			   "tcp", "max-connections-per-worker", 8192, "syn-backlog", 8192,
 			   "receive-buffer", (json_int_t)o->buffer_bytes,
 			   "send-buffer", (json_int_t)o->buffer_bytes);
@@ -635,6 +647,7 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 
 	lcore = rte_lcore_id();
+	dp.max_mtu = o.mtu;        /* our mbufs take a whole frame */
 	if (dp_init(&lcore, 1) != 0 || apply_config(&o) != 0)
 		goto out;
 	if (wait_link(o.link_timeout, !memif_server) != 0) {

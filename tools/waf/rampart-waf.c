@@ -5,7 +5,7 @@
  *                    [--disagreements FILE] [--repeat N] [--min-agreement PCT]
  *                    [--no-detectors]
  *   rampart-waf bench [--rules DIR | --program FILE] --corpus FILE.jsonl[.gz] --pl N [--repeat N]
- *   rampart-waf compile [--rules DIR]... [--no-detectors] --out FILE
+ *   rampart-waf compile [--rules DIR]... [--no-detectors] --out FILE [--depfile FILE]
  *
  * import: parses every *.conf of DIR (default /usr/share/modsecurity-crs/rules;
  * --rules repeated: every directory in turn into one set, e.g. CRS then
@@ -27,9 +27,13 @@
  * compile: import the directories as `import` does and write the program
  * blob rampart-cp would ship (waf_program.h) to FILE; eval and bench load
  * it with --program instead of compiling the rules (the build makes one for
- * the unit tests and fuzzers: tests/unit/meson.build).
+ * the unit tests and fuzzers: tests/unit/meson.build). --depfile writes a
+ * Makefile rule "OUT: DIR DIR/file ..." naming each rule directory and every
+ * file in it, so that ninja rebuilds the program when a rule or data file
+ * changes or one is added or removed (the directory's mtime).
  * Exit status: 0 ok, 2 usage, I/O or compile error.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,7 +52,7 @@ static int usage(void)
 		"       rampart-waf eval [--rules DIR | --program FILE] --corpus FILE.jsonl[.gz] [--pl N] [--out FILE]\n"
 		"                        [--disagreements FILE] [--repeat N] [--min-agreement PCT] [--no-detectors]\n"
 		"       rampart-waf bench [--rules DIR | --program FILE] --corpus FILE.jsonl[.gz] --pl N [--repeat N]\n"
-		"       rampart-waf compile [--rules DIR]... [--no-detectors] --out FILE\n");
+		"       rampart-waf compile [--rules DIR]... [--no-detectors] --out FILE [--depfile FILE]\n");
 	return 2;
 }
 
@@ -241,9 +245,84 @@ static size_t keep_rules(struct waf_ruleset *rs, bool no_detectors)
 	return k;
 }
 
+/* A path in a Makefile rule: spaces, '#' and '$' escaped (ninja's depfile syntax). */
+static void dep_path(FILE *f, const char *p)
+{
+	for (; *p; p++) {
+		if (*p == ' ' || *p == '#')
+			fputc('\\', f);
+		if (*p == '$')
+			fputc('$', f);
+		fputc(*p, f);
+	}
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "OUT: DIR DIR/a DIR/b ...", every directory, its files sorted. */
+static int write_depfile(const char *path, const char *out, const char *const *dirs, size_t n_dirs)
+{
+	FILE *f = fopen(path, "w");
+	int rc = 0;
+
+	if (!f)
+		return -errno;
+	dep_path(f, out);
+	fputc(':', f);
+	for (size_t k = 0; k < n_dirs && rc == 0; k++) {
+		DIR *d = opendir(dirs[k]);
+		struct dirent *de;
+		char **names = NULL;
+		size_t n = 0, cap = 0;
+
+		if (!d) {
+			rc = -errno;
+			break;
+		}
+		fputs(" \\\n ", f);
+		dep_path(f, dirs[k]);
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] == '.')
+				continue;
+			if (n == cap) {
+				char **nn = realloc(names, (cap = cap ? cap * 2 : 64) * sizeof(*nn));
+				if (!nn) {
+					rc = -ENOMEM;
+					break;
+				}
+				names = nn;
+			}
+			if (!(names[n] = strdup(de->d_name))) {
+				rc = -ENOMEM;
+				break;
+			}
+			n++;
+		}
+		closedir(d);
+		qsort(names, n, sizeof(*names), cmp_str);
+		for (size_t i = 0; i < n; i++) {
+			if (rc == 0) {
+				fputs(" \\\n ", f);
+				dep_path(f, dirs[k]);
+				fputc('/', f);
+				dep_path(f, names[i]);
+			}
+			free(names[i]);
+		}
+		free(names);
+	}
+	fputc('\n', f);
+	if (fclose(f) != 0 && rc == 0)
+		rc = -errno;
+	return rc;
+}
+
 static int cmd_compile(int argc, char **argv)
 {
-	const char *dirs[IMPORT_DIRS_MAX] = { DEFAULT_RULES }, *path = NULL;
+	const char *dirs[IMPORT_DIRS_MAX] = { DEFAULT_RULES }, *path = NULL, *depfile = NULL;
 	size_t n_dirs = 0, len = 0;
 	struct waf_ruleset rs = { 0 };
 	struct waf_program *prog = NULL;
@@ -258,6 +337,8 @@ static int cmd_compile(int argc, char **argv)
 			dirs[n_dirs++] = argv[++i];
 		else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
 			path = argv[++i];
+		else if (strcmp(argv[i], "--depfile") == 0 && i + 1 < argc)
+			depfile = argv[++i];
 		else if (strcmp(argv[i], "--no-detectors") == 0)
 			no_detectors = true;
 		else
@@ -298,6 +379,10 @@ static int cmd_compile(int argc, char **argv)
 	fprintf(stderr, "rampart-waf: program %016llx: %zu rules, %zu Hyperscan databases, %zu bytes -> %s\n",
 		(unsigned long long)prog->hash, waf_engine_rule_count(prog->engine), prog->hsdb_count,
 		len, path);
+	if (depfile && (rc = write_depfile(depfile, path, dirs, n_dirs)) < 0) {
+		fprintf(stderr, "rampart-waf: %s: %s\n", depfile, strerror(-rc));
+		rc = 2;
+	}
 out:
 	waf_program_free(prog);
 	free(blob);

@@ -13,6 +13,8 @@ requests never arrived. Answers by path:
   /.../stall         the same, then 8 s of silence before closing
   /.../status/NNN    status NNN with a small body
   /.../sleep/MS      200 after MS milliseconds
+  /.../slow-read/MS  the request body is read only MS milliseconds after
+                     its head (an upstream that stops taking the body)
   /.../http10        an HTTP/1.0 answer without keep-alive, then close
   /.../linger        200, and the connection stays open even when the
                      request said Connection: close (a misbehaving backend)
@@ -71,6 +73,8 @@ def serve(conn, log, lock, conn_id):
             method, target, version = head[0].split(" ", 2)
             headers = [tuple(x.split(":", 1)) for x in head[1:]]
             headers = [(k, v.strip()) for k, v in headers]
+            if "/slow-read/" in target:
+                time.sleep(int(target.split("?", 1)[0].rsplit("/", 1)[1]) / 1000)
             body = read_body(f, headers)
             doc = {"method": method, "target": target, "version": version,
                    "headers": headers, "body_len": len(body),

@@ -1,8 +1,8 @@
 """The access log's path comes from the configuration (http/access-log) and
 follows it: a pushed config naming another file closes the first and opens
 the second (each request logged once, in the file named when it was
-answered), a path that cannot be opened is logged and leaves the log off
-while requests are still served, removing the leaf falls back to the
+answered), a path that cannot be opened is logged, counted
+(http.log_open_fail) and leaves the log off while requests are still served, removing the leaf falls back to the
 --access-log file, and a relative path is refused by config-push with its
 JSON pointer. No backend: every request is a 404 from the gateway."""
 
@@ -10,7 +10,7 @@ import json
 import os
 from pathlib import Path
 
-from rampart import default_config, netns_run, wait_until
+from rampart import counters, default_config, netns_run, wait_until
 
 GW = "10.10.1.1"
 TAG = f"{os.environ.get('RAMPART_TOPO_PREFIX', 'rt')}-{os.getpid()}"
@@ -63,11 +63,23 @@ def test_access_log_follows_config(gateway_factory):
         wait_until(lambda: logged(LOG_B, "/second"), 5, what="/second in the new log")
         assert paths(LOG_A) == ["/first"] and paths(LOG_B) == ["/second"]
 
-        # a file that cannot be opened: logged, no access log, still serving
+        # a file that cannot be opened: logged, counted, no access log, the
+        # worker still serving (several requests, each answered)
+        fails = counters(gw).get("http.log_open_fail", 0)
+        assert fails == 0
         assert gw.push_config(config(f"/nonexistent-{TAG}/access.log"))["ok"] is True
-        get(gw, "/lost")
+        for _ in range(3):
+            get(gw, "/lost")
         wait_until(lambda: "no access log until the path changes" in gw.dp_log(), 5,
                    what="the open failure in rampart-dp's log")
+        wait_until(lambda: counters(gw).get("http.log_open_fail") == 1, 5,
+                   what="http.log_open_fail counted once")
+        # a directory is not a file either: the next push fails again, counted
+        assert gw.push_config(config("/tmp"))["ok"] is True
+        get(gw, "/lost")
+        wait_until(lambda: counters(gw).get("http.log_open_fail") == 2, 5,
+                   what="the second open failure counted")
+        assert counters(gw).get("http.resp_4xx", 0) >= 6
 
         # no path in the config: back to --access-log
         assert gw.push_config(config(None))["ok"] is True

@@ -4,7 +4,7 @@ rpc-error with its message, and running stays as it was."""
 
 import pytest
 
-from .ncutil import port_names, RPCError, config, start_netconf, xml_text
+from .ncutil import NC_NS, port_names, RPCError, config, start_netconf, xml_text
 from rampart import ping
 
 
@@ -141,3 +141,105 @@ def test_restarted_dataplane_gets_the_committed_running(gateway_factory, tmp_pat
         # and NETCONF works against the new dataplane
         m.edit_config(target="running", config=config("<icmp><echo>false</echo></icmp>"))
         assert gw.get_config()["config"]["icmp"]["echo"] is False
+
+
+# a route whose listener and upstream do not exist: well-typed values (the
+# parse takes them), refused only by validation (leafrefs)
+DANGLING_ROUTE = "<routes><name>ghost</name><listener>none</listener><upstream>none</upstream></routes>"
+
+
+def test_commit_of_an_invalid_candidate(gateway_factory, tmp_path):
+    """test-option set stores an edit of the candidate without validating
+    it; <validate> and <commit> of that candidate are refused, and nothing
+    reaches running or the dataplane."""
+    gw, nc = start_netconf(gateway_factory, tmp_path)
+    with nc.wait() as m:
+        gen0 = gw.generation()
+        before = m.get_config("running").data_xml
+        m.edit_config(target="candidate", test_option="set", config=config(DANGLING_ROUTE))
+        assert "ghost" in m.get_config("candidate").data_xml
+        for call in (lambda: m.validate(source="candidate"), m.commit):
+            with pytest.raises(RPCError) as ei:
+                call()
+            e = ei.value
+            assert e.tag in ("invalid-value", "data-missing"), e.xml
+            assert "routes[rdp:name='ghost']" in (e.path or ""), e.xml
+            assert e.message and ("listener" in e.message or "upstream" in e.message or
+                                  "leafref" in e.message.lower()), e.xml
+        assert m.get_config("running").data_xml == before
+        assert gw.generation() == gen0
+        assert all(r["name"] != "ghost" for r in gw.get_config()["config"].get("routes", []))
+        m.discard_changes()
+        assert m.get_config("candidate").data_xml == before
+        # the same edit validated (default test-then-set) is refused at once
+        with pytest.raises(RPCError) as ei:
+            m.edit_config(target="candidate", test_option="test-then-set",
+                          config=config(DANGLING_ROUTE))
+        assert ei.value.tag in ("invalid-value", "data-missing"), ei.value.xml
+        assert m.get_config("candidate").data_xml == before
+
+
+def test_edit_options(gateway_factory, tmp_path):
+    """error-option stop-on-error and rollback-on-error leave the target as
+    it was on an error; continue-on-error is refused as not supported;
+    default-operation none changes only what names an operation."""
+    gw, nc = start_netconf(gateway_factory, tmp_path)
+    with nc.wait() as m:
+        before = m.get_config("running").data_xml
+        bad = config("<ports><port>0</port><mtu>9000</mtu></ports><neighbour><probes>0</probes></neighbour>")
+        for opt in ("stop-on-error", "rollback-on-error"):
+            with pytest.raises(RPCError) as ei:
+                m.edit_config(target="running", error_option=opt, config=bad)
+            assert ei.value.tag == "invalid-value", ei.value.xml
+            assert m.get_config("running").data_xml == before, opt
+        with pytest.raises(RPCError) as ei:
+            m.edit_config(target="running", error_option="continue-on-error",
+                          config=config("<icmp><echo>false</echo></icmp>"))
+        assert ei.value.tag == "operation-not-supported", ei.value.xml
+        assert m.get_config("running").data_xml == before
+        # default-operation none: the port's mtu (no operation) is not
+        # merged, the probes leaf with nc:operation="merge" is
+        gen = gw.generation()
+        m.edit_config(target="running", default_operation="none", config=config(
+            '<ports><port>0</port><mtu>9000</mtu></ports>'
+            f'<neighbour><probes xmlns:nc="{NC_NS}" nc:operation="merge">6</probes></neighbour>'))
+        gw.wait_generation(gen + 1)
+        dp = gw.get_config()["config"]
+        assert dp["neighbour"]["probes"] == 6
+        assert dp["ports"][0].get("mtu", 1500) != 9000
+        # test-then-set with rollback-on-error: applied when valid
+        m.edit_config(target="running", test_option="test-then-set", error_option="rollback-on-error",
+                      config=config("<neighbour><probes>4</probes></neighbour>"))
+        gw.wait_generation(gen + 2)
+        assert gw.get_config()["config"]["neighbour"]["probes"] == 4
+
+
+def test_delete_and_remove_of_a_leaf_without_its_value(gateway_factory, tmp_path):
+    """RFC 6241 lets delete/remove name a leaf without a value
+    (<probes nc:operation="delete"/>, as yangcli sends it): the leaf goes,
+    back to its default; delete of an absent leaf is data-missing, remove of
+    one changes nothing; any other empty value is still invalid."""
+    gw, nc = start_netconf(gateway_factory, tmp_path)
+    op = f'xmlns:nc="{NC_NS}" nc:operation'
+    with nc.wait() as m:
+        gen = gw.generation()
+        m.edit_config(target="running", config=config("<neighbour><probes>6</probes></neighbour>"))
+        gw.wait_generation(gen + 1)
+        m.edit_config(target="running", config=config(f'<neighbour><probes {op}="delete"/></neighbour>'))
+        gw.wait_generation(gen + 2)
+        assert gw.get_config()["config"]["neighbour"].get("probes", 3) == 3
+        assert "<probes>" not in m.get_config("running").data_xml
+        with pytest.raises(RPCError) as ei:
+            m.edit_config(target="running", config=config(f'<neighbour><probes {op}="delete"/></neighbour>'))
+        assert ei.value.tag == "data-missing", ei.value.xml
+        assert "probes" in (ei.value.path or ""), ei.value.xml
+        m.edit_config(target="candidate", config=config(f'<neighbour><probes {op}="remove"/></neighbour>'))
+        # a list entry's leaf, on the candidate
+        m.edit_config(target="candidate", config=config("<ports><port>1</port><mtu>1400</mtu></ports>"))
+        m.edit_config(target="candidate", config=config(f'<ports><port>1</port><mtu {op}="delete"/></ports>'))
+        assert "<mtu>1400</mtu>" not in m.get_config("candidate").data_xml
+        with pytest.raises(RPCError) as ei:
+            m.edit_config(target="candidate", config=config("<neighbour><probes/></neighbour>"))
+        assert ei.value.tag == "invalid-value", ei.value.xml
+        m.discard_changes()
+        assert gw.generation() == gen + 2

@@ -71,3 +71,121 @@ def test_yangcli_get_edit_commit_and_errors(gateway_factory, tmp_path):
                   user="reader", password="reader-Pass-1")
     assert "error-tag access-denied" in out, out
     assert gw.get_config()["config"]["neighbour"]["probes"] == 5
+
+
+def ok_replies(out: str) -> int:
+    return out.count("RPC OK Reply")
+
+
+def test_yangcli_every_operation(gateway_factory, tmp_path):
+    """One yangcli session runs the operations of issue 6 that succeed:
+    get (with a subtree and an XPath filter), get-config with with-defaults,
+    get-schema, lock/unlock, edit-config merge/replace/create/delete/remove
+    on the candidate, validate, discard-changes, commit, copy-config to
+    startup, delete-config of startup and create-subscription.
+    (Not confirmed-commit: yangcli 2.13 offers commit's confirmed
+    parameters only to a server advertising :confirmed-commit:1.0, and
+    rampart-cp, a base:1.1 server, advertises :confirmed-commit:1.1.)"""
+    gw, nc = start_netconf(gateway_factory, tmp_path)
+    nc.wait().close_session()
+    gen = gw.generation()
+    out = yangcli(nc, tmp_path, "\n".join([
+        "get",
+        "sget /dataplane/ports",
+        "xget /dataplane/neighbour",
+        "get-config source=running with-defaults=report-all",
+        "get-schema identifier=rampart-dataplane format=yang",
+        "lock target=candidate",
+        "merge /dataplane/neighbour/probes value=6",
+        "create /dataplane/ports[port='0']/addresses value=10.10.1.20/24",
+        "replace /dataplane/icmp/echo value=false",
+        "validate source=candidate",
+        "discard-changes",
+        "sget-config /dataplane/icmp source=candidate",
+        "merge /dataplane/neighbour/probes value=6",
+        "create /dataplane/ports[port='0']/addresses value=10.10.1.20/24",
+        "commit",
+        "create /dataplane/listeners[name='yc']/port value=8081",
+        "commit",
+        "delete /dataplane/listeners[name='yc']",
+        "remove /dataplane/listeners[name='none']",
+        "commit",
+        "unlock target=candidate",
+        "copy-config source=running target=startup",
+        "delete-config target=startup",
+        "merge /dataplane/neighbour/probes value=7",
+        "commit",
+        "delete /dataplane/neighbour/probes",
+        "commit",
+        "create-subscription",
+        "",
+    ]))
+    assert "canceled" not in out and "RPC Error Reply" not in out, out
+    assert "module rampart-dataplane" in out, out          # get-schema
+    assert "echo true" in out, out                         # with-defaults / discard
+    assert gw.wait_generation(gen + 5) >= gen + 5
+    dp = gw.get_config()["config"]
+    assert dp["neighbour"].get("probes", 3) == 3   # merged to 7, then deleted
+    assert "10.10.1.20/24" in dp["ports"][0]["addresses"]
+    assert all(lst["name"] != "yc" for lst in dp.get("listeners", []))
+    assert not (nc.state_dir / "startup.json").exists()   # deleted again
+
+
+def yangcli_error(nc, tmp_path, script: str, tag: str, **kw) -> str:
+    """Runs a script whose last RPC fails: yangcli reports the rpc-error
+    with its error-tag and cancels the rest of the script."""
+    out = yangcli(nc, tmp_path, script, **kw)
+    assert "RPC Error Reply" in out and f"error-tag {tag}" in out, out
+    return out
+
+
+def test_yangcli_error_cases(gateway_factory, tmp_path):
+    """The error cases of issue 6 through yangcli, each leaving running and
+    the dataplane as they were: create of an existing node, delete of a
+    missing one, a lock held by another session, the commit of an invalid
+    candidate, a cancel-commit with nothing pending, kill-session of a
+    session that does not exist; then a kill-session that ends another
+    session and releases its lock."""
+    gw, nc = start_netconf(gateway_factory, tmp_path)
+    other = nc.wait()
+    try:
+        gen = gw.generation()
+        before = other.get_config("running").data_xml
+
+        yangcli_error(nc, tmp_path, "create /dataplane/ports[port='0']/name value=x\ncommit\n",
+                      "data-exists")
+        yangcli_error(nc, tmp_path, "delete /dataplane/ports[port='6']\ncommit\n", "data-missing")
+
+        other.lock("running")
+        out = yangcli_error(nc, tmp_path, "lock target=running\n", "lock-denied")
+        assert str(other.session_id) in out, out
+        other.unlock("running")
+
+        # test-option set: the candidate takes a route naming nothing;
+        # validate and commit refuse it
+        bad = ("$$test-option = set\n"
+               "create /dataplane/routes[name='ghost']/listener value=none\n"
+               "merge /dataplane/routes[name='ghost']/upstream value=none\n")
+        out = yangcli_error(nc, tmp_path, bad + "commit\n", "invalid-value")
+        assert "ghost" in out, out
+        yangcli_error(nc, tmp_path, bad + "validate source=candidate\n", "invalid-value")
+        other.discard_changes()
+
+        yangcli_error(nc, tmp_path, "cancel-commit\n", "operation-failed")
+        yangcli_error(nc, tmp_path, "kill-session session-id=4242\n", "invalid-value")
+
+        assert other.get_config("running").data_xml == before
+        assert gw.generation() == gen
+
+        # kill-session of a live session: it ends, its lock goes with it
+        other.lock("candidate")
+        out = yangcli(nc, tmp_path, f"kill-session session-id={other.session_id}\n"
+                                    "lock target=candidate\nunlock target=candidate\n")
+        assert "RPC Error Reply" not in out and ok_replies(out) >= 3, out
+        assert f"session {other.session_id} killed by session" in gw.cp_log()
+    finally:
+        try:
+            if other.connected:
+                other.close_session()
+        except Exception:
+            pass

@@ -104,6 +104,10 @@ def test_rx_mbufs_cap_drops_and_serves(gateway):
         assert len(conns) >= HOGS, conns
         assert held <= CAP + len(conns), (held, conns)
         assert held >= CAP // 2, (held, conns)      # the hogs really hold their share
+        # Telemetry shows the bound in force and what is held against it.
+        mem = gw.telemetry("/rampart/tcp/memory")
+        assert mem["rx_mbufs_cap_per_worker"] == CAP, mem
+        assert CAP // 2 <= mem["rx_mbufs_held"] <= CAP + len(conns), (mem, held)
         # A fresh client is still served while the hogs hold their share.
         for _ in range(3):
             r = subprocess.run(["ip", "netns", "exec", gw.topo.client, "/usr/bin/python3",

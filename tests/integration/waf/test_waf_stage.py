@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from rampart import counters, counters_delta, default_config, wait_until
+from rampart import counters, counters_delta, default_config, netns_peer, wait_until
 
 HERE = Path(__file__).parent
 BACKEND = str(HERE.parent / "http" / "echo_backend.py")
@@ -87,20 +87,11 @@ GATEWAY = {"with_cp": True, "cp_args": ["--config", str(CONFIG)],
 
 @pytest.fixture(scope="module")
 def gw(module_gateway):
-    proc = subprocess.Popen(["ip", "netns", "exec", module_gateway.topo.backend, "/usr/bin/python3",
-                             BACKEND, "8000", str(BACKEND_LOG), "300"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            stdin=subprocess.DEVNULL)
     try:
-        assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
-        yield module_gateway
+        with netns_peer(module_gateway.topo.backend,
+                        ["/usr/bin/python3", BACKEND, "8000", str(BACKEND_LOG), "300"]):
+            yield module_gateway
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
         shutil.rmtree(WORK, ignore_errors=True)
 
 

@@ -8,7 +8,10 @@ the WAF in block mode at paranoia 1, then with the WAF off (a SIGHUP commit
 of rampart-cp), and prints both rates and their ratio. The target is 80%;
 the test checks that every request was inspected, none was blocked or
 failed, and prints the figure (a shared CI machine is too noisy to gate on
-the ratio itself)."""
+the ratio itself). Through the kernel and nginx this measures them as much
+as the gateway; the per-core figure without them (rampart-load over
+net_memif, WAF on vs off in the same run) is `scripts/bench waf`'s
+"gateway" part (scripts/bench-waf-gateway)."""
 
 import atexit
 import json
